@@ -76,6 +76,25 @@ fn nesting_within_the_limit_parses() {
 }
 
 #[test]
+fn the_deepest_default_filter_fits_a_small_stack() {
+    // Parse, print, evaluate and drop a filter nested to the default limit on a thread with a
+    // 1 MiB stack, half of Tokio's default (debug builds use about 8 KiB per level).
+    let input = "not (".repeat(31) + r#"emails[type eq "work"]"# + &")".repeat(31);
+    let printed = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || {
+            let filter = Filter::parse(&input).unwrap();
+            let user = serde_json::json!({"emails": [{"type": "work"}]});
+            assert!(!filter.matches(&user)); // 31 negations
+            filter.to_string()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(printed.starts_with("not (not ("));
+}
+
+#[test]
 fn long_chains_stop_at_the_term_limit() {
     // A million terms in one chain: chains are loops, not recursion, and stop at the limit.
     let input = vec!["a pr"; 1_000_000].join(" or ");
