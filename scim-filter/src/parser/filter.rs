@@ -122,21 +122,7 @@ impl Ctx<'_> {
 
     /// `"(" or_expr ")"` at the parenthesis of `i`.
     fn group<'a>(&self, i: &'a str, in_value_path: bool) -> PResult<'a, Filter> {
-        self.enter(i)?;
-        let (rest, inner) = self.or_expr(skip_ws(&i[1..]), in_value_path)?;
-        let rest = skip_ws(rest);
-        if !rest.starts_with(')') {
-            return fail(
-                rest,
-                format!(
-                    "expected \")\" to close the \"(\" at {}{}",
-                    self.offset(i),
-                    found(rest)
-                ),
-            );
-        }
-        self.leave();
-        Ok((&rest[1..], inner))
+        self.enclosed(i, ')', in_value_path)
     }
 
     /// `attrExp` or `valuePath`: everything that starts with an attribute path.
@@ -219,21 +205,27 @@ impl Ctx<'_> {
 
     /// `"[" or_expr "]"` at the bracket of `i`.
     pub(crate) fn bracketed<'a>(&self, i: &'a str) -> PResult<'a, Filter> {
+        self.enclosed(i, ']', true)
+    }
+
+    /// An `or_expr` enclosed by the bracket or parenthesis at the start of `i` and `close`.
+    fn enclosed<'a>(&self, i: &'a str, close: char, in_value_path: bool) -> PResult<'a, Filter> {
         self.enter(i)?;
-        let (rest, filter) = self.or_expr(skip_ws(&i[1..]), true)?;
+        let (rest, inner) = self.or_expr(skip_ws(&i[1..]), in_value_path)?;
         let rest = skip_ws(rest);
-        if !rest.starts_with(']') {
+        let Some(after) = rest.strip_prefix(close) else {
             return fail(
                 rest,
                 format!(
-                    "expected \"]\" to close the \"[\" at {}{}",
+                    "expected \"{close}\" to close the \"{}\" at {}{}",
+                    &i[..1],
                     self.offset(i),
                     found(rest)
                 ),
             );
-        }
+        };
         self.leave();
-        Ok((&rest[1..], filter))
+        Ok((after, inner))
     }
 }
 

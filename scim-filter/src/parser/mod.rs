@@ -171,17 +171,13 @@ impl<'s> Ctx<'s> {
 
     /// Enters one level of `(` or `[` found at `at`, or fails if that is one level too many.
     pub(crate) fn enter<'a>(&self, at: &'a str) -> PResult<'a, ()> {
-        let depth = self.depth.get() + 1;
-        if depth > self.limits.max_depth {
-            let max = self.limits.max_depth;
-            return Err(nom::Err::Failure(PErr {
-                at,
-                kind: ErrorKind::NestLimitExceeded(max),
-                message: format!("parentheses and brackets nest deeper than {max} levels").into(),
-            }));
-        }
-        self.depth.set(depth);
-        Ok((at, ()))
+        let max = self.limits.max_depth;
+        bump(&self.depth, max, at, || {
+            (
+                ErrorKind::NestLimitExceeded(max),
+                format!("parentheses and brackets nest deeper than {max} levels"),
+            )
+        })
     }
 
     /// Leaves the level entered last.
@@ -191,17 +187,13 @@ impl<'s> Ctx<'s> {
 
     /// Counts one comparison or presence test starting at `at`, or fails past the limit.
     pub(crate) fn count_term<'a>(&self, at: &'a str) -> PResult<'a, ()> {
-        let terms = self.terms.get() + 1;
-        if terms > self.limits.max_terms {
-            let max = self.limits.max_terms;
-            return Err(nom::Err::Failure(PErr {
-                at,
-                kind: ErrorKind::TermLimitExceeded(max),
-                message: format!("the filter has more than {max} comparisons").into(),
-            }));
-        }
-        self.terms.set(terms);
-        Ok((at, ()))
+        let max = self.limits.max_terms;
+        bump(&self.terms, max, at, || {
+            (
+                ErrorKind::TermLimitExceeded(max),
+                format!("the filter has more than {max} comparisons"),
+            )
+        })
     }
 
     fn error(&self, err: nom::Err<PErr<'_>>) -> ParseError {
@@ -215,6 +207,26 @@ impl<'s> Ctx<'s> {
             }
         }
     }
+}
+
+/// Adds one to `counter`, or fails at `at` with `error()` if that would pass `max`.
+fn bump<'a>(
+    counter: &Cell<u32>,
+    max: u32,
+    at: &'a str,
+    error: impl FnOnce() -> (ErrorKind, String),
+) -> PResult<'a, ()> {
+    let next = counter.get() + 1;
+    if next > max {
+        let (kind, message) = error();
+        return Err(nom::Err::Failure(PErr {
+            at,
+            kind,
+            message: message.into(),
+        }));
+    }
+    counter.set(next);
+    Ok((at, ()))
 }
 
 /// Checks the length limit, the one check made before any parsing.
