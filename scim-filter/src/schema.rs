@@ -108,11 +108,11 @@ pub enum SchemaKind {
 /// struct Ids;
 ///
 /// impl AttributeLookup for Ids {
-///     fn attribute(&self, _schema: Option<&str>, name: &str) -> Option<AttrInfo<'_>> {
+///     fn attribute<'a>(&'a self, _schema: Option<&'a str>, name: &'a str) -> Option<AttrInfo<'a>> {
 ///         name.eq_ignore_ascii_case("id")
 ///             .then(|| AttrInfo::new("id", AttrType::String).case_exact(true))
 ///     }
-///     fn sub_attribute(&self, _: Option<&str>, _: &str, _: &str) -> Option<AttrInfo<'_>> {
+///     fn sub_attribute<'a>(&'a self, _: Option<&'a str>, _: &'a str, _: &'a str) -> Option<AttrInfo<'a>> {
 ///         None
 ///     }
 /// }
@@ -127,10 +127,18 @@ pub enum SchemaKind {
 pub trait AttributeLookup {
     /// The top-level attribute `name`, in the schema `schema` when the path named one, else in
     /// the resource's core schema or, where unambiguous, one of its extensions.
-    fn attribute(&self, schema: Option<&str>, name: &str) -> Option<AttrInfo<'_>>;
+    ///
+    /// The answer may borrow from the arguments as well as from the lookup: a free-form
+    /// namespace (every key a string attribute) answers with the name as the client wrote it.
+    fn attribute<'a>(&'a self, schema: Option<&'a str>, name: &'a str) -> Option<AttrInfo<'a>>;
 
     /// The sub-attribute `sub` of the top-level attribute `parent`.
-    fn sub_attribute(&self, schema: Option<&str>, parent: &str, sub: &str) -> Option<AttrInfo<'_>>;
+    fn sub_attribute<'a>(
+        &'a self,
+        schema: Option<&'a str>,
+        parent: &'a str,
+        sub: &'a str,
+    ) -> Option<AttrInfo<'a>>;
 
     /// Whether `urn` names a schema, and which kind. The default recognises the URNs of
     /// RFC 7643 and the usual extension spellings: a `urn:` whose second-to-last segment is a
@@ -147,21 +155,31 @@ pub trait AttributeLookup {
 pub struct NoSchema;
 
 impl AttributeLookup for NoSchema {
-    fn attribute(&self, _: Option<&str>, _: &str) -> Option<AttrInfo<'_>> {
+    fn attribute<'a>(&'a self, _: Option<&'a str>, _: &'a str) -> Option<AttrInfo<'a>> {
         None
     }
 
-    fn sub_attribute(&self, _: Option<&str>, _: &str, _: &str) -> Option<AttrInfo<'_>> {
+    fn sub_attribute<'a>(
+        &'a self,
+        _: Option<&'a str>,
+        _: &'a str,
+        _: &'a str,
+    ) -> Option<AttrInfo<'a>> {
         None
     }
 }
 
 impl<L: AttributeLookup + ?Sized> AttributeLookup for &L {
-    fn attribute(&self, schema: Option<&str>, name: &str) -> Option<AttrInfo<'_>> {
+    fn attribute<'a>(&'a self, schema: Option<&'a str>, name: &'a str) -> Option<AttrInfo<'a>> {
         (**self).attribute(schema, name)
     }
 
-    fn sub_attribute(&self, schema: Option<&str>, parent: &str, sub: &str) -> Option<AttrInfo<'_>> {
+    fn sub_attribute<'a>(
+        &'a self,
+        schema: Option<&'a str>,
+        parent: &'a str,
+        sub: &'a str,
+    ) -> Option<AttrInfo<'a>> {
         (**self).sub_attribute(schema, parent, sub)
     }
 

@@ -11,7 +11,7 @@ const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 struct UserSchema;
 
 impl AttributeLookup for UserSchema {
-    fn attribute(&self, schema: Option<&str>, name: &str) -> Option<AttrInfo<'_>> {
+    fn attribute<'a>(&'a self, schema: Option<&'a str>, name: &'a str) -> Option<AttrInfo<'a>> {
         let in_enterprise = schema.is_none_or(|s| s.eq_ignore_ascii_case(ENTERPRISE));
         let in_core = schema.is_none_or(|s| s.eq_ignore_ascii_case(CORE));
         let name = name.to_ascii_lowercase();
@@ -38,7 +38,12 @@ impl AttributeLookup for UserSchema {
         Some(info)
     }
 
-    fn sub_attribute(&self, _: Option<&str>, parent: &str, sub: &str) -> Option<AttrInfo<'_>> {
+    fn sub_attribute<'a>(
+        &'a self,
+        _: Option<&'a str>,
+        parent: &'a str,
+        sub: &'a str,
+    ) -> Option<AttrInfo<'a>> {
         let info = match (
             parent.to_ascii_lowercase().as_str(),
             sub.to_ascii_lowercase().as_str(),

@@ -112,8 +112,16 @@ fn patch_path() -> impl Strategy<Value = PatchPath> {
     ]
 }
 
+/// `PROPTEST_CASES` when set (for long local runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(cases(1000)))]
 
     #[test]
     fn filters_print_and_parse_back(ast in filter()) {

@@ -1,4 +1,65 @@
-//! SCIM 2.0 PATCH requests (RFC 7644 §3.5.2) parsed and applied to JSON resources.
-//!
-//! **Placeholder.** Nothing is implemented here yet and the crate exports nothing; it exists so
-//! that the workspace has its final shape. Its work is tracked by issue #3.
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod apply;
+mod compat;
+mod error;
+mod journal;
+mod request;
+
+use serde_json::{Map, Value};
+
+pub use apply::Patcher;
+pub use compat::PatchCompat;
+pub use error::{PatchError, PatchErrorKind};
+pub use request::{OpKind, PATCH_OP_URN, PatchOperation, PatchRequest};
+
+/// What an applied request changed.
+///
+/// The engine uses it to skip writes that change nothing (Entra re-sends identical values on
+/// every cycle), to report events, and to let a store apply membership changes natively
+/// instead of rewriting a large group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The attributes whose value changed, in the order they were first touched: core
+    /// attributes by their key (`displayName`), extension attributes qualified by their URN
+    /// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager`), a whole
+    /// extension by its URN.
+    pub changed_attributes: Vec<String>,
+    /// The ids (`value`) of the group members the request added, in order.
+    pub members_added: Vec<String>,
+    /// The ids of the group members the request removed, in order.
+    pub members_removed: Vec<String>,
+}
+
+impl Outcome {
+    /// Whether the request changed anything.
+    pub fn changed(&self) -> bool {
+        !self.changed_attributes.is_empty()
+    }
+}
+
+/// The key of `map` that matches `name` in any case, or `name` itself if none does.
+pub(crate) fn key_in(map: &Map<String, Value>, name: &str) -> String {
+    if map.contains_key(name) {
+        return name.to_owned();
+    }
+    map.keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_owned(), Clone::clone)
+}
+
+/// The `value` of a complex value (a group member's id), if it is a string.
+pub(crate) fn member_id(element: &Value) -> Option<&str> {
+    let object = element.as_object()?;
+    object
+        .get("value")
+        .or_else(|| {
+            object
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+                .map(|(_, v)| v)
+        })?
+        .as_str()
+}

@@ -1,0 +1,988 @@
+//! Applying a request to a resource (RFC 7644 §3.5.2.1-3), guided by an [`AttributeLookup`].
+
+use scim_filter::{
+    AttrPath, AttrType, AttributeLookup, CompValue, CompareOp, Evaluator, Filter, NoSchema,
+    PatchPath, SchemaKind,
+};
+use serde_json::{Map, Value};
+
+use crate::compat::PatchCompat;
+use crate::error::PatchError;
+use crate::journal::{Container, Journal, Slot, container, get, get_mut};
+use crate::request::{OpKind, PatchOperation, PatchRequest};
+use crate::{Outcome, key_in, member_id};
+
+/// Applies PATCH requests to JSON resources.
+///
+/// What it knows of attributes comes from an [`AttributeLookup`] (`scim-core`'s schema
+/// registry; [`NoSchema`] works from the JSON alone), which Entra forms it accepts from a
+/// [`PatchCompat`].
+///
+/// ```
+/// use scim_patch::{PatchRequest, Patcher};
+/// use serde_json::json;
+///
+/// let mut user = json!({
+///     "userName": "bjensen",
+///     "emails": [{"type": "work", "value": "old@example.com", "primary": true}]
+/// });
+/// let request = PatchRequest::from_value(json!({
+///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+///     "Operations": [
+///         {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@example.com"},
+///         {"op": "Add", "path": "emails[type eq \"home\"].value", "value": "babs@example.org"}
+///     ]
+/// }))?;
+/// let outcome = Patcher::default().apply(request, &mut user)?;
+/// assert_eq!(user["emails"], json!([
+///     {"type": "work", "value": "new@example.com", "primary": true},
+///     {"type": "home", "value": "babs@example.org"}
+/// ]));
+/// assert_eq!(outcome.changed_attributes, ["emails"]);
+/// # Ok::<(), scim_patch::PatchError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Patcher<L = NoSchema> {
+    lookup: L,
+    compat: PatchCompat,
+    reject_unknown: bool,
+}
+
+/// A patcher without schema information, with the default (Entra) compatibility.
+impl Default for Patcher<NoSchema> {
+    fn default() -> Self {
+        Self::new(NoSchema)
+    }
+}
+
+impl<L: AttributeLookup> Patcher<L> {
+    /// A patcher asking `lookup` about attributes, with the default (Entra) compatibility and
+    /// unknown attributes allowed.
+    pub fn new(lookup: L) -> Self {
+        Self {
+            lookup,
+            compat: PatchCompat::default(),
+            reject_unknown: false,
+        }
+    }
+
+    /// This patcher, accepting the non-RFC forms `compat` switches on.
+    #[must_use]
+    pub fn with_compat(mut self, compat: PatchCompat) -> Self {
+        self.compat = compat;
+        self
+    }
+
+    /// This patcher, refusing with `invalidPath` any path to an attribute or sub-attribute the
+    /// lookup does not know (`email[type eq "work"].value` for `emails`). Only meaningful with
+    /// a lookup that knows the resource's schemas.
+    #[must_use]
+    pub fn reject_unknown_attributes(mut self, on: bool) -> Self {
+        self.reject_unknown = on;
+        self
+    }
+
+    /// Applies `request` to `resource`, operation by operation. On error the resource is left
+    /// exactly as it was.
+    pub fn apply(
+        &self,
+        request: PatchRequest,
+        resource: &mut Value,
+    ) -> Result<Outcome, PatchError> {
+        let Value::Object(resource) = resource else {
+            return Err(PatchError::value(
+                "the resource to patch is not a JSON object",
+            ));
+        };
+        let mut run = Run {
+            patcher: self,
+            journal: Journal::default(),
+        };
+        for (index, operation) in request.operations.into_iter().enumerate() {
+            if let Err(err) = run.operation(resource, operation) {
+                run.journal.rollback(resource);
+                return Err(err.in_operation(index));
+            }
+            run.journal.end_operation(resource);
+        }
+        Ok(run.journal.outcome(resource))
+    }
+}
+
+/// What a path designates in a resource.
+enum Target<'p> {
+    /// The whole resource: a core schema URN as the path.
+    Root,
+    /// A whole extension object, by its key in the resource.
+    Extension(String),
+    /// An attribute.
+    Attr(AttrTarget<'p>),
+}
+
+/// An attribute, and how the path narrows it.
+struct AttrTarget<'p> {
+    /// The attribute's path without its sub-attribute, for lookups and messages.
+    path: AttrPath,
+    slot: Slot,
+    kind: Option<AttrType>,
+    multi_valued: Option<bool>,
+    /// `name.sub`: a sub-attribute of every value.
+    sub: Option<String>,
+    /// `name[filter]`, and `name[filter].sub`.
+    filter: Option<&'p Filter>,
+    filter_sub: Option<String>,
+}
+
+/// One request in progress.
+struct Run<'a, L> {
+    patcher: &'a Patcher<L>,
+    journal: Journal,
+}
+
+type Object = Map<String, Value>;
+
+impl<L: AttributeLookup> Run<'_, L> {
+    fn compat(&self) -> PatchCompat {
+        self.patcher.compat
+    }
+
+    fn lookup(&self) -> &L {
+        &self.patcher.lookup
+    }
+
+    fn operation(&mut self, res: &mut Object, operation: PatchOperation) -> Result<(), PatchError> {
+        let PatchOperation { op, path, value } = operation;
+        match path {
+            Some(path) => self.at_path(res, op, &path, value),
+            None => match value {
+                Some(Value::Object(members)) => self.root(res, op, members),
+                _ => Err(PatchError::value(
+                    "a path-less operation needs an object value",
+                )),
+            },
+        }
+    }
+
+    /// A path-less `add` or `replace`: each key of the value is a path (an attribute, a dotted
+    /// sub-attribute, a URN-qualified attribute, or an extension URN).
+    fn root(&mut self, res: &mut Object, op: OpKind, value: Object) -> Result<(), PatchError> {
+        for (key, value) in value {
+            if self.compat().ignore_id_in_value && key.eq_ignore_ascii_case("id") {
+                continue;
+            }
+            let path = PatchPath::parse(&key).map_err(|e| PatchError::bad_path(&key, &e))?;
+            self.at_path(res, op, &path, Some(value))?;
+        }
+        Ok(())
+    }
+
+    fn at_path(
+        &mut self,
+        res: &mut Object,
+        op: OpKind,
+        path: &PatchPath,
+        value: Option<Value>,
+    ) -> Result<(), PatchError> {
+        match self.resolve(res, path)? {
+            Target::Root => match (op, value) {
+                (OpKind::Remove, _) => Err(PatchError::path(format!(
+                    "\"{path}\" names the whole resource, which cannot be removed"
+                ))),
+                (_, Some(Value::Object(members))) => self.root(res, op, members),
+                _ => Err(PatchError::value(format!(
+                    "\"{path}\" names the whole resource: its value must be an object"
+                ))),
+            },
+            Target::Extension(urn) => self.extension(res, op, &urn, value),
+            Target::Attr(target) => match op {
+                OpKind::Add => self.add(res, &target, value.unwrap_or(Value::Null)),
+                OpKind::Replace => self.replace(res, &target, value.unwrap_or(Value::Null)),
+                OpKind::Remove => self.remove(res, &target, value),
+            },
+        }
+    }
+
+    /// An operation on a whole extension object: remove it, or add / replace its attributes.
+    fn extension(
+        &mut self,
+        res: &mut Object,
+        op: OpKind,
+        urn: &str,
+        value: Option<Value>,
+    ) -> Result<(), PatchError> {
+        match (op, value) {
+            (OpKind::Remove, _) | (OpKind::Replace, Some(Value::Null)) => {
+                self.journal.set(res, &Slot::root(urn), None)
+            }
+            (OpKind::Add, Some(Value::Null)) => Ok(()),
+            (_, Some(Value::Object(attributes))) => {
+                for (name, value) in attributes {
+                    let text = format!("{urn}:{name}");
+                    let path =
+                        PatchPath::parse(&text).map_err(|e| PatchError::bad_path(&text, &e))?;
+                    self.at_path(res, op, &path, Some(value))?;
+                }
+                Ok(())
+            }
+            _ => Err(PatchError::value(format!(
+                "the value for the extension \"{urn}\" must be an object of its attributes"
+            ))),
+        }
+    }
+
+    fn resolve<'p>(&self, res: &Object, path: &'p PatchPath) -> Result<Target<'p>, PatchError> {
+        let attr = &path.attr;
+        if path.filter.is_none() {
+            if let Some(urn) = attr.urn() {
+                match self.lookup().schema_kind(&urn) {
+                    Some(SchemaKind::Core) => return Ok(Target::Root),
+                    Some(SchemaKind::Extension) => {
+                        return Ok(Target::Extension(key_in(res, &urn)));
+                    }
+                    None => {}
+                }
+            }
+        }
+        let schema = attr.schema.as_deref();
+        let info = self.lookup().attribute(schema, &attr.name);
+        if info.is_none() && self.patcher.reject_unknown {
+            return Err(PatchError::path(format!(
+                "\"{}\" is not an attribute of this resource",
+                AttrPath {
+                    sub_attr: None,
+                    ..attr.clone()
+                }
+            )));
+        }
+        let container = match (info.and_then(|i| i.extension), schema) {
+            (Some(urn), _) => Container::Extension(key_in(res, urn)),
+            (None, Some(schema))
+                if info.is_none()
+                    && self.lookup().schema_kind(schema) != Some(SchemaKind::Core) =>
+            {
+                Container::Extension(key_in(res, schema))
+            }
+            _ => Container::Root,
+        };
+        let name = info.map_or(attr.name.as_str(), |i| i.name);
+        let key = match self::container(res, &container) {
+            Some(map) => key_in(map, name),
+            None => name.to_owned(),
+        };
+        let sub_name = |sub: &str| -> Result<String, PatchError> {
+            let info = self.lookup().sub_attribute(schema, &attr.name, sub);
+            if info.is_none() && self.patcher.reject_unknown {
+                return Err(PatchError::path(format!(
+                    "\"{sub}\" is not a sub-attribute of \"{}\"",
+                    attr.name
+                )));
+            }
+            Ok(info.map_or(sub, |i| i.name).to_owned())
+        };
+        Ok(Target::Attr(AttrTarget {
+            path: AttrPath {
+                schema: attr.schema.clone(),
+                name: attr.name.clone(),
+                sub_attr: None,
+            },
+            slot: Slot { container, key },
+            kind: info.map(|i| i.kind),
+            multi_valued: info.map(|i| i.multi_valued),
+            sub: attr.sub_attr.as_deref().map(sub_name).transpose()?,
+            filter: path.filter.as_ref(),
+            filter_sub: path.sub_attr.as_deref().map(sub_name).transpose()?,
+        }))
+    }
+
+    fn add(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        value: Value,
+    ) -> Result<(), PatchError> {
+        if let Some(filter) = t.filter {
+            return self.through_filter(res, t, filter, OpKind::Add, Some(value));
+        }
+        if let Some(sub) = &t.sub {
+            return self.set_sub(res, t, sub, value);
+        }
+        if value.is_null() {
+            return Ok(()); // nothing to add
+        }
+        let existing = get(res, &t.slot);
+        if Self::is_multi_valued(t, existing, &value) {
+            let elements = self.elements(t, existing, value);
+            return self.append(res, t, elements);
+        }
+        self.set_or_merge(res, t, value)
+    }
+
+    fn replace(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        value: Value,
+    ) -> Result<(), PatchError> {
+        if let Some(filter) = t.filter {
+            return self.through_filter(res, t, filter, OpKind::Replace, Some(value));
+        }
+        if let Some(sub) = &t.sub {
+            return self.set_sub(res, t, sub, value);
+        }
+        let existing = get(res, &t.slot);
+        if Self::is_multi_valued(t, existing, &value) {
+            let elements = self.elements(t, existing, value);
+            let new = (!elements.is_empty()).then_some(Value::Array(elements));
+            return self.journal.set(res, &t.slot, new);
+        }
+        self.set_or_merge(res, t, value)
+    }
+
+    fn remove(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        value: Option<Value>,
+    ) -> Result<(), PatchError> {
+        if let Some(filter) = t.filter {
+            return self.through_filter(res, t, filter, OpKind::Remove, None);
+        }
+        if let Some(sub) = &t.sub {
+            return self.set_sub(res, t, sub, Value::Null);
+        }
+        match value {
+            Some(listed)
+                if self.compat().remove_by_value_list
+                    && !listed.is_null()
+                    && matches!(get(res, &t.slot), Some(Value::Array(_))) =>
+            {
+                self.remove_listed(res, t, listed)
+            }
+            _ => self.journal.set(res, &t.slot, None),
+        }
+    }
+
+    /// Entra's `remove` of `members` with a value list: removes the listed elements only.
+    fn remove_listed(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        listed: Value,
+    ) -> Result<(), PatchError> {
+        let listed = match listed {
+            Value::Array(items) => items,
+            item => vec![item],
+        };
+        let listed_ids: Vec<&str> = listed.iter().filter_map(member_id).collect();
+        self.remove_elements(res, &t.slot, |_, element| match member_id(element) {
+            Some(id) if !listed_ids.is_empty() => listed_ids.contains(&id),
+            _ => listed.contains(element),
+        })
+    }
+
+    /// Removes the elements of the array at `slot` for which `matches(index, element)` holds,
+    /// in one pass, and the attribute itself if none are left.
+    fn remove_elements(
+        &mut self,
+        res: &mut Object,
+        slot: &Slot,
+        matches: impl Fn(usize, &Value) -> bool,
+    ) -> Result<(), PatchError> {
+        let Some(Value::Array(elements)) = get_mut(res, slot) else {
+            return Ok(());
+        };
+        if !elements.iter().enumerate().any(|(i, e)| matches(i, e)) {
+            return Ok(());
+        }
+        let mut removed = Vec::new();
+        for (index, element) in std::mem::take(elements).into_iter().enumerate() {
+            if matches(index, &element) {
+                removed.push((index, element));
+            } else {
+                elements.push(element);
+            }
+        }
+        let now_empty = elements.is_empty();
+        for (index, element) in removed.into_iter().rev() {
+            self.journal.removed(slot, index, element);
+        }
+        if now_empty {
+            self.journal.set(res, slot, None)?;
+        }
+        Ok(())
+    }
+
+    /// Sets (or with `null`, removes) a sub-attribute of the attribute's value: of the object,
+    /// or of every element of the array.
+    fn set_sub(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        sub: &str,
+        value: Value,
+    ) -> Result<(), PatchError> {
+        let value = self.normalize_sub(&t.path, sub, value);
+        match get(res, &t.slot) {
+            None if value.is_null() => Ok(()),
+            None => {
+                let mut object = Map::new();
+                object.insert(sub.to_owned(), value);
+                let new = if t.multi_valued == Some(true) {
+                    Value::Array(vec![Value::Object(object)])
+                } else {
+                    Value::Object(object)
+                };
+                self.journal.set(res, &t.slot, Some(new))
+            }
+            Some(Value::Object(_) | Value::Array(_)) => {
+                self.journal.edit(res, &t.slot);
+                match get_mut(res, &t.slot) {
+                    Some(Value::Object(object)) => set_or_remove(object, sub, value),
+                    Some(Value::Array(elements)) if elements.is_empty() && !value.is_null() => {
+                        let mut object = Map::new();
+                        object.insert(sub.to_owned(), value);
+                        elements.push(Value::Object(object));
+                    }
+                    Some(Value::Array(elements)) => {
+                        for element in elements.iter_mut().filter_map(Value::as_object_mut) {
+                            set_or_remove(element, sub, value.clone());
+                        }
+                    }
+                    _ => unreachable!("checked above"),
+                }
+                Ok(())
+            }
+            Some(other) => Err(PatchError::path(format!(
+                "\"{}.{sub}\" names a sub-attribute, but \"{}\" is {}",
+                t.path,
+                t.path,
+                describe(other)
+            ))),
+        }
+    }
+
+    /// Merges an object into the complex value at the slot, or sets the whole value. For
+    /// `replace` as for `add`, sub-attributes not in the value are left unchanged (RFC 7644
+    /// §3.5.2.3), except that a value naming another resource (a `manager` with another
+    /// `value`) replaces the old one whole, so that no stale `displayName` or `$ref` survives.
+    fn set_or_merge(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        value: Value,
+    ) -> Result<(), PatchError> {
+        let existing = get(res, &t.slot);
+        match (existing, self.shape_single(t, existing, value)) {
+            (Some(old @ Value::Object(_)), Value::Object(subs))
+                if !matches!((member_id(old), subs.get("value").and_then(Value::as_str)),
+                    (Some(a), Some(b)) if a != b) =>
+            {
+                self.merge(res, t, subs)
+            }
+            (existing, value) => {
+                let new = self.normalize(t, existing, value);
+                self.journal.set(res, &t.slot, new)
+            }
+        }
+    }
+
+    /// What a value for a single-valued attribute stands for: a one-element list is its
+    /// element (Entra's older manager form, `[{"value": ...}]`), and with
+    /// `complex_from_string` a bare string for a complex attribute is `{"value": ...}`, the
+    /// empty string `null`.
+    fn shape_single(&self, t: &AttrTarget<'_>, existing: Option<&Value>, value: Value) -> Value {
+        let value = match value {
+            Value::Array(mut items) if items.len() == 1 => items.pop().expect("one element"),
+            other => other,
+        };
+        let complex = t.kind == Some(AttrType::Complex)
+            || (t.kind.is_none() && matches!(existing, Some(Value::Object(_))));
+        match value {
+            Value::String(s) if complex && self.compat().complex_from_string => {
+                if s.is_empty() {
+                    Value::Null
+                } else {
+                    value_object(s)
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Merges sub-attributes into the complex value at the slot (`null` removes one).
+    fn merge(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        subs: Object,
+    ) -> Result<(), PatchError> {
+        self.journal.edit(res, &t.slot);
+        let Some(Value::Object(object)) = get_mut(res, &t.slot) else {
+            unreachable!("merge is only called on an object")
+        };
+        for (sub, value) in subs {
+            let value = self.normalize_sub(&t.path, &sub, value);
+            set_or_remove(object, &sub, value);
+        }
+        Ok(())
+    }
+
+    /// Appends the elements that are not already there.
+    fn append(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        elements: Vec<Value>,
+    ) -> Result<(), PatchError> {
+        let members = t.slot.is_members();
+        let existing: &[Value] = match get(res, &t.slot) {
+            Some(Value::Array(existing)) => existing,
+            None => &[],
+            // A single value where a list belongs: the list starts with it.
+            Some(single) => {
+                let list = Value::Array(vec![single.clone()]);
+                self.journal.set(res, &t.slot, Some(list))?;
+                return self.append(res, t, elements);
+            }
+        };
+        let mut new: Vec<Value> = Vec::new();
+        for element in elements {
+            if !contains(existing, &element, members) && !contains(&new, &element, members) {
+                new.push(element);
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        let len = existing.len();
+        if members {
+            for id in new.iter().filter_map(member_id) {
+                self.journal.member_added(id);
+            }
+        }
+        let written: Vec<usize> = (len..len + new.len()).collect();
+        match get_mut(res, &t.slot) {
+            Some(Value::Array(existing)) => {
+                self.journal.append(&t.slot, len);
+                existing.extend(new);
+            }
+            _ => self.journal.set(res, &t.slot, Some(Value::Array(new)))?,
+        }
+        self.keep_one_primary(res, &t.slot, &written);
+        Ok(())
+    }
+
+    /// `name[filter]` and `name[filter].sub`: the elements the filter matches.
+    fn through_filter(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        filter: &Filter,
+        op: OpKind,
+        value: Option<Value>,
+    ) -> Result<(), PatchError> {
+        let evaluator =
+            Evaluator::new(self.lookup()).string_booleans(self.compat().string_booleans);
+        let matches = |element: &Value| evaluator.matches_element(&t.path, filter, element);
+        let matched: Vec<usize> = match get(res, &t.slot) {
+            Some(Value::Array(elements)) => (0..elements.len())
+                .filter(|&i| matches(&elements[i]))
+                .collect(),
+            // A single complex value is filtered as a list of one (`manager[value eq "x"]`).
+            Some(single @ Value::Object(_)) => {
+                if matches(single) {
+                    return self.on_single(res, t, op, value);
+                }
+                Vec::new()
+            }
+            Some(other) => {
+                return Err(PatchError::path(format!(
+                    "\"{}[{filter}]\" filters the values of \"{}\", but it is {}",
+                    t.path,
+                    t.path,
+                    describe(other)
+                )));
+            }
+            None => Vec::new(),
+        };
+        if op == OpKind::Remove {
+            if matched.is_empty() {
+                return Ok(()); // removing what is not there changes nothing
+            }
+            return match &t.filter_sub {
+                Some(sub) => self.edit_elements(res, t, &matched, |element| {
+                    element.shift_remove(&key_in(element, sub));
+                }),
+                None => {
+                    self.remove_elements(res, &t.slot, |i, _| matched.binary_search(&i).is_ok())
+                }
+            };
+        }
+        let value = value.unwrap_or(Value::Null);
+        if matched.is_empty() {
+            return self.create_element(res, t, filter, value);
+        }
+        match &t.filter_sub {
+            Some(sub) => {
+                let value = self.normalize_sub(&t.path, sub, value);
+                self.edit_elements(res, t, &matched, |element| {
+                    set_or_remove(element, sub, value.clone());
+                })?;
+            }
+            None => {
+                let value = self.element(t, value)?;
+                self.edit_elements(res, t, &matched, |element| match (op, &value) {
+                    (OpKind::Add, Value::Object(subs)) => {
+                        for (sub, v) in subs {
+                            set_or_remove(element, sub, v.clone());
+                        }
+                    }
+                    (_, Value::Object(whole)) => *element = whole.clone(),
+                    _ => unreachable!("element() returns objects for complex values"),
+                })?;
+            }
+        }
+        self.keep_one_primary(res, &t.slot, &matched);
+        Ok(())
+    }
+
+    /// A value filter over a single complex value that matched it.
+    fn on_single(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        op: OpKind,
+        value: Option<Value>,
+    ) -> Result<(), PatchError> {
+        let target = AttrTarget {
+            path: t.path.clone(),
+            slot: t.slot.clone(),
+            kind: t.kind,
+            multi_valued: t.multi_valued,
+            sub: t.filter_sub.clone(),
+            filter: None,
+            filter_sub: None,
+        };
+        match op {
+            OpKind::Add => self.add(res, &target, value.unwrap_or(Value::Null)),
+            OpKind::Replace => self.replace(res, &target, value.unwrap_or(Value::Null)),
+            OpKind::Remove => self.remove(res, &target, None),
+        }
+    }
+
+    /// Edits the elements at `indices` of the array at the slot, in place.
+    fn edit_elements(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        indices: &[usize],
+        mut edit: impl FnMut(&mut Object),
+    ) -> Result<(), PatchError> {
+        self.journal.edit(res, &t.slot);
+        let Some(Value::Array(elements)) = get_mut(res, &t.slot) else {
+            unreachable!("indices come from the array")
+        };
+        for &index in indices {
+            match &mut elements[index] {
+                Value::Object(element) => edit(element),
+                other => {
+                    return Err(PatchError::path(format!(
+                        "a value of \"{}\" is {}, which has no sub-attributes",
+                        t.path,
+                        describe(other)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `add` / `replace` through a filter that matched nothing: Entra's way of creating an
+    /// element (`emails[type eq "work"].value`), when the policy allows it.
+    fn create_element(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        filter: &Filter,
+        value: Value,
+    ) -> Result<(), PatchError> {
+        let no_match = || format!("no value of \"{}\" matches {filter}", t.path);
+        if !self.compat().create_missing_elements {
+            return Err(PatchError::no_target(no_match()));
+        }
+        if value.is_null() {
+            return Ok(());
+        }
+        let mut element = self.element_from_filter(t, filter).ok_or_else(|| {
+            PatchError::no_target(format!(
+                "{}, and a new one cannot be made from the filter: only \"eq\" conditions joined by \"and\" describe one",
+                no_match()
+            ))
+        })?;
+        match &t.filter_sub {
+            Some(sub) => {
+                let value = self.normalize_sub(&t.path, sub, value);
+                set_or_remove(&mut element, sub, value);
+            }
+            None => match self.element(t, value)? {
+                Value::Object(subs) => {
+                    for (sub, value) in subs {
+                        set_or_remove(&mut element, &sub, value);
+                    }
+                }
+                _ => unreachable!("element() returns objects for complex values"),
+            },
+        }
+        let element = Value::Object(element);
+        let single = match t.multi_valued {
+            Some(multi) => !multi,
+            None => matches!(get(res, &t.slot), Some(Value::Object(_))),
+        };
+        if single {
+            return self.journal.set(res, &t.slot, Some(element));
+        }
+        self.append(res, t, vec![element])
+    }
+
+    /// The element a conjunction of `eq` terms describes, e.g. `{"type": "work"}`.
+    fn element_from_filter(&self, t: &AttrTarget<'_>, filter: &Filter) -> Option<Object> {
+        let terms = match filter {
+            Filter::And(parts) => parts.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        let mut element = Map::new();
+        for term in terms {
+            let Filter::Compare {
+                attr,
+                op: CompareOp::Eq,
+                value,
+            } = term
+            else {
+                return None;
+            };
+            if attr.schema.is_some() || attr.sub_attr.is_some() {
+                return None;
+            }
+            let value = match value {
+                CompValue::Null => continue,
+                CompValue::Bool(b) => Value::Bool(*b),
+                CompValue::Number(n) => Value::Number(n.clone()),
+                CompValue::String(s) => Value::String(s.clone()),
+            };
+            let info =
+                self.lookup()
+                    .sub_attribute(t.path.schema.as_deref(), &t.path.name, &attr.name);
+            let name = info.map_or(attr.name.as_str(), |i| i.name);
+            let value = self.normalize_sub(&t.path, name, value);
+            element.insert(name.to_owned(), value);
+        }
+        Some(element)
+    }
+
+    /// After elements at `written` were written: if one of them is now primary, no other
+    /// element is (RFC 7643 §2.4: "primary" is true for at most one value).
+    fn keep_one_primary(&mut self, res: &mut Object, slot: &Slot, written: &[usize]) {
+        let Some(Value::Array(elements)) = get(res, slot) else {
+            return;
+        };
+        let Some(&keep) = written.iter().rev().find(|&&i| is_primary(&elements[i])) else {
+            return;
+        };
+        let others: Vec<usize> = (0..elements.len())
+            .filter(|&i| i != keep && is_primary(&elements[i]))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        self.journal.edit(res, slot);
+        if let Some(Value::Array(elements)) = get_mut(res, slot) {
+            for i in others {
+                if let Value::Object(element) = &mut elements[i] {
+                    let key = key_in(element, "primary");
+                    element.insert(key, Value::Bool(false));
+                }
+            }
+        }
+    }
+
+    /// Whether the attribute takes a list of values.
+    fn is_multi_valued(t: &AttrTarget<'_>, existing: Option<&Value>, value: &Value) -> bool {
+        match t.multi_valued {
+            Some(multi) => multi,
+            None => match existing {
+                Some(existing) => existing.is_array(),
+                None => value.is_array(),
+            },
+        }
+    }
+
+    /// The elements of a value for a multi-valued attribute, normalized; `null`s dropped.
+    fn elements(&self, t: &AttrTarget<'_>, existing: Option<&Value>, value: Value) -> Vec<Value> {
+        let values = match value {
+            Value::Array(values) => values,
+            Value::Null => Vec::new(),
+            single => vec![single],
+        };
+        let complex = t.kind == Some(AttrType::Complex)
+            || existing
+                .and_then(Value::as_array)
+                .and_then(|e| e.first())
+                .is_some_and(Value::is_object);
+        values
+            .into_iter()
+            .filter(|v| !v.is_null())
+            .map(|v| match v {
+                Value::String(s) if complex && self.compat().complex_from_string => value_object(s),
+                Value::Object(object) => self.normalize_object(&t.path, object),
+                other => other,
+            })
+            .collect()
+    }
+
+    /// One value for the elements of a complex attribute: an object, normalized.
+    fn element(&self, t: &AttrTarget<'_>, value: Value) -> Result<Value, PatchError> {
+        match value {
+            Value::Object(object) => Ok(self.normalize_object(&t.path, object)),
+            Value::String(s) if self.compat().complex_from_string => Ok(value_object(s)),
+            other => Err(PatchError::value(format!(
+                "a value of \"{}\" must be an object of its sub-attributes, not {}",
+                t.path,
+                describe(&other)
+            ))),
+        }
+    }
+
+    /// A value for a single-valued attribute, normalized; `None` unassigns it.
+    fn normalize(
+        &self,
+        t: &AttrTarget<'_>,
+        existing: Option<&Value>,
+        value: Value,
+    ) -> Option<Value> {
+        match value {
+            Value::Null => None,
+            Value::String(s) => {
+                let boolean = t.kind == Some(AttrType::Boolean)
+                    || (t.kind.is_none() && matches!(existing, Some(Value::Bool(_))));
+                match parse_bool(&s) {
+                    Some(b) if boolean && self.compat().string_booleans => Some(Value::Bool(b)),
+                    _ => Some(Value::String(s)),
+                }
+            }
+            Value::Object(object) => Some(self.normalize_object(&t.path, object)),
+            other => Some(other),
+        }
+    }
+
+    /// A complex value: `null` sub-attributes (unassigned, such as Entra's `"$ref": null`)
+    /// dropped, string booleans read.
+    fn normalize_object(&self, parent: &AttrPath, object: Object) -> Value {
+        Value::Object(
+            object
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let v = self.normalize_sub(parent, &k, v);
+                    (k, v)
+                })
+                .collect(),
+        )
+    }
+
+    /// A sub-attribute's value, with string booleans read when the policy says so. Without a
+    /// schema, `primary` is known to be boolean (RFC 7643 §2.4).
+    fn normalize_sub(&self, parent: &AttrPath, sub: &str, value: Value) -> Value {
+        let Value::String(s) = &value else {
+            return value;
+        };
+        if !self.compat().string_booleans {
+            return value;
+        }
+        let boolean = match self
+            .lookup()
+            .sub_attribute(parent.schema.as_deref(), &parent.name, sub)
+        {
+            Some(info) => info.kind == AttrType::Boolean,
+            None => sub.eq_ignore_ascii_case("primary"),
+        };
+        match parse_bool(s) {
+            Some(b) if boolean => Value::Bool(b),
+            _ => value,
+        }
+    }
+}
+
+/// Sets `sub` (matched in any case) of `object` to `value`, or removes it for `null`.
+fn set_or_remove(object: &mut Object, sub: &str, value: Value) {
+    let key = key_in(object, sub);
+    if value.is_null() {
+        object.shift_remove(&key);
+    } else {
+        object.insert(key, value);
+    }
+}
+
+/// Whether `list` holds `element`: the same member id for group members, else an equal value.
+fn contains(list: &[Value], element: &Value, members: bool) -> bool {
+    match member_id(element) {
+        Some(id) if members => list.iter().any(|e| member_id(e) == Some(id)),
+        _ => list.contains(element),
+    }
+}
+
+fn is_primary(element: &Value) -> bool {
+    element
+        .as_object()
+        .and_then(|o| o.get("primary").or_else(|| o.get(&key_in(o, "primary"))))
+        == Some(&Value::Bool(true))
+}
+
+fn value_object(value: String) -> Value {
+    let mut object = Map::new();
+    object.insert("value".to_owned(), Value::String(value));
+    Value::Object(object)
+}
+
+/// `"true"` or `"false"` in any case.
+fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// "a string", "an array"...: for messages.
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contains_compares_members_by_id_and_others_by_value() {
+        let members = [serde_json::json!({"value": "a", "display": "A"})];
+        assert!(contains(&members, &serde_json::json!({"value": "a"}), true));
+        assert!(!contains(
+            &members,
+            &serde_json::json!({"value": "a"}),
+            false
+        ));
+        assert!(contains(
+            &members,
+            &serde_json::json!({"display": "A", "value": "a"}),
+            false
+        ));
+    }
+}
