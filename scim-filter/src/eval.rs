@@ -299,7 +299,22 @@ fn any_element(v: &Value, mut pred: impl FnMut(&Value) -> bool) -> bool {
 }
 
 /// The member `key` of `object`, matched exactly first and then ignoring ASCII case.
+///
+/// Small objects (the sub-attributes of a complex value) are scanned, which is faster than
+/// hashing the key; large ones (a resource's top level) are hashed.
 pub(crate) fn get_ci<'v>(object: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if object.len() <= 8 {
+        let mut folded = None;
+        for (k, v) in object {
+            if k == key {
+                return Some(v);
+            }
+            if folded.is_none() && k.eq_ignore_ascii_case(key) {
+                folded = Some(v);
+            }
+        }
+        return folded;
+    }
     object.get(key).or_else(|| {
         object
             .iter()

@@ -1,5 +1,7 @@
 //! Applying a request to a resource (RFC 7644 §3.5.2.1-3), guided by an [`AttributeLookup`].
 
+use std::collections::HashSet;
+
 use scim_filter::{
     AttrPath, AttrType, AttributeLookup, CompValue, CompareOp, Evaluator, Filter, NoSchema,
     PatchPath, SchemaKind,
@@ -8,9 +10,9 @@ use serde_json::{Map, Value};
 
 use crate::compat::PatchCompat;
 use crate::error::PatchError;
-use crate::journal::{Container, Journal, Slot, container, get, get_mut};
+use crate::journal::{Container, Journal, Slot, container, key_in};
 use crate::request::{OpKind, PatchOperation, PatchRequest};
-use crate::{Outcome, key_in, member_id};
+use crate::{Outcome, member_id};
 
 /// Applies PATCH requests to JSON resources.
 ///
@@ -103,7 +105,6 @@ impl<L: AttributeLookup> Patcher<L> {
                 run.journal.rollback(resource);
                 return Err(err.in_operation(index));
             }
-            run.journal.end_operation(resource);
         }
         Ok(run.journal.outcome(resource))
     }
@@ -120,10 +121,12 @@ enum Target<'p> {
 }
 
 /// An attribute, and how the path narrows it.
+#[derive(Clone)]
 struct AttrTarget<'p> {
-    /// The attribute's path without its sub-attribute, for lookups and messages.
-    path: AttrPath,
-    slot: Slot,
+    /// The attribute's path; its `sub_attr`, if any, is in `sub`.
+    path: &'p AttrPath,
+    /// The attribute's slot in the journal.
+    s: usize,
     kind: Option<AttrType>,
     multi_valued: Option<bool>,
     /// `name.sub`: a sub-attribute of every value.
@@ -131,6 +134,16 @@ struct AttrTarget<'p> {
     /// `name[filter]`, and `name[filter].sub`.
     filter: Option<&'p Filter>,
     filter_sub: Option<String>,
+}
+
+impl AttrTarget<'_> {
+    /// The attribute's name without its sub-attribute, for messages.
+    fn name(&self) -> String {
+        match &self.path.schema {
+            Some(schema) => format!("{schema}:{}", self.path.name),
+            None => self.path.name.clone(),
+        }
+    }
 }
 
 /// One request in progress.
@@ -193,7 +206,7 @@ impl<L: AttributeLookup> Run<'_, L> {
                     "\"{path}\" names the whole resource: its value must be an object"
                 ))),
             },
-            Target::Extension(urn) => self.extension(res, op, &urn, value),
+            Target::Extension(urn) => self.extension(res, op, urn, value),
             Target::Attr(target) => match op {
                 OpKind::Add => self.add(res, &target, value.unwrap_or(Value::Null)),
                 OpKind::Replace => self.replace(res, &target, value.unwrap_or(Value::Null)),
@@ -207,12 +220,16 @@ impl<L: AttributeLookup> Run<'_, L> {
         &mut self,
         res: &mut Object,
         op: OpKind,
-        urn: &str,
+        urn: String,
         value: Option<Value>,
     ) -> Result<(), PatchError> {
         match (op, value) {
             (OpKind::Remove, _) | (OpKind::Replace, Some(Value::Null)) => {
-                self.journal.set(res, &Slot::root(urn), None)
+                let s = self.journal.slot(Slot {
+                    container: Container::Root,
+                    key: urn,
+                });
+                self.journal.set(res, s, None)
             }
             (OpKind::Add, Some(Value::Null)) => Ok(()),
             (_, Some(Value::Object(attributes))) => {
@@ -230,47 +247,47 @@ impl<L: AttributeLookup> Run<'_, L> {
         }
     }
 
-    fn resolve<'p>(&self, res: &Object, path: &'p PatchPath) -> Result<Target<'p>, PatchError> {
+    fn resolve<'p>(&mut self, res: &Object, path: &'p PatchPath) -> Result<Target<'p>, PatchError> {
         let attr = &path.attr;
         if path.filter.is_none() {
             if let Some(urn) = attr.urn() {
                 match self.lookup().schema_kind(&urn) {
                     Some(SchemaKind::Core) => return Ok(Target::Root),
                     Some(SchemaKind::Extension) => {
-                        return Ok(Target::Extension(key_in(res, &urn)));
+                        return Ok(Target::Extension(key_in(res, &urn).to_owned()));
                     }
                     None => {}
                 }
             }
         }
         let schema = attr.schema.as_deref();
-        let info = self.lookup().attribute(schema, &attr.name);
+        let lookup = &self.patcher.lookup;
+        let info = lookup.attribute(schema, &attr.name);
         if info.is_none() && self.patcher.reject_unknown {
+            let name = match schema {
+                Some(schema) => format!("{schema}:{}", attr.name),
+                None => attr.name.clone(),
+            };
             return Err(PatchError::path(format!(
-                "\"{}\" is not an attribute of this resource",
-                AttrPath {
-                    sub_attr: None,
-                    ..attr.clone()
-                }
+                "\"{name}\" is not an attribute of this resource"
             )));
         }
         let container = match (info.and_then(|i| i.extension), schema) {
-            (Some(urn), _) => Container::Extension(key_in(res, urn)),
+            (Some(urn), _) => Container::Extension(key_in(res, urn).to_owned()),
             (None, Some(schema))
-                if info.is_none()
-                    && self.lookup().schema_kind(schema) != Some(SchemaKind::Core) =>
+                if info.is_none() && lookup.schema_kind(schema) != Some(SchemaKind::Core) =>
             {
-                Container::Extension(key_in(res, schema))
+                Container::Extension(key_in(res, schema).to_owned())
             }
             _ => Container::Root,
         };
         let name = info.map_or(attr.name.as_str(), |i| i.name);
         let key = match self::container(res, &container) {
-            Some(map) => key_in(map, name),
+            Some(map) => key_in(map, name).to_owned(),
             None => name.to_owned(),
         };
         let sub_name = |sub: &str| -> Result<String, PatchError> {
-            let info = self.lookup().sub_attribute(schema, &attr.name, sub);
+            let info = lookup.sub_attribute(schema, &attr.name, sub);
             if info.is_none() && self.patcher.reject_unknown {
                 return Err(PatchError::path(format!(
                     "\"{sub}\" is not a sub-attribute of \"{}\"",
@@ -279,19 +296,23 @@ impl<L: AttributeLookup> Run<'_, L> {
             }
             Ok(info.map_or(sub, |i| i.name).to_owned())
         };
+        let sub = attr.sub_attr.as_deref().map(sub_name).transpose()?;
+        let filter_sub = path.sub_attr.as_deref().map(sub_name).transpose()?;
+        let (kind, multi_valued) = (info.map(|i| i.kind), info.map(|i| i.multi_valued));
+        let s = self.journal.slot(Slot { container, key });
         Ok(Target::Attr(AttrTarget {
-            path: AttrPath {
-                schema: attr.schema.clone(),
-                name: attr.name.clone(),
-                sub_attr: None,
-            },
-            slot: Slot { container, key },
-            kind: info.map(|i| i.kind),
-            multi_valued: info.map(|i| i.multi_valued),
-            sub: attr.sub_attr.as_deref().map(sub_name).transpose()?,
+            path: attr,
+            s,
+            kind,
+            multi_valued,
+            sub,
             filter: path.filter.as_ref(),
-            filter_sub: path.sub_attr.as_deref().map(sub_name).transpose()?,
+            filter_sub,
         }))
+    }
+
+    fn get<'r>(&self, res: &'r Object, t: &AttrTarget<'_>) -> Option<&'r Value> {
+        self.journal.get(res, t.s)
     }
 
     fn add(
@@ -309,7 +330,7 @@ impl<L: AttributeLookup> Run<'_, L> {
         if value.is_null() {
             return Ok(()); // nothing to add
         }
-        let existing = get(res, &t.slot);
+        let existing = self.get(res, t);
         if Self::is_multi_valued(t, existing, &value) {
             let elements = self.elements(t, existing, value);
             return self.append(res, t, elements);
@@ -329,11 +350,11 @@ impl<L: AttributeLookup> Run<'_, L> {
         if let Some(sub) = &t.sub {
             return self.set_sub(res, t, sub, value);
         }
-        let existing = get(res, &t.slot);
+        let existing = self.get(res, t);
         if Self::is_multi_valued(t, existing, &value) {
             let elements = self.elements(t, existing, value);
             let new = (!elements.is_empty()).then_some(Value::Array(elements));
-            return self.journal.set(res, &t.slot, new);
+            return self.journal.set(res, t.s, new);
         }
         self.set_or_merge(res, t, value)
     }
@@ -354,11 +375,11 @@ impl<L: AttributeLookup> Run<'_, L> {
             Some(listed)
                 if self.compat().remove_by_value_list
                     && !listed.is_null()
-                    && matches!(get(res, &t.slot), Some(Value::Array(_))) =>
+                    && matches!(self.get(res, t), Some(Value::Array(_))) =>
             {
                 self.remove_listed(res, t, listed)
             }
-            _ => self.journal.set(res, &t.slot, None),
+            _ => self.journal.set(res, t.s, None),
         }
     }
 
@@ -374,42 +395,11 @@ impl<L: AttributeLookup> Run<'_, L> {
             item => vec![item],
         };
         let listed_ids: Vec<&str> = listed.iter().filter_map(member_id).collect();
-        self.remove_elements(res, &t.slot, |_, element| match member_id(element) {
-            Some(id) if !listed_ids.is_empty() => listed_ids.contains(&id),
-            _ => listed.contains(element),
-        })
-    }
-
-    /// Removes the elements of the array at `slot` for which `matches(index, element)` holds,
-    /// in one pass, and the attribute itself if none are left.
-    fn remove_elements(
-        &mut self,
-        res: &mut Object,
-        slot: &Slot,
-        matches: impl Fn(usize, &Value) -> bool,
-    ) -> Result<(), PatchError> {
-        let Some(Value::Array(elements)) = get_mut(res, slot) else {
-            return Ok(());
-        };
-        if !elements.iter().enumerate().any(|(i, e)| matches(i, e)) {
-            return Ok(());
-        }
-        let mut removed = Vec::new();
-        for (index, element) in std::mem::take(elements).into_iter().enumerate() {
-            if matches(index, &element) {
-                removed.push((index, element));
-            } else {
-                elements.push(element);
-            }
-        }
-        let now_empty = elements.is_empty();
-        for (index, element) in removed.into_iter().rev() {
-            self.journal.removed(slot, index, element);
-        }
-        if now_empty {
-            self.journal.set(res, slot, None)?;
-        }
-        Ok(())
+        self.journal
+            .remove_elements(res, t.s, |_, element| match member_id(element) {
+                Some(id) if !listed_ids.is_empty() => listed_ids.contains(&id),
+                _ => listed.contains(element),
+            })
     }
 
     /// Sets (or with `null`, removes) a sub-attribute of the attribute's value: of the object,
@@ -421,41 +411,40 @@ impl<L: AttributeLookup> Run<'_, L> {
         sub: &str,
         value: Value,
     ) -> Result<(), PatchError> {
-        let value = self.normalize_sub(&t.path, sub, value);
-        match get(res, &t.slot) {
+        let value = self.normalize_sub(t.path, sub, value);
+        match self.get(res, t) {
             None if value.is_null() => Ok(()),
             None => {
-                let mut object = Map::new();
-                object.insert(sub.to_owned(), value);
+                let object = single(sub, value);
                 let new = if t.multi_valued == Some(true) {
-                    Value::Array(vec![Value::Object(object)])
+                    Value::Array(vec![object])
                 } else {
-                    Value::Object(object)
+                    object
                 };
-                self.journal.set(res, &t.slot, Some(new))
+                self.journal.set(res, t.s, Some(new))
             }
-            Some(Value::Object(_) | Value::Array(_)) => {
-                self.journal.edit(res, &t.slot);
-                match get_mut(res, &t.slot) {
-                    Some(Value::Object(object)) => set_or_remove(object, sub, value),
-                    Some(Value::Array(elements)) if elements.is_empty() && !value.is_null() => {
-                        let mut object = Map::new();
-                        object.insert(sub.to_owned(), value);
-                        elements.push(Value::Object(object));
+            Some(Value::Object(_)) => {
+                self.journal.set_member(res, t.s, None, sub, value);
+                Ok(())
+            }
+            Some(Value::Array(elements)) => {
+                let len = elements.len();
+                if len == 0 {
+                    if !value.is_null() {
+                        self.journal.append(res, t.s, vec![single(sub, value)]);
                     }
-                    Some(Value::Array(elements)) => {
-                        for element in elements.iter_mut().filter_map(Value::as_object_mut) {
-                            set_or_remove(element, sub, value.clone());
-                        }
-                    }
-                    _ => unreachable!("checked above"),
+                    return Ok(());
+                }
+                for index in 0..len {
+                    self.journal
+                        .set_member(res, t.s, Some(index), sub, value.clone());
                 }
                 Ok(())
             }
             Some(other) => Err(PatchError::path(format!(
                 "\"{}.{sub}\" names a sub-attribute, but \"{}\" is {}",
-                t.path,
-                t.path,
+                t.name(),
+                t.name(),
                 describe(other)
             ))),
         }
@@ -471,17 +460,18 @@ impl<L: AttributeLookup> Run<'_, L> {
         t: &AttrTarget<'_>,
         value: Value,
     ) -> Result<(), PatchError> {
-        let existing = get(res, &t.slot);
+        let existing = self.get(res, t);
         match (existing, self.shape_single(t, existing, value)) {
             (Some(old @ Value::Object(_)), Value::Object(subs))
                 if !matches!((member_id(old), subs.get("value").and_then(Value::as_str)),
                     (Some(a), Some(b)) if a != b) =>
             {
-                self.merge(res, t, subs)
+                self.merge(res, t, None, subs);
+                Ok(())
             }
             (existing, value) => {
                 let new = self.normalize(t, existing, value);
-                self.journal.set(res, &t.slot, new)
+                self.journal.set(res, t.s, new)
             }
         }
     }
@@ -509,22 +499,19 @@ impl<L: AttributeLookup> Run<'_, L> {
         }
     }
 
-    /// Merges sub-attributes into the complex value at the slot (`null` removes one).
+    /// Merges sub-attributes into the complex value at the slot or its element `element`
+    /// (`null` removes one).
     fn merge(
         &mut self,
         res: &mut Object,
         t: &AttrTarget<'_>,
+        element: Option<usize>,
         subs: Object,
-    ) -> Result<(), PatchError> {
-        self.journal.edit(res, &t.slot);
-        let Some(Value::Object(object)) = get_mut(res, &t.slot) else {
-            unreachable!("merge is only called on an object")
-        };
+    ) {
         for (sub, value) in subs {
-            let value = self.normalize_sub(&t.path, &sub, value);
-            set_or_remove(object, &sub, value);
+            let value = self.normalize_sub(t.path, &sub, value);
+            self.journal.set_member(res, t.s, element, &sub, value);
         }
-        Ok(())
     }
 
     /// Appends the elements that are not already there.
@@ -534,41 +521,49 @@ impl<L: AttributeLookup> Run<'_, L> {
         t: &AttrTarget<'_>,
         elements: Vec<Value>,
     ) -> Result<(), PatchError> {
-        let members = t.slot.is_members();
-        let existing: &[Value] = match get(res, &t.slot) {
+        let members = self.journal.place(t.s).key.eq_ignore_ascii_case("members");
+        let existing: &[Value] = match self.get(res, t) {
             Some(Value::Array(existing)) => existing,
             None => &[],
             // A single value where a list belongs: the list starts with it.
             Some(single) => {
                 let list = Value::Array(vec![single.clone()]);
-                self.journal.set(res, &t.slot, Some(list))?;
+                self.journal.set(res, t.s, Some(list))?;
                 return self.append(res, t, elements);
             }
         };
         let mut new: Vec<Value> = Vec::new();
-        for element in elements {
-            if !contains(existing, &element, members) && !contains(&new, &element, members) {
-                new.push(element);
+        if members && elements.len() > 1 {
+            // Several members at once: one pass over the group, not one per member.
+            let ids: HashSet<&str> = existing.iter().filter_map(member_id).collect();
+            let mut seen: HashSet<String> = HashSet::new();
+            for element in elements {
+                let fresh = match member_id(&element) {
+                    Some(id) => !ids.contains(id) && seen.insert(id.to_owned()),
+                    None => !existing.contains(&element) && !new.contains(&element),
+                };
+                if fresh {
+                    new.push(element);
+                }
+            }
+        } else {
+            for element in elements {
+                if !contains(existing, &element, members) && !contains(&new, &element, members) {
+                    new.push(element);
+                }
             }
         }
         if new.is_empty() {
             return Ok(());
         }
         let len = existing.len();
-        if members {
-            for id in new.iter().filter_map(member_id) {
-                self.journal.member_added(id);
-            }
-        }
         let written: Vec<usize> = (len..len + new.len()).collect();
-        match get_mut(res, &t.slot) {
-            Some(Value::Array(existing)) => {
-                self.journal.append(&t.slot, len);
-                existing.extend(new);
-            }
-            _ => self.journal.set(res, &t.slot, Some(Value::Array(new)))?,
+        if len == 0 && self.get(res, t).is_none() {
+            self.journal.set(res, t.s, Some(Value::Array(new)))?;
+        } else {
+            self.journal.append(res, t.s, new);
         }
-        self.keep_one_primary(res, &t.slot, &written);
+        self.keep_one_primary(res, t, &written);
         Ok(())
     }
 
@@ -583,8 +578,8 @@ impl<L: AttributeLookup> Run<'_, L> {
     ) -> Result<(), PatchError> {
         let evaluator =
             Evaluator::new(self.lookup()).string_booleans(self.compat().string_booleans);
-        let matches = |element: &Value| evaluator.matches_element(&t.path, filter, element);
-        let matched: Vec<usize> = match get(res, &t.slot) {
+        let matches = |element: &Value| evaluator.matches_element(t.path, filter, element);
+        let matched: Vec<usize> = match self.get(res, t) {
             Some(Value::Array(elements)) => (0..elements.len())
                 .filter(|&i| matches(&elements[i]))
                 .collect(),
@@ -598,24 +593,35 @@ impl<L: AttributeLookup> Run<'_, L> {
             Some(other) => {
                 return Err(PatchError::path(format!(
                     "\"{}[{filter}]\" filters the values of \"{}\", but it is {}",
-                    t.path,
-                    t.path,
+                    t.name(),
+                    t.name(),
                     describe(other)
                 )));
             }
             None => Vec::new(),
         };
-        if op == OpKind::Remove {
-            if matched.is_empty() {
-                return Ok(()); // removing what is not there changes nothing
+        if let (Some(sub), Some(Value::Array(elements))) = (&t.filter_sub, self.get(res, t)) {
+            if let Some(&i) = matched.iter().find(|&&i| !elements[i].is_object()) {
+                return Err(PatchError::path(format!(
+                    "\"{}[{filter}].{sub}\" names a sub-attribute, but a matching value of \"{}\" is {}",
+                    t.name(),
+                    t.name(),
+                    describe(&elements[i])
+                )));
             }
+        }
+        if op == OpKind::Remove {
             return match &t.filter_sub {
-                Some(sub) => self.edit_elements(res, t, &matched, |element| {
-                    element.shift_remove(&key_in(element, sub));
-                }),
-                None => {
-                    self.remove_elements(res, &t.slot, |i, _| matched.binary_search(&i).is_ok())
+                Some(sub) => {
+                    for &index in &matched {
+                        self.journal
+                            .set_member(res, t.s, Some(index), sub, Value::Null);
+                    }
+                    Ok(())
                 }
+                None => self
+                    .journal
+                    .remove_elements(res, t.s, |i, _| matched.binary_search(&i).is_ok()),
             };
         }
         let value = value.unwrap_or(Value::Null);
@@ -624,25 +630,31 @@ impl<L: AttributeLookup> Run<'_, L> {
         }
         match &t.filter_sub {
             Some(sub) => {
-                let value = self.normalize_sub(&t.path, sub, value);
-                self.edit_elements(res, t, &matched, |element| {
-                    set_or_remove(element, sub, value.clone());
-                })?;
+                let value = self.normalize_sub(t.path, sub, value);
+                for &index in &matched {
+                    self.journal
+                        .set_member(res, t.s, Some(index), sub, value.clone());
+                }
             }
             None => {
-                let value = self.element(t, value)?;
-                self.edit_elements(res, t, &matched, |element| match (op, &value) {
-                    (OpKind::Add, Value::Object(subs)) => {
-                        for (sub, v) in subs {
-                            set_or_remove(element, sub, v.clone());
+                let scalars =
+                    matches!(self.get(res, t), Some(Value::Array(e)) if !e[matched[0]].is_object());
+                let value = if scalars {
+                    value
+                } else {
+                    self.element(t, value)?
+                };
+                for &index in &matched {
+                    match (op, &value) {
+                        (OpKind::Add, Value::Object(subs)) => {
+                            self.merge(res, t, Some(index), subs.clone());
                         }
+                        _ => self.journal.replace_element(res, t.s, index, value.clone()),
                     }
-                    (_, Value::Object(whole)) => *element = whole.clone(),
-                    _ => unreachable!("element() returns objects for complex values"),
-                })?;
+                }
             }
         }
-        self.keep_one_primary(res, &t.slot, &matched);
+        self.keep_one_primary(res, t, &matched);
         Ok(())
     }
 
@@ -655,46 +667,16 @@ impl<L: AttributeLookup> Run<'_, L> {
         value: Option<Value>,
     ) -> Result<(), PatchError> {
         let target = AttrTarget {
-            path: t.path.clone(),
-            slot: t.slot.clone(),
-            kind: t.kind,
-            multi_valued: t.multi_valued,
             sub: t.filter_sub.clone(),
             filter: None,
             filter_sub: None,
+            ..t.clone()
         };
         match op {
             OpKind::Add => self.add(res, &target, value.unwrap_or(Value::Null)),
             OpKind::Replace => self.replace(res, &target, value.unwrap_or(Value::Null)),
             OpKind::Remove => self.remove(res, &target, None),
         }
-    }
-
-    /// Edits the elements at `indices` of the array at the slot, in place.
-    fn edit_elements(
-        &mut self,
-        res: &mut Object,
-        t: &AttrTarget<'_>,
-        indices: &[usize],
-        mut edit: impl FnMut(&mut Object),
-    ) -> Result<(), PatchError> {
-        self.journal.edit(res, &t.slot);
-        let Some(Value::Array(elements)) = get_mut(res, &t.slot) else {
-            unreachable!("indices come from the array")
-        };
-        for &index in indices {
-            match &mut elements[index] {
-                Value::Object(element) => edit(element),
-                other => {
-                    return Err(PatchError::path(format!(
-                        "a value of \"{}\" is {}, which has no sub-attributes",
-                        t.path,
-                        describe(other)
-                    )));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// `add` / `replace` through a filter that matched nothing: Entra's way of creating an
@@ -706,7 +688,7 @@ impl<L: AttributeLookup> Run<'_, L> {
         filter: &Filter,
         value: Value,
     ) -> Result<(), PatchError> {
-        let no_match = || format!("no value of \"{}\" matches {filter}", t.path);
+        let no_match = || format!("no value of \"{}\" matches {filter}", t.name());
         if !self.compat().create_missing_elements {
             return Err(PatchError::no_target(no_match()));
         }
@@ -721,7 +703,7 @@ impl<L: AttributeLookup> Run<'_, L> {
         })?;
         match &t.filter_sub {
             Some(sub) => {
-                let value = self.normalize_sub(&t.path, sub, value);
+                let value = self.normalize_sub(t.path, sub, value);
                 set_or_remove(&mut element, sub, value);
             }
             None => match self.element(t, value)? {
@@ -736,10 +718,10 @@ impl<L: AttributeLookup> Run<'_, L> {
         let element = Value::Object(element);
         let single = match t.multi_valued {
             Some(multi) => !multi,
-            None => matches!(get(res, &t.slot), Some(Value::Object(_))),
+            None => matches!(self.get(res, t), Some(Value::Object(_))),
         };
         if single {
-            return self.journal.set(res, &t.slot, Some(element));
+            return self.journal.set(res, t.s, Some(element));
         }
         self.append(res, t, vec![element])
     }
@@ -773,7 +755,7 @@ impl<L: AttributeLookup> Run<'_, L> {
                 self.lookup()
                     .sub_attribute(t.path.schema.as_deref(), &t.path.name, &attr.name);
             let name = info.map_or(attr.name.as_str(), |i| i.name);
-            let value = self.normalize_sub(&t.path, name, value);
+            let value = self.normalize_sub(t.path, name, value);
             element.insert(name.to_owned(), value);
         }
         Some(element)
@@ -781,8 +763,8 @@ impl<L: AttributeLookup> Run<'_, L> {
 
     /// After elements at `written` were written: if one of them is now primary, no other
     /// element is (RFC 7643 §2.4: "primary" is true for at most one value).
-    fn keep_one_primary(&mut self, res: &mut Object, slot: &Slot, written: &[usize]) {
-        let Some(Value::Array(elements)) = get(res, slot) else {
+    fn keep_one_primary(&mut self, res: &mut Object, t: &AttrTarget<'_>, written: &[usize]) {
+        let Some(Value::Array(elements)) = self.get(res, t) else {
             return;
         };
         let Some(&keep) = written.iter().rev().find(|&&i| is_primary(&elements[i])) else {
@@ -791,17 +773,9 @@ impl<L: AttributeLookup> Run<'_, L> {
         let others: Vec<usize> = (0..elements.len())
             .filter(|&i| i != keep && is_primary(&elements[i]))
             .collect();
-        if others.is_empty() {
-            return;
-        }
-        self.journal.edit(res, slot);
-        if let Some(Value::Array(elements)) = get_mut(res, slot) {
-            for i in others {
-                if let Value::Object(element) = &mut elements[i] {
-                    let key = key_in(element, "primary");
-                    element.insert(key, Value::Bool(false));
-                }
-            }
+        for index in others {
+            self.journal
+                .set_member(res, t.s, Some(index), "primary", Value::Bool(false));
         }
     }
 
@@ -833,7 +807,7 @@ impl<L: AttributeLookup> Run<'_, L> {
             .filter(|v| !v.is_null())
             .map(|v| match v {
                 Value::String(s) if complex && self.compat().complex_from_string => value_object(s),
-                Value::Object(object) => self.normalize_object(&t.path, object),
+                Value::Object(object) => self.normalize_object(t.path, object),
                 other => other,
             })
             .collect()
@@ -842,11 +816,11 @@ impl<L: AttributeLookup> Run<'_, L> {
     /// One value for the elements of a complex attribute: an object, normalized.
     fn element(&self, t: &AttrTarget<'_>, value: Value) -> Result<Value, PatchError> {
         match value {
-            Value::Object(object) => Ok(self.normalize_object(&t.path, object)),
+            Value::Object(object) => Ok(self.normalize_object(t.path, object)),
             Value::String(s) if self.compat().complex_from_string => Ok(value_object(s)),
             other => Err(PatchError::value(format!(
                 "a value of \"{}\" must be an object of its sub-attributes, not {}",
-                t.path,
+                t.name(),
                 describe(&other)
             ))),
         }
@@ -869,7 +843,7 @@ impl<L: AttributeLookup> Run<'_, L> {
                     _ => Some(Value::String(s)),
                 }
             }
-            Value::Object(object) => Some(self.normalize_object(&t.path, object)),
+            Value::Object(object) => Some(self.normalize_object(t.path, object)),
             other => Some(other),
         }
     }
@@ -912,9 +886,16 @@ impl<L: AttributeLookup> Run<'_, L> {
     }
 }
 
+/// `{sub: value}`.
+fn single(sub: &str, value: Value) -> Value {
+    let mut object = Map::new();
+    object.insert(sub.to_owned(), value);
+    Value::Object(object)
+}
+
 /// Sets `sub` (matched in any case) of `object` to `value`, or removes it for `null`.
 fn set_or_remove(object: &mut Object, sub: &str, value: Value) {
-    let key = key_in(object, sub);
+    let key = key_in(object, sub).to_owned();
     if value.is_null() {
         object.shift_remove(&key);
     } else {
@@ -933,7 +914,7 @@ fn contains(list: &[Value], element: &Value, members: bool) -> bool {
 fn is_primary(element: &Value) -> bool {
     element
         .as_object()
-        .and_then(|o| o.get("primary").or_else(|| o.get(&key_in(o, "primary"))))
+        .and_then(|o| o.get(key_in(o, "primary")))
         == Some(&Value::Bool(true))
 }
 

@@ -1,16 +1,17 @@
-//! The undo log that makes a request atomic, and the record of what it changed.
+//! Every write to the resource, recorded so that a request is atomic, and what it changed.
 //!
-//! Every mutation goes through the journal, which keeps just enough to put the resource back
-//! exactly as it was (byte for byte, keys in their places) if a later operation fails:
+//! Each write moves the value it overwrites into the undo log (nothing is ever copied), so a
+//! failed request is put back exactly as it was, keys in their places:
 //!
-//! - a whole value set or removed: the old value, moved out (never copied) with its position;
-//! - elements appended to an array: the array's length before the first append;
-//! - elements removed from an array: each element, moved out, with its index;
-//! - anything edited in place (a sub-attribute, a matched element): a copy of the attribute,
-//!   made once per request and attribute, before its first in-place edit.
+//! - a whole attribute set or removed: the old value, with its position in its container;
+//! - a member of a complex value or of one element set or removed: the old member;
+//! - an element replaced: the old element;
+//! - elements appended: the array's length before the first append;
+//! - elements removed: each element, with its index.
 //!
 //! So adding a member to a group of 100,000 costs no copy of the group, and neither does
-//! removing one. Undo replays the log backwards; each entry restores the state just before it.
+//! removing one or editing one element. Undo replays the log backwards; each entry restores
+//! the state just before it. A write that changes something marks its attribute changed.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,6 +19,8 @@ use serde_json::{Map, Value};
 
 use crate::error::PatchError;
 use crate::{Outcome, member_id};
+
+type Object = Map<String, Value>;
 
 /// Where a top-level attribute lives: at the resource's top level or in an extension object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +38,10 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    pub(crate) fn root(key: impl Into<String>) -> Self {
+    fn root(key: String) -> Self {
         Self {
             container: Container::Root,
-            key: key.into(),
+            key,
         }
     }
 
@@ -51,124 +54,189 @@ impl Slot {
     }
 
     /// Whether this is a group's `members`.
-    pub(crate) fn is_members(&self) -> bool {
+    fn is_members(&self) -> bool {
         self.container == Container::Root && self.key.eq_ignore_ascii_case("members")
     }
 }
 
 /// The container `container` of `resource`, if present and an object.
-pub(crate) fn container<'r>(
-    resource: &'r Map<String, Value>,
-    container: &Container,
-) -> Option<&'r Map<String, Value>> {
+pub(crate) fn container<'r>(resource: &'r Object, container: &Container) -> Option<&'r Object> {
     match container {
         Container::Root => Some(resource),
         Container::Extension(urn) => resource.get(urn)?.as_object(),
     }
 }
 
-fn container_mut<'r>(
-    resource: &'r mut Map<String, Value>,
-    container: &Container,
-) -> Option<&'r mut Map<String, Value>> {
+fn container_mut<'r>(resource: &'r mut Object, container: &Container) -> Option<&'r mut Object> {
     match container {
         Container::Root => Some(resource),
         Container::Extension(urn) => resource.get_mut(urn)?.as_object_mut(),
     }
 }
 
-/// The value at `slot`, if any.
-pub(crate) fn get<'r>(resource: &'r Map<String, Value>, slot: &Slot) -> Option<&'r Value> {
-    container(resource, &slot.container)?.get(&slot.key)
+/// The key of `map` that matches `name` in any case, or `name` itself if none does. Small
+/// maps are scanned rather than hashed.
+pub(crate) fn key_in<'m>(map: &'m Object, name: &'m str) -> &'m str {
+    if map.len() > 8 && map.contains_key(name) {
+        return name;
+    }
+    let mut folded = None;
+    for k in map.keys() {
+        if k == name {
+            return k;
+        }
+        if folded.is_none() && k.eq_ignore_ascii_case(name) {
+            folded = Some(k.as_str());
+        }
+    }
+    folded.unwrap_or(name)
 }
 
-/// The value at `slot`, if any, for editing.
-pub(crate) fn get_mut<'r>(
-    resource: &'r mut Map<String, Value>,
-    slot: &Slot,
-) -> Option<&'r mut Value> {
-    container_mut(resource, &slot.container)?.get_mut(&slot.key)
+/// Position of `key` among `map`'s keys, for putting it back where it was.
+fn position(map: &Object, key: &str) -> usize {
+    map.keys().position(|k| k == key).unwrap_or(map.len())
+}
+
+/// Sets `key` of `map` to `value` (`null` removes it), matching an existing key in any case.
+/// Returns the key used, the old value and the old key's position if it was removed.
+fn write_member(map: &mut Object, key: &str, value: Value) -> (String, Option<Value>, usize) {
+    let key = key_in(map, key).to_owned();
+    if value.is_null() {
+        let position = position(map, &key);
+        let old = map.shift_remove(&key);
+        return (key, old, position);
+    }
+    let old = match map.get_mut(&key) {
+        Some(slot) => Some(std::mem::replace(slot, value)),
+        None => {
+            map.insert(key.clone(), value);
+            None
+        }
+    };
+    (key, old, 0)
 }
 
 enum Undo {
-    /// `slot` held `old` (`None`: nothing) at `position` in its container.
-    Restore {
-        slot: Slot,
+    /// The value at slot `s` was `old` (`None`: nothing), at `position` in its container.
+    Whole {
+        s: usize,
         old: Option<Value>,
         position: usize,
     },
-    /// The array at `slot` had `len` elements.
-    Truncate { slot: Slot, len: usize },
-    /// `element` was removed from `index` of the array at `slot`.
+    /// In the object at slot `s`, or in its element `element`, `key` was `old` at `position`.
+    Member {
+        s: usize,
+        element: Option<usize>,
+        key: String,
+        old: Option<Value>,
+        position: usize,
+    },
+    /// Element `index` of the array at slot `s` was `old`.
+    Element { s: usize, index: usize, old: Value },
+    /// The array at slot `s` had `len` elements.
+    Truncate { s: usize, len: usize },
+    /// `element` was removed from `index` of the array at slot `s`.
     Reinsert {
-        slot: Slot,
+        s: usize,
         index: usize,
         element: Value,
     },
 }
 
-/// What the request did to one slot.
+/// A slot the request wrote to, and what it did there.
 struct Touched {
     slot: Slot,
-    /// The first `Restore` entry for the slot: its old value is the slot's value before the
-    /// request, or before the first in-place edit if appends or removals came first.
-    first_restore: Option<usize>,
-    /// Whether a `Truncate` entry already covers appends to the slot.
-    truncate: bool,
-    /// Whether elements were appended or removed.
-    resized: bool,
+    changed: bool,
+    /// How many writes the request made to the slot.
+    writes: u32,
     /// Whether to report the slot (not for an extension object created implicitly).
     report: bool,
+    /// Whether a `Truncate` or `Whole` entry already covers appends to the slot.
+    appends_covered: bool,
 }
 
 /// The undo log and change record of one request.
 #[derive(Default)]
 pub(crate) struct Journal {
-    undo: Vec<Undo>,
     touched: Vec<Touched>,
+    undo: Vec<Undo>,
     /// Membership events in order: (member id, added).
     members: Vec<(String, bool)>,
-    /// The `members` slot and its ids before the current operation's first in-place edit.
-    members_before: Option<(Slot, Vec<String>)>,
+    /// Whether `members` may mention an id twice.
+    members_repeat: bool,
+    members_writers: u32,
 }
 
 impl Journal {
-    fn touched(&mut self, slot: &Slot) -> &mut Touched {
-        let index = match self.touched.iter().position(|t| &t.slot == slot) {
-            Some(index) => index,
-            None => {
-                self.touched.push(Touched {
-                    slot: slot.clone(),
-                    first_restore: None,
-                    truncate: false,
-                    resized: false,
-                    report: true,
-                });
-                self.touched.len() - 1
-            }
-        };
-        &mut self.touched[index]
-    }
-
-    fn push_restore(&mut self, slot: &Slot, old: Option<Value>, position: usize) {
-        let index = self.undo.len();
-        self.undo.push(Undo::Restore {
-            slot: slot.clone(),
-            old,
-            position,
+    /// The index of `slot` in this journal, registering it on first use.
+    pub(crate) fn slot(&mut self, slot: Slot) -> usize {
+        if let Some(s) = self.touched.iter().position(|t| t.slot == slot) {
+            return s;
+        }
+        self.touched.push(Touched {
+            slot,
+            changed: false,
+            writes: 0,
+            report: true,
+            appends_covered: false,
         });
-        self.touched(slot).first_restore.get_or_insert(index);
+        self.touched.len() - 1
     }
 
-    /// Sets (`Some`) or removes (`None`) the whole value at `slot`, creating the extension
+    /// The place slot `s` stands for.
+    pub(crate) fn place(&self, s: usize) -> &Slot {
+        &self.touched[s].slot
+    }
+
+    /// The value at slot `s`, if any.
+    pub(crate) fn get<'r>(&self, resource: &'r Object, s: usize) -> Option<&'r Value> {
+        let slot = &self.touched[s].slot;
+        container(resource, &slot.container)?.get(&slot.key)
+    }
+
+    fn get_mut<'r>(&self, resource: &'r mut Object, s: usize) -> Option<&'r mut Value> {
+        let slot = &self.touched[s].slot;
+        container_mut(resource, &slot.container)?.get_mut(&slot.key)
+    }
+
+    /// The object at slot `s`, or its element `element`.
+    fn object_mut<'r>(
+        &self,
+        resource: &'r mut Object,
+        s: usize,
+        element: Option<usize>,
+    ) -> Option<&'r mut Object> {
+        match (self.get_mut(resource, s)?, element) {
+            (Value::Object(object), None) => Some(object),
+            (Value::Array(elements), Some(index)) => elements.get_mut(index)?.as_object_mut(),
+            _ => None,
+        }
+    }
+
+    fn mark(&mut self, s: usize, changed: bool) {
+        self.touched[s].changed |= changed;
+        self.touched[s].writes += 1;
+    }
+
+    /// Counts one more operation writing membership events.
+    fn members_event(&mut self, s: usize) {
+        if self.touched[s].slot.is_members() {
+            self.members_writers += 1;
+            if self.members_writers > 1 {
+                self.members_repeat = true;
+            }
+        }
+    }
+
+    /// Sets (`Some`) or removes (`None`) the whole value at slot `s`, creating the extension
     /// object it lives in if needed.
     pub(crate) fn set(
         &mut self,
-        resource: &mut Map<String, Value>,
-        slot: &Slot,
+        resource: &mut Object,
+        s: usize,
         new: Option<Value>,
     ) -> Result<(), PatchError> {
-        if let Container::Extension(urn) = &slot.container {
+        if let Container::Extension(urn) = &self.touched[s].slot.container {
             match resource.get(urn) {
                 Some(Value::Object(_)) => {}
                 Some(_) => {
@@ -178,134 +246,234 @@ impl Journal {
                 }
                 None if new.is_none() => return Ok(()),
                 None => {
-                    // Created implicitly: reported through the attributes written into it, not
-                    // by itself (unless the request also touched it as a whole).
+                    // Created implicitly: reported through the attributes written into it,
+                    // not by itself (unless the request also wrote it as a whole).
                     let created = Slot::root(urn.clone());
-                    let touched_before = self.touched.iter().any(|t| t.slot == created);
-                    self.set(resource, &created, Some(Value::Object(Map::new())))?;
-                    if !touched_before {
-                        self.touched(&created).report = false;
+                    let known = self.touched.iter().any(|t| t.slot == created);
+                    let c = self.slot(created);
+                    self.set(resource, c, Some(Value::Object(Map::new())))?;
+                    if !known {
+                        self.touched[c].report = false;
                     }
                 }
             }
         }
-        let members = slot.is_members();
+        let members = self.touched[s].slot.is_members();
+        let slot = &self.touched[s].slot;
         let map = container_mut(resource, &slot.container).expect("the container exists");
-        let position = map.keys().position(|k| k == &slot.key).unwrap_or(map.len());
-        let old = match new {
-            Some(value) => map.insert(slot.key.clone(), value),
-            None => map.shift_remove(&slot.key),
+        let (old, position) = match new {
+            Some(value) => match map.get_mut(&slot.key) {
+                Some(current) => (Some(std::mem::replace(current, value)), 0),
+                None => {
+                    map.insert(slot.key.clone(), value);
+                    (None, 0)
+                }
+            },
+            None => {
+                let position = position(map, &slot.key);
+                match map.shift_remove(&slot.key) {
+                    Some(old) => (Some(old), position),
+                    None => return Ok(()),
+                }
+            }
         };
-        if members {
-            let new = map.get(&slot.key);
-            self.diff_members(old.as_ref(), new);
+        let new = map.get(&slot.key);
+        let changed = old.as_ref() != new;
+        if members && changed {
+            self.members_event(s);
+            let after: Vec<&str> = member_ids(new).collect();
+            record_diff(&mut self.members, member_ids(old.as_ref()), &after);
         }
-        if old.is_some() || map.contains_key(&slot.key) {
-            self.push_restore(slot, old, position);
+        self.mark(s, changed);
+        self.touched[s].appends_covered = true;
+        self.undo.push(Undo::Whole { s, old, position });
+        Ok(())
+    }
+
+    /// Sets `key` (matched in any case; `null` removes it) of the complex value at slot `s`,
+    /// or of its element `element`. Does nothing if there is no such object.
+    pub(crate) fn set_member(
+        &mut self,
+        resource: &mut Object,
+        s: usize,
+        element: Option<usize>,
+        key: &str,
+        value: Value,
+    ) {
+        let Some(object) = self.object_mut(resource, s, element) else {
+            return;
+        };
+        if value.is_null() && !object.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+            return;
+        }
+        let (key, old, position) = write_member(object, key, value);
+        let new = object.get(&key);
+        let changed = old.as_ref() != new;
+        if changed && element.is_some() && key == "value" && self.touched[s].slot.is_members() {
+            let new = new.and_then(Value::as_str).map(str::to_owned);
+            self.members_event(s);
+            if let Some(old) = old.as_ref().and_then(Value::as_str) {
+                self.members.push((old.to_owned(), false));
+            }
+            if let Some(new) = new {
+                self.members.push((new, true));
+            }
+        }
+        self.mark(s, changed);
+        self.undo.push(Undo::Member {
+            s,
+            element,
+            key,
+            old,
+            position,
+        });
+    }
+
+    /// Replaces element `index` of the array at slot `s` with `new`.
+    pub(crate) fn replace_element(
+        &mut self,
+        resource: &mut Object,
+        s: usize,
+        index: usize,
+        new: Value,
+    ) {
+        let Some(Value::Array(elements)) = self.get_mut(resource, s) else {
+            return;
+        };
+        let old = std::mem::replace(&mut elements[index], new);
+        let new = &elements[index];
+        let changed = &old != new;
+        if changed && self.touched[s].slot.is_members() {
+            let new = member_id(new).map(str::to_owned);
+            self.members_event(s);
+            self.members
+                .extend(member_id(&old).map(|id| (id.to_owned(), false)));
+            self.members.extend(new.map(|id| (id, true)));
+        }
+        self.mark(s, changed);
+        self.undo.push(Undo::Element { s, index, old });
+    }
+
+    /// Appends `new` to the array at slot `s`, which must exist.
+    pub(crate) fn append(&mut self, resource: &mut Object, s: usize, new: Vec<Value>) {
+        if new.is_empty() {
+            return;
+        }
+        let Some(Value::Array(elements)) = self.get_mut(resource, s) else {
+            unreachable!("append needs an array")
+        };
+        let len = elements.len();
+        elements.extend(new);
+        if self.touched[s].slot.is_members() {
+            let ids: Vec<String> = elements[len..]
+                .iter()
+                .filter_map(member_id)
+                .map(str::to_owned)
+                .collect();
+            self.members_event(s);
+            self.members.extend(ids.into_iter().map(|id| (id, true)));
+        }
+        self.mark(s, true);
+        if !self.touched[s].appends_covered {
+            self.touched[s].appends_covered = true;
+            self.undo.push(Undo::Truncate { s, len });
+        }
+    }
+
+    /// Removes, in one pass, the elements of the array at slot `s` for which
+    /// `matches(index, element)` holds, and the attribute itself if none are left.
+    pub(crate) fn remove_elements(
+        &mut self,
+        resource: &mut Object,
+        s: usize,
+        matches: impl Fn(usize, &Value) -> bool,
+    ) -> Result<(), PatchError> {
+        let Some(Value::Array(elements)) = self.get_mut(resource, s) else {
+            return Ok(());
+        };
+        if !elements.iter().enumerate().any(|(i, e)| matches(i, e)) {
+            return Ok(());
+        }
+        let mut removed = Vec::new();
+        for (index, element) in std::mem::take(elements).into_iter().enumerate() {
+            if matches(index, &element) {
+                removed.push((index, element));
+            } else {
+                elements.push(element);
+            }
+        }
+        let now_empty = elements.is_empty();
+        if self.touched[s].slot.is_members() {
+            self.members_event(s);
+            let ids = removed.iter().filter_map(|(_, e)| member_id(e));
+            self.members.extend(ids.map(|id| (id.to_owned(), false)));
+        }
+        self.mark(s, true);
+        // Undo reinserts in ascending order, so the entries go in descending order.
+        for (index, element) in removed.into_iter().rev() {
+            self.undo.push(Undo::Reinsert { s, index, element });
+        }
+        if now_empty {
+            self.set(resource, s, None)?;
         }
         Ok(())
     }
 
-    /// Prepares an in-place edit of the value at `slot`: the first one in the request copies
-    /// the value, unless a `Restore` already covers the slot.
-    pub(crate) fn edit(&mut self, resource: &Map<String, Value>, slot: &Slot) {
-        if slot.is_members() && self.members_before.is_none() {
-            let ids = member_ids(get(resource, slot)).map(str::to_owned).collect();
-            self.members_before = Some((slot.clone(), ids));
-        }
-        if self.touched(slot).first_restore.is_some() {
-            return;
-        }
-        let map = container(resource, &slot.container);
-        let position = map
-            .and_then(|m| m.keys().position(|k| k == &slot.key))
-            .unwrap_or(0);
-        let old = get(resource, slot).cloned();
-        self.push_restore(slot, old, position);
-    }
-
-    /// Records that elements are about to be appended to the array at `slot`, `len` long now.
-    pub(crate) fn append(&mut self, slot: &Slot, len: usize) {
-        let touched = self.touched(slot);
-        touched.resized = true;
-        if touched.first_restore.is_none() && !touched.truncate {
-            touched.truncate = true;
-            self.undo.push(Undo::Truncate {
-                slot: slot.clone(),
-                len,
-            });
-        }
-    }
-
-    /// Records that `element`, at `index`, was removed from the array at `slot`. Removals
-    /// recorded together must come in descending index order.
-    pub(crate) fn removed(&mut self, slot: &Slot, index: usize, element: Value) {
-        self.touched(slot).resized = true;
-        if slot.is_members() {
-            if let Some(id) = member_id(&element) {
-                self.members.push((id.to_owned(), false));
-            }
-        }
-        self.undo.push(Undo::Reinsert {
-            slot: slot.clone(),
-            index,
-            element,
-        });
-    }
-
-    /// Records that a member was appended.
-    pub(crate) fn member_added(&mut self, id: &str) {
-        self.members.push((id.to_owned(), true));
-    }
-
-    /// Ends an operation: records the membership changes its in-place edits made.
-    pub(crate) fn end_operation(&mut self, resource: &Map<String, Value>) {
-        if let Some((slot, before)) = self.members_before.take() {
-            let after: Vec<&str> = member_ids(get(resource, &slot)).collect();
-            record_diff(&mut self.members, before.iter().map(String::as_str), &after);
-        }
-    }
-
-    fn diff_members(&mut self, old: Option<&Value>, new: Option<&Value>) {
-        let after: Vec<&str> = member_ids(new).collect();
-        record_diff(&mut self.members, member_ids(old), &after);
-    }
-
     /// Puts the resource back as it was before the request.
-    pub(crate) fn rollback(self, resource: &mut Map<String, Value>) {
+    pub(crate) fn rollback(self, resource: &mut Object) {
+        let slots = self.touched;
         for entry in self.undo.into_iter().rev() {
             match entry {
-                Undo::Restore {
-                    slot,
-                    old,
-                    position,
-                } => {
+                Undo::Whole { s, old, position } => {
+                    let slot = &slots[s].slot;
                     let Some(map) = container_mut(resource, &slot.container) else {
                         continue;
                     };
                     match old {
                         Some(old) if map.contains_key(&slot.key) => {
-                            map.insert(slot.key, old);
+                            map.insert(slot.key.clone(), old);
                         }
                         Some(old) => {
-                            map.shift_insert(position.min(map.len()), slot.key, old);
+                            map.shift_insert(position.min(map.len()), slot.key.clone(), old);
                         }
                         None => {
                             map.shift_remove(&slot.key);
                         }
                     }
                 }
-                Undo::Truncate { slot, len } => {
-                    if let Some(Value::Array(elements)) = get_mut(resource, &slot) {
+                Undo::Member {
+                    s,
+                    element,
+                    key,
+                    old,
+                    position,
+                } => {
+                    let slot = &slots[s].slot;
+                    let object = container_mut(resource, &slot.container)
+                        .and_then(|c| c.get_mut(&slot.key))
+                        .and_then(|v| match (v, element) {
+                            (Value::Object(object), None) => Some(object),
+                            (Value::Array(elements), Some(i)) => {
+                                elements.get_mut(i)?.as_object_mut()
+                            }
+                            _ => None,
+                        });
+                    if let Some(object) = object {
+                        restore_member(object, key, old, position);
+                    }
+                }
+                Undo::Element { s, index, old } => {
+                    if let Some(Value::Array(elements)) = slot_mut(resource, &slots[s].slot) {
+                        elements[index] = old;
+                    }
+                }
+                Undo::Truncate { s, len } => {
+                    if let Some(Value::Array(elements)) = slot_mut(resource, &slots[s].slot) {
                         elements.truncate(len);
                     }
                 }
-                Undo::Reinsert {
-                    slot,
-                    index,
-                    element,
-                } => {
-                    if let Some(Value::Array(elements)) = get_mut(resource, &slot) {
+                Undo::Reinsert { s, index, element } => {
+                    if let Some(Value::Array(elements)) = slot_mut(resource, &slots[s].slot) {
                         elements.insert(index.min(elements.len()), element);
                     }
                 }
@@ -313,29 +481,142 @@ impl Journal {
         }
     }
 
-    /// What the request changed, compared with the resource as it is now.
-    pub(crate) fn outcome(self, resource: &Map<String, Value>) -> Outcome {
-        let changed_attributes = self
-            .touched
+    /// What the request changed, `resource` being the result.
+    pub(crate) fn outcome(self, resource: &Object) -> Outcome {
+        let Self {
+            touched,
+            undo,
+            members,
+            members_repeat,
+            ..
+        } = self;
+        // A slot written more than once may have been changed and changed back: rebuild its
+        // original from its current value and its own undo entries, and compare. (Large lists
+        // are left as reported: a false "changed" only costs a write.)
+        let mut undo_by_slot: Vec<Vec<Undo>> = Vec::new();
+        let recheck: Vec<bool> = touched
             .iter()
-            .filter(|t| t.report)
-            .filter(|t| {
-                t.resized
-                    || t.first_restore
-                        .is_some_and(|index| match &self.undo[index] {
-                            Undo::Restore { old, .. } => old.as_ref() != get(resource, &t.slot),
-                            _ => unreachable!("first_restore indexes a Restore entry"),
-                        })
+            .map(|t| {
+                t.changed
+                    && t.writes > 1
+                    && slot_ref(resource, &t.slot)
+                        .and_then(Value::as_array)
+                        .is_none_or(|a| a.len() <= 256)
             })
-            .map(|t| t.slot.name())
             .collect();
-        let (members_added, members_removed) = net_membership(self.members);
+        if recheck.iter().any(|&r| r) {
+            undo_by_slot.resize_with(touched.len(), Vec::new);
+            for entry in undo {
+                let s = entry.slot();
+                if recheck[s] {
+                    undo_by_slot[s].push(entry);
+                }
+            }
+        }
+        let changed_attributes = touched
+            .iter()
+            .enumerate()
+            .filter(|(s, t)| {
+                t.report
+                    && t.changed
+                    && (!recheck[*s] || {
+                        let current = slot_ref(resource, &t.slot);
+                        let mut original = current.cloned();
+                        for entry in undo_by_slot[*s].drain(..).rev() {
+                            entry.undo_on(&mut original);
+                        }
+                        original.as_ref() != current
+                    })
+            })
+            .map(|(_, t)| t.slot.name())
+            .collect();
+        let (members_added, members_removed) = if members_repeat {
+            net_membership(members)
+        } else {
+            split_membership(members)
+        };
         Outcome {
             changed_attributes,
             members_added,
             members_removed,
         }
     }
+}
+
+impl Undo {
+    fn slot(&self) -> usize {
+        match self {
+            Self::Whole { s, .. }
+            | Self::Member { s, .. }
+            | Self::Element { s, .. }
+            | Self::Truncate { s, .. }
+            | Self::Reinsert { s, .. } => *s,
+        }
+    }
+
+    /// Undoes this entry on a detached copy of its slot's value.
+    fn undo_on(self, value: &mut Option<Value>) {
+        match self {
+            Self::Whole { old, .. } => *value = old,
+            Self::Member {
+                element,
+                key,
+                old,
+                position,
+                ..
+            } => {
+                let object = match (value.as_mut(), element) {
+                    (Some(Value::Object(object)), None) => Some(object),
+                    (Some(Value::Array(elements)), Some(i)) => {
+                        elements.get_mut(i).and_then(Value::as_object_mut)
+                    }
+                    _ => None,
+                };
+                if let Some(object) = object {
+                    restore_member(object, key, old, position);
+                }
+            }
+            Self::Element { index, old, .. } => {
+                if let Some(Value::Array(elements)) = value {
+                    elements[index] = old;
+                }
+            }
+            Self::Truncate { len, .. } => {
+                if let Some(Value::Array(elements)) = value {
+                    elements.truncate(len);
+                }
+            }
+            Self::Reinsert { index, element, .. } => {
+                if let Some(Value::Array(elements)) = value {
+                    elements.insert(index.min(elements.len()), element);
+                }
+            }
+        }
+    }
+}
+
+/// Puts `key` of `object` back to `old` (`None`: absent), at `position` if it must be
+/// reinserted.
+fn restore_member(object: &mut Object, key: String, old: Option<Value>, position: usize) {
+    match old {
+        Some(old) if object.contains_key(&key) => {
+            object.insert(key, old);
+        }
+        Some(old) => {
+            object.shift_insert(position.min(object.len()), key, old);
+        }
+        None => {
+            object.shift_remove(&key);
+        }
+    }
+}
+
+fn slot_ref<'r>(resource: &'r Object, slot: &Slot) -> Option<&'r Value> {
+    container(resource, &slot.container)?.get(&slot.key)
+}
+
+fn slot_mut<'r>(resource: &'r mut Object, slot: &Slot) -> Option<&'r mut Value> {
+    container_mut(resource, &slot.container)?.get_mut(&slot.key)
 }
 
 /// The `value` of each element of a members array.
@@ -355,6 +636,12 @@ fn record_diff<'a>(
     after: &[&str],
 ) {
     let before: Vec<&str> = before.collect();
+    // Emptying or filling a group needs no sets.
+    if after.is_empty() || before.is_empty() {
+        events.extend(before.iter().map(|id| ((*id).to_owned(), false)));
+        events.extend(after.iter().map(|id| ((*id).to_owned(), true)));
+        return;
+    }
     let before_set: HashSet<&str> = before.iter().copied().collect();
     let after_set: HashSet<&str> = after.iter().copied().collect();
     events.extend(
@@ -371,27 +658,71 @@ fn record_diff<'a>(
     );
 }
 
-/// The net membership change of a sequence of events: an id added then removed (or removed
-/// then added) in one request did not change.
+/// Membership events of a single writing operation: each id appears once.
+fn split_membership(events: Vec<(String, bool)>) -> (Vec<String>, Vec<String>) {
+    let (added, removed): (Vec<_>, Vec<_>) = events.into_iter().partition(|(_, added)| *added);
+    (
+        added.into_iter().map(|(id, _)| id).collect(),
+        removed.into_iter().map(|(id, _)| id).collect(),
+    )
+}
+
+/// The net membership change of a sequence of events, in order of first mention: an id
+/// added then removed (or removed then added) in one request did not change.
 fn net_membership(events: Vec<(String, bool)>) -> (Vec<String>, Vec<String>) {
-    let mut order = Vec::new();
-    let mut first_last: HashMap<String, (bool, bool)> = HashMap::new();
-    for (id, added) in events {
-        match first_last.get_mut(&id) {
-            Some((_, last)) => *last = added,
-            None => {
-                order.push(id.clone());
-                first_last.insert(id, (added, added));
+    // For each id: the index of its first event, and whether its first and last events
+    // agree (then that first event is the net change).
+    let mut keep = vec![false; events.len()];
+    {
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(events.len());
+        for (index, (id, added)) in events.iter().enumerate() {
+            match first.get(id.as_str()) {
+                Some(&at) => keep[at] = events[at].1 == *added,
+                None => {
+                    first.insert(id, index);
+                    keep[index] = true;
+                }
             }
         }
     }
     let (mut added, mut removed) = (Vec::new(), Vec::new());
-    for id in order {
-        match first_last[&id] {
-            (true, true) => added.push(id),
-            (false, false) => removed.push(id),
-            _ => {}
+    for ((id, was_added), keep) in events.into_iter().zip(keep) {
+        if keep {
+            if was_added {
+                added.push(id);
+            } else {
+                removed.push(id);
+            }
         }
     }
     (added, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(events: &[(&str, bool)]) -> (Vec<String>, Vec<String>) {
+        net_membership(
+            events
+                .iter()
+                .map(|(id, a)| ((*id).to_owned(), *a))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn an_id_added_then_removed_did_not_change() {
+        assert_eq!(
+            ids(&[
+                ("a", true),
+                ("b", false),
+                ("a", false),
+                ("c", true),
+                ("b", true),
+                ("b", false)
+            ]),
+            (vec!["c".to_owned()], vec!["b".to_owned()])
+        );
+    }
 }

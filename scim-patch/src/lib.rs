@@ -7,7 +7,7 @@ mod error;
 mod journal;
 mod request;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use apply::Patcher;
 pub use compat::PatchCompat;
@@ -40,26 +40,14 @@ impl Outcome {
     }
 }
 
-/// The key of `map` that matches `name` in any case, or `name` itself if none does.
-pub(crate) fn key_in(map: &Map<String, Value>, name: &str) -> String {
-    if map.contains_key(name) {
-        return name.to_owned();
-    }
-    map.keys()
-        .find(|k| k.eq_ignore_ascii_case(name))
-        .map_or_else(|| name.to_owned(), Clone::clone)
-}
-
 /// The `value` of a complex value (a group member's id), if it is a string.
 pub(crate) fn member_id(element: &Value) -> Option<&str> {
+    // Members have a handful of keys: scanning them beats hashing "value".
     let object = element.as_object()?;
     object
-        .get("value")
-        .or_else(|| {
-            object
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("value"))
-                .map(|(_, v)| v)
-        })?
+        .iter()
+        .find(|(k, _)| k.as_str() == "value")
+        .or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")))?
+        .1
         .as_str()
 }

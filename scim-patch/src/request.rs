@@ -1,7 +1,7 @@
 //! The PatchOp request body (RFC 7644 §3.5.2), parsed and checked before anything is applied.
 
 use scim_filter::PatchPath;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::PatchError;
 
@@ -78,13 +78,21 @@ impl PatchRequest {
 
     /// Parses a request body already read as JSON.
     pub fn from_value(body: Value) -> Result<Self, PatchError> {
-        let Value::Object(mut body) = body else {
+        let Value::Object(body) = body else {
             return Err(PatchError::syntax(
                 "the body must be a JSON object with \"schemas\" and \"Operations\"",
             ));
         };
-        check_schemas(take_ci(&mut body, "schemas").as_ref())?;
-        let operations = match take_ci(&mut body, "Operations") {
+        let (mut schemas, mut operations) = (None, None);
+        for (key, value) in body {
+            if key.eq_ignore_ascii_case("schemas") {
+                schemas = Some(value);
+            } else if key.eq_ignore_ascii_case("Operations") {
+                operations = Some(value);
+            }
+        }
+        check_schemas(schemas.as_ref())?;
+        let operations = match operations {
             Some(Value::Array(ops)) if !ops.is_empty() => ops,
             Some(Value::Array(_)) => {
                 return Err(PatchError::syntax("\"Operations\" is empty"));
@@ -103,24 +111,37 @@ impl PatchRequest {
 
 impl PatchOperation {
     fn from_value(op: Value) -> Result<Self, PatchError> {
-        let Value::Object(mut op) = op else {
+        let Value::Object(op) = op else {
             return Err(PatchError::syntax("each operation must be a JSON object"));
         };
-        let kind = match take_ci(&mut op, "op") {
-            Some(Value::String(name)) => match name.to_ascii_lowercase().as_str() {
-                "add" => OpKind::Add,
-                "replace" => OpKind::Replace,
-                "remove" => OpKind::Remove,
-                _ => {
+        let (mut kind, mut path, mut value) = (None, None, None);
+        for (key, v) in op {
+            if key.eq_ignore_ascii_case("op") {
+                kind = Some(v);
+            } else if key.eq_ignore_ascii_case("path") {
+                path = Some(v);
+            } else if key.eq_ignore_ascii_case("value") {
+                value = Some(v);
+            }
+        }
+        let kind = match kind {
+            Some(Value::String(name)) => {
+                if name.eq_ignore_ascii_case("add") {
+                    OpKind::Add
+                } else if name.eq_ignore_ascii_case("replace") {
+                    OpKind::Replace
+                } else if name.eq_ignore_ascii_case("remove") {
+                    OpKind::Remove
+                } else {
                     return Err(PatchError::syntax(format!(
                         "\"op\" is \"{name}\"; expected add, replace or remove"
                     )));
                 }
-            },
+            }
             Some(_) => return Err(PatchError::syntax("\"op\" must be a string")),
             None => return Err(PatchError::syntax("the operation has no \"op\"")),
         };
-        let path = match take_ci(&mut op, "path") {
+        let path = match path {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) if text.trim().is_empty() => None,
             Some(Value::String(text)) => {
@@ -128,7 +149,6 @@ impl PatchOperation {
             }
             Some(_) => return Err(PatchError::path("\"path\" must be a string")),
         };
-        let value = take_ci(&mut op, "value");
         match (kind, &path, &value) {
             (OpKind::Remove, None, _) => {
                 return Err(PatchError::no_target("remove needs a path"));
@@ -173,13 +193,4 @@ fn check_schemas(schemas: Option<&Value>) -> Result<(), PatchError> {
             "\"schemas\" must list \"{PATCH_OP_URN}\""
         )))
     }
-}
-
-/// Removes and returns the member `key` of `object`, matched in any case.
-fn take_ci(object: &mut Map<String, Value>, key: &str) -> Option<Value> {
-    if let Some(value) = object.shift_remove(key) {
-        return Some(value);
-    }
-    let found = object.keys().find(|k| k.eq_ignore_ascii_case(key))?.clone();
-    object.shift_remove(&found)
 }
