@@ -15,24 +15,34 @@ shift
 export RUSTC_BOOTSTRAP=1
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
 
-seeds=seeds/filter
-rm -rf "$seeds" && mkdir -p "$seeds" logs
+# Seeds, regenerated from the tests and benchmark inputs on every run.
+rm -rf seeds && mkdir -p seeds/filter seeds/patch logs
 n=0
 while IFS= read -r line; do
     n=$((n + 1))
-    printf '%s' "$line" >"$seeds/$n"
+    printf '%s' "$line" >"seeds/filter/$n"
 done < <(
     awk -F'\t' '!/^#/ && NF >= 3 { print $2 }' ../scim-filter/tests/corpus/valid.tsv ../scim-filter/tests/corpus/invalid.tsv
     cat ../bench/filters.txt
 )
+python3 - <<'PY'
+import json
+for i, p in enumerate(json.load(open("../bench/patches.json"))):
+    with open(f"seeds/patch/{i}", "w") as f:
+        json.dump(p["body"], f)
+PY
 
 status=0
 summary=()
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
-    echo "::: $target for ${seconds}s ($n seeds)"
+    case "$target" in
+        patch_*) seeds=seeds/patch dict=patch.dict ;;
+        *) seeds=seeds/filter dict=filter.dict ;;
+    esac
+    echo "::: $target for ${seconds}s ($(find "$seeds" -type f | wc -l) seeds)"
     if ! cargo fuzz run "$target" "corpus/$target" "$seeds" -- \
-        -max_total_time="$seconds" -dict=filter.dict -max_len=4096 -print_final_stats=1 \
+        -max_total_time="$seconds" -dict="$dict" -max_len=4096 -print_final_stats=1 \
         >"logs/$target.log" 2>&1; then
         status=1
         echo "::: $target FAILED; see fuzz/logs/$target.log and fuzz/artifacts/$target"

@@ -412,13 +412,18 @@ fn compare_strings(op: CompareOp, s: &str, t: &str, case_exact: bool) -> bool {
             _ => ordering(op, Some(s.cmp(t))),
         };
     }
+    if matches!(op, CompareOp::Eq | CompareOp::Ne) {
+        // Equal ignoring ASCII case implies equal ignoring case; only non-ASCII text that
+        // differs needs full case folding.
+        let equal = s.eq_ignore_ascii_case(t)
+            || (!(s.is_ascii() && t.is_ascii()) && s.to_lowercase() == t.to_lowercase());
+        return equality(op, equal);
+    }
     if !(s.is_ascii() && t.is_ascii()) {
         return compare_strings(op, &s.to_lowercase(), &t.to_lowercase(), true);
     }
     let (s, t) = (s.as_bytes(), t.as_bytes());
     match op {
-        CompareOp::Eq => s.eq_ignore_ascii_case(t),
-        CompareOp::Ne => !s.eq_ignore_ascii_case(t),
         CompareOp::Co => t.is_empty() || s.windows(t.len()).any(|w| w.eq_ignore_ascii_case(t)),
         CompareOp::Sw => s.len() >= t.len() && s[..t.len()].eq_ignore_ascii_case(t),
         CompareOp::Ew => s.len() >= t.len() && s[s.len() - t.len()..].eq_ignore_ascii_case(t),

@@ -146,6 +146,19 @@ proptest! {
     }
 
     #[test]
+    fn plain_paths_parse_the_same_with_and_without_the_fast_path(input in "[a-zA-Z$][a-zA-Z0-9_.$-]{0,12}") {
+        // PatchPath::parse takes a shortcut for plain names; in a filter (`path pr`) the same
+        // text goes through the general grammar.
+        let fast = PatchPath::parse(&input);
+        let general = Filter::parse(&format!("{input} pr"));
+        match (fast, general) {
+            (Ok(fast), Ok(Filter::Present(general))) => prop_assert_eq!(fast.attr, general),
+            (Err(fast), Err(general)) => prop_assert_eq!(fast.position(), general.position()),
+            (fast, general) => prop_assert!(false, "{:?} vs {:?}", fast, general),
+        }
+    }
+
+    #[test]
     fn filter_like_input_parses_or_fails_cleanly(
         input in r#"(not ?|\(|\)|\[|\]|[a-z]{1,3}|\.|:| |"[a-z]*"|-?[0-9]{1,3}| (and|or|eq|pr|co) ){0,24}"#
     ) {

@@ -2,57 +2,84 @@
 //! `bench/user.json` and `bench/group_1000.json`, and adding one member to groups of growing
 //! size next to a bare scan of the members (the duplicate check's floor).
 //!
-//! Run with `cargo bench -p scim-patch`. Each iteration parses the request from JSON and
-//! applies it to a fresh copy of its resource; making the copies is not timed.
+//! Run with `cargo bench -p scim-patch`. Each iteration parses each request from its body
+//! bytes, as a server receives it, and applies it to a fresh copy of its resource; making the
+//! copies is not timed.
+//!
+//! - `corpus/*` frees what each request displaced (old values, removed members) inside the
+//!   timed region.
+//! - `corpus_deferred_free/*` returns the outcomes, which own what was displaced, so that
+//!   freeing happens after the timed region, as a server may do after answering (and as a
+//!   garbage-collected runtime does).
+//!
+//! With `PATCH_BENCH_ONLY` set to a comma-separated list of request names, only those
+//! requests run (`peer-bench/patches.sh` uses it to time the subset another implementation
+//! accepts).
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use scim_patch::{PatchRequest, Patcher};
+use scim_patch::{Outcome, PatchRequest, Patcher};
 use serde_json::{Value, json};
 
 const PATCHES: &str = include_str!("../../bench/patches.json");
 const USER: &str = include_str!("../../bench/user.json");
 const GROUP: &str = include_str!("../../bench/group_1000.json");
 
-/// The corpus requests for `target` ("user" or "group"): (name, body).
-fn corpus(target: &str) -> Vec<(String, Value)> {
+/// The corpus requests for `target` ("user" or "group") as body bytes, restricted to the
+/// names in `PATCH_BENCH_ONLY` when it is set.
+fn corpus(target: &str) -> Vec<Vec<u8>> {
+    let only = std::env::var("PATCH_BENCH_ONLY").ok();
+    let wanted = |name: &str| {
+        only.as_ref()
+            .is_none_or(|only| only.split(',').any(|n| n == name))
+    };
     let all: Vec<Value> = serde_json::from_str(PATCHES).unwrap();
-    all.into_iter()
-        .filter(|p| p["target"] == target)
-        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["body"].clone()))
+    all.iter()
+        .filter(|p| p["target"] == target && wanted(p["name"].as_str().unwrap()))
+        .map(|p| serde_json::to_vec(&p["body"]).unwrap())
         .collect()
 }
 
-fn apply(patcher: &Patcher, body: Value, resource: &mut Value) {
-    let request = PatchRequest::from_value(body).unwrap();
-    black_box(patcher.apply(request, resource).unwrap());
+fn apply(patcher: &Patcher, body: &[u8], resource: &mut Value) -> Outcome {
+    let request = PatchRequest::from_slice(body).unwrap();
+    patcher.apply(request, resource).unwrap()
 }
 
-fn corpus_group(c: &mut Criterion) {
+fn corpus_groups(c: &mut Criterion) {
     let patcher = Patcher::default();
-    let mut group = c.benchmark_group("corpus");
-    for (target, resource) in [("user", USER), ("group_1000", GROUP)] {
-        let resource: Value = serde_json::from_str(resource).unwrap();
-        let requests = corpus(target.trim_end_matches("_1000"));
-        group.throughput(Throughput::Elements(requests.len() as u64));
-        group.bench_function(target, |b| {
-            b.iter_batched_ref(
-                || {
-                    let bodies: Vec<Value> =
-                        requests.iter().map(|(_, body)| body.clone()).collect();
-                    (bodies, vec![resource.clone(); requests.len()])
-                },
-                |(bodies, resources)| {
-                    for (body, resource) in bodies.drain(..).zip(resources.iter_mut()) {
-                        apply(&patcher, body, resource);
-                    }
-                },
-                BatchSize::LargeInput,
-            );
-        });
+    for deferred in [false, true] {
+        let name = if deferred {
+            "corpus_deferred_free"
+        } else {
+            "corpus"
+        };
+        let mut group = c.benchmark_group(name);
+        for (target, resource) in [("user", USER), ("group_1000", GROUP)] {
+            let resource: Value = serde_json::from_str(resource).unwrap();
+            let bodies = corpus(target.trim_end_matches("_1000"));
+            group.throughput(Throughput::Elements(bodies.len() as u64));
+            group.bench_function(target, |b| {
+                b.iter_batched_ref(
+                    || vec![resource.clone(); bodies.len()],
+                    |resources| {
+                        let outcomes = bodies
+                            .iter()
+                            .zip(resources.iter_mut())
+                            .map(|(body, resource)| apply(&patcher, body, resource));
+                        if deferred {
+                            outcomes.collect::<Vec<_>>()
+                        } else {
+                            outcomes.for_each(drop);
+                            Vec::new()
+                        }
+                    },
+                    BatchSize::LargeInput,
+                );
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 /// A group of `n` members shaped like `bench/group_1000.json`'s.
@@ -68,17 +95,18 @@ fn group_of(n: usize) -> Value {
 
 fn add_one_member(c: &mut Criterion) {
     let patcher = Patcher::default();
-    let body = json!({
+    let body = serde_json::to_vec(&json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "Add", "path": "members", "value": [{"$ref": null, "value": "new-member"}]}]
-    });
+    }))
+    .unwrap();
     let mut group = c.benchmark_group("add_one_member");
     for n in [1_000, 10_000, 100_000] {
         let resource = group_of(n);
         group.bench_with_input(BenchmarkId::new("patch", n), &n, |b, _| {
             b.iter_batched_ref(
-                || (body.clone(), resource.clone()),
-                |(body, resource)| apply(&patcher, std::mem::take(body), resource),
+                || resource.clone(),
+                |resource| drop(apply(&patcher, &body, resource)),
                 BatchSize::LargeInput,
             );
         });
@@ -97,5 +125,5 @@ fn add_one_member(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, corpus_group, add_one_member);
+criterion_group!(benches, corpus_groups, add_one_member);
 criterion_main!(benches);

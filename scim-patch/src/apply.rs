@@ -534,18 +534,42 @@ impl<L: AttributeLookup> Run<'_, L> {
         };
         let mut new: Vec<Value> = Vec::new();
         if members && elements.len() > 1 {
-            // Several members at once: one pass over the group, not one per member.
-            let ids: HashSet<&str> = existing.iter().filter_map(member_id).collect();
-            let mut seen: HashSet<String> = HashSet::new();
+            // Several members: drop the repeats among them, then make one pass over the group,
+            // comparing each member with the few new ids (through a set when they are many).
+            let mut unique: Vec<Value> = Vec::with_capacity(elements.len());
             for element in elements {
-                let fresh = match member_id(&element) {
-                    Some(id) => !ids.contains(id) && seen.insert(id.to_owned()),
-                    None => !existing.contains(&element) && !new.contains(&element),
-                };
-                if fresh {
-                    new.push(element);
+                if !contains(&unique, &element, true) {
+                    unique.push(element);
                 }
             }
+            let present: Vec<bool> = {
+                let ids: Vec<Option<&str>> = unique.iter().map(member_id).collect();
+                let mut present = vec![false; unique.len()];
+                if ids.len() <= 16 {
+                    for id in existing.iter().filter_map(member_id) {
+                        for (p, new_id) in present.iter_mut().zip(&ids) {
+                            *p |= *new_id == Some(id);
+                        }
+                    }
+                } else {
+                    let set: HashSet<&str> = existing.iter().filter_map(member_id).collect();
+                    for (p, new_id) in present.iter_mut().zip(&ids) {
+                        *p = new_id.is_some_and(|id| set.contains(id));
+                    }
+                }
+                // Values without an id are compared whole.
+                for (p, (id, element)) in present.iter_mut().zip(ids.iter().zip(&unique)) {
+                    if id.is_none() {
+                        *p = existing.contains(element);
+                    }
+                }
+                present
+            };
+            new = unique
+                .into_iter()
+                .zip(present)
+                .filter_map(|(element, present)| (!present).then_some(element))
+                .collect();
         } else {
             for element in elements {
                 if !contains(existing, &element, members) && !contains(&new, &element, members) {

@@ -160,11 +160,47 @@ struct Touched {
 pub(crate) struct Journal {
     touched: Vec<Touched>,
     undo: Vec<Undo>,
-    /// Membership events in order: (member id, added).
-    members: Vec<(String, bool)>,
-    /// Whether `members` may mention an id twice.
-    members_repeat: bool,
-    members_writers: u32,
+    /// Membership events in order.
+    members: Vec<Event>,
+    /// The ids of added members (they live in the resource, so they are copied).
+    added_ids: Vec<String>,
+    /// How many writes recorded membership events: past one, an id may appear twice.
+    members_writes: u32,
+}
+
+/// A group membership change, the member's id read from where it lives after the request.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// `added_ids[i]` was added.
+    Added(usize),
+    /// The member displaced by undo entry `entry` was removed: the entry's displaced value
+    /// itself, or its element `element` when the whole member list was displaced.
+    Removed {
+        entry: usize,
+        element: Option<usize>,
+    },
+}
+
+/// Where a removed member's id is, among an [`Outcome`]'s displaced values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RemovedAt {
+    entry: usize,
+    element: Option<usize>,
+}
+
+impl RemovedAt {
+    /// The id, read from the displaced values.
+    pub(crate) fn id(self, displaced: &[Value]) -> &str {
+        let value = &displaced[self.entry];
+        let value = match self.element {
+            Some(i) => &value[i],
+            None => value,
+        };
+        match value {
+            Value::String(id) => id,
+            other => member_id(other).unwrap_or_default(),
+        }
+    }
 }
 
 impl Journal {
@@ -190,13 +226,11 @@ impl Journal {
 
     /// The value at slot `s`, if any.
     pub(crate) fn get<'r>(&self, resource: &'r Object, s: usize) -> Option<&'r Value> {
-        let slot = &self.touched[s].slot;
-        container(resource, &slot.container)?.get(&slot.key)
+        slot_ref(resource, &self.touched[s].slot)
     }
 
     fn get_mut<'r>(&self, resource: &'r mut Object, s: usize) -> Option<&'r mut Value> {
-        let slot = &self.touched[s].slot;
-        container_mut(resource, &slot.container)?.get_mut(&slot.key)
+        slot_mut(resource, &self.touched[s].slot)
     }
 
     /// The object at slot `s`, or its element `element`.
@@ -218,14 +252,21 @@ impl Journal {
         self.touched[s].writes += 1;
     }
 
-    /// Counts one more operation writing membership events.
-    fn members_event(&mut self, s: usize) {
-        if self.touched[s].slot.is_members() {
-            self.members_writers += 1;
-            if self.members_writers > 1 {
-                self.members_repeat = true;
-            }
-        }
+    fn is_members(&self, s: usize) -> bool {
+        self.touched[s].slot.is_members()
+    }
+
+    fn member_added(&mut self, id: String) {
+        self.members.push(Event::Added(self.added_ids.len()));
+        self.added_ids.push(id);
+    }
+
+    /// Records that the member displaced by the next undo entry was removed.
+    fn member_removed(&mut self, element: Option<usize>) {
+        self.members.push(Event::Removed {
+            entry: self.undo.len(),
+            element,
+        });
     }
 
     /// Sets (`Some`) or removes (`None`) the whole value at slot `s`, creating the extension
@@ -258,7 +299,6 @@ impl Journal {
                 }
             }
         }
-        let members = self.touched[s].slot.is_members();
         let slot = &self.touched[s].slot;
         let map = container_mut(resource, &slot.container).expect("the container exists");
         let (old, position) = match new {
@@ -279,15 +319,66 @@ impl Journal {
         };
         let new = map.get(&slot.key);
         let changed = old.as_ref() != new;
-        if members && changed {
-            self.members_event(s);
-            let after: Vec<&str> = member_ids(new).collect();
-            record_diff(&mut self.members, member_ids(old.as_ref()), &after);
+        if changed && self.is_members(s) {
+            let new: Vec<String> = new
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(member_id)
+                .map(str::to_owned)
+                .collect();
+            self.members_diff(old.as_ref(), new);
         }
         self.mark(s, changed);
         self.touched[s].appends_covered = true;
         self.undo.push(Undo::Whole { s, old, position });
         Ok(())
+    }
+
+    /// Records the members of `old` (the list the next undo entry displaces) missing from
+    /// `new` as removed, and the ids of `new` missing from `old` as added.
+    fn members_diff(&mut self, old: Option<&Value>, new: Vec<String>) {
+        self.members_writes += 1;
+        let old = old.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        let entry = self.undo.len();
+        let removed = |element| Event::Removed {
+            entry,
+            element: Some(element),
+        };
+        // Which old ids stay and which new ids were there: by scanning when one side is small
+        // (emptying a group, or a handful of members pushed), else through sets.
+        let old_ids: Vec<Option<&str>> = old.iter().map(member_id).collect();
+        let (stays, was_there): (Vec<bool>, Vec<bool>) = if new.len().min(old.len()) <= 16 {
+            (
+                old_ids
+                    .iter()
+                    .map(|id| id.is_some_and(|id| new.iter().any(|n| n == id)))
+                    .collect(),
+                new.iter()
+                    .map(|n| old_ids.contains(&Some(n.as_str())))
+                    .collect(),
+            )
+        } else {
+            let new_set: HashSet<&str> = new.iter().map(String::as_str).collect();
+            let old_set: HashSet<&str> = old_ids.iter().flatten().copied().collect();
+            (
+                old_ids
+                    .iter()
+                    .map(|id| id.is_some_and(|id| new_set.contains(id)))
+                    .collect(),
+                new.iter().map(|n| old_set.contains(n.as_str())).collect(),
+            )
+        };
+        for (i, id) in old_ids.iter().enumerate() {
+            if id.is_some() && !stays[i] {
+                self.members.push(removed(i));
+            }
+        }
+        for (id, was_there) in new.into_iter().zip(was_there) {
+            if !was_there {
+                self.member_added(id);
+            }
+        }
     }
 
     /// Sets `key` (matched in any case; `null` removes it) of the complex value at slot `s`,
@@ -309,14 +400,15 @@ impl Journal {
         let (key, old, position) = write_member(object, key, value);
         let new = object.get(&key);
         let changed = old.as_ref() != new;
-        if changed && element.is_some() && key == "value" && self.touched[s].slot.is_members() {
+        if changed && element.is_some() && key == "value" && self.is_members(s) {
+            // A member's id changed: one member out, another in.
             let new = new.and_then(Value::as_str).map(str::to_owned);
-            self.members_event(s);
-            if let Some(old) = old.as_ref().and_then(Value::as_str) {
-                self.members.push((old.to_owned(), false));
+            self.members_writes += 1;
+            if old.as_ref().is_some_and(Value::is_string) {
+                self.member_removed(None);
             }
             if let Some(new) = new {
-                self.members.push((new, true));
+                self.member_added(new);
             }
         }
         self.mark(s, changed);
@@ -343,12 +435,15 @@ impl Journal {
         let old = std::mem::replace(&mut elements[index], new);
         let new = &elements[index];
         let changed = &old != new;
-        if changed && self.touched[s].slot.is_members() {
+        if changed && self.is_members(s) {
             let new = member_id(new).map(str::to_owned);
-            self.members_event(s);
-            self.members
-                .extend(member_id(&old).map(|id| (id.to_owned(), false)));
-            self.members.extend(new.map(|id| (id, true)));
+            self.members_writes += 1;
+            if member_id(&old).is_some() {
+                self.member_removed(None);
+            }
+            if let Some(new) = new {
+                self.member_added(new);
+            }
         }
         self.mark(s, changed);
         self.undo.push(Undo::Element { s, index, old });
@@ -364,14 +459,16 @@ impl Journal {
         };
         let len = elements.len();
         elements.extend(new);
-        if self.touched[s].slot.is_members() {
+        if self.is_members(s) {
             let ids: Vec<String> = elements[len..]
                 .iter()
                 .filter_map(member_id)
                 .map(str::to_owned)
                 .collect();
-            self.members_event(s);
-            self.members.extend(ids.into_iter().map(|id| (id, true)));
+            self.members_writes += 1;
+            for id in ids {
+                self.member_added(id);
+            }
         }
         self.mark(s, true);
         if !self.touched[s].appends_covered {
@@ -403,14 +500,16 @@ impl Journal {
             }
         }
         let now_empty = elements.is_empty();
-        if self.touched[s].slot.is_members() {
-            self.members_event(s);
-            let ids = removed.iter().filter_map(|(_, e)| member_id(e));
-            self.members.extend(ids.map(|id| (id.to_owned(), false)));
+        let members = self.is_members(s);
+        if members {
+            self.members_writes += 1;
         }
         self.mark(s, true);
         // Undo reinserts in ascending order, so the entries go in descending order.
         for (index, element) in removed.into_iter().rev() {
+            if members && member_id(&element).is_some() {
+                self.member_removed(None);
+            }
             self.undo.push(Undo::Reinsert { s, index, element });
         }
         if now_empty {
@@ -423,57 +522,42 @@ impl Journal {
     pub(crate) fn rollback(self, resource: &mut Object) {
         let slots = self.touched;
         for entry in self.undo.into_iter().rev() {
+            let slot = &slots[entry.slot()].slot;
             match entry {
-                Undo::Whole { s, old, position } => {
-                    let slot = &slots[s].slot;
+                Undo::Whole { old, position, .. } => {
                     let Some(map) = container_mut(resource, &slot.container) else {
                         continue;
                     };
-                    match old {
-                        Some(old) if map.contains_key(&slot.key) => {
-                            map.insert(slot.key.clone(), old);
-                        }
-                        Some(old) => {
-                            map.shift_insert(position.min(map.len()), slot.key.clone(), old);
-                        }
-                        None => {
-                            map.shift_remove(&slot.key);
-                        }
-                    }
+                    restore_member(map, slot.key.clone(), old, position);
                 }
                 Undo::Member {
-                    s,
                     element,
                     key,
                     old,
                     position,
+                    ..
                 } => {
-                    let slot = &slots[s].slot;
-                    let object = container_mut(resource, &slot.container)
-                        .and_then(|c| c.get_mut(&slot.key))
-                        .and_then(|v| match (v, element) {
-                            (Value::Object(object), None) => Some(object),
-                            (Value::Array(elements), Some(i)) => {
-                                elements.get_mut(i)?.as_object_mut()
-                            }
-                            _ => None,
-                        });
+                    let object = slot_mut(resource, slot).and_then(|v| match (v, element) {
+                        (Value::Object(object), None) => Some(object),
+                        (Value::Array(elements), Some(i)) => elements.get_mut(i)?.as_object_mut(),
+                        _ => None,
+                    });
                     if let Some(object) = object {
                         restore_member(object, key, old, position);
                     }
                 }
-                Undo::Element { s, index, old } => {
-                    if let Some(Value::Array(elements)) = slot_mut(resource, &slots[s].slot) {
+                Undo::Element { index, old, .. } => {
+                    if let Some(Value::Array(elements)) = slot_mut(resource, slot) {
                         elements[index] = old;
                     }
                 }
-                Undo::Truncate { s, len } => {
-                    if let Some(Value::Array(elements)) = slot_mut(resource, &slots[s].slot) {
+                Undo::Truncate { len, .. } => {
+                    if let Some(Value::Array(elements)) = slot_mut(resource, slot) {
                         elements.truncate(len);
                     }
                 }
-                Undo::Reinsert { s, index, element } => {
-                    if let Some(Value::Array(elements)) = slot_mut(resource, &slots[s].slot) {
+                Undo::Reinsert { index, element, .. } => {
+                    if let Some(Value::Array(elements)) = slot_mut(resource, slot) {
                         elements.insert(index.min(elements.len()), element);
                     }
                 }
@@ -481,48 +565,34 @@ impl Journal {
         }
     }
 
-    /// What the request changed, `resource` being the result.
+    /// What the request changed, `resource` being the result. The outcome takes the values
+    /// the request displaced.
     pub(crate) fn outcome(self, resource: &Object) -> Outcome {
         let Self {
             touched,
             undo,
             members,
-            members_repeat,
-            ..
+            added_ids,
+            members_writes,
         } = self;
         // A slot written more than once may have been changed and changed back: rebuild its
         // original from its current value and its own undo entries, and compare. (Large lists
         // are left as reported: a false "changed" only costs a write.)
-        let mut undo_by_slot: Vec<Vec<Undo>> = Vec::new();
-        let recheck: Vec<bool> = touched
-            .iter()
-            .map(|t| {
-                t.changed
-                    && t.writes > 1
-                    && slot_ref(resource, &t.slot)
-                        .and_then(Value::as_array)
-                        .is_none_or(|a| a.len() <= 256)
-            })
-            .collect();
-        if recheck.iter().any(|&r| r) {
-            undo_by_slot.resize_with(touched.len(), Vec::new);
-            for entry in undo {
-                let s = entry.slot();
-                if recheck[s] {
-                    undo_by_slot[s].push(entry);
-                }
-            }
-        }
         let changed_attributes = touched
             .iter()
             .enumerate()
             .filter(|(s, t)| {
+                let large =
+                    |v: Option<&Value>| v.and_then(Value::as_array).is_some_and(|a| a.len() > 256);
+                let recheck = t.writes > 1
+                    && !large(slot_ref(resource, &t.slot))
+                    && !undo.iter().any(|e| e.slot() == *s && large(e.displaced()));
                 t.report
                     && t.changed
-                    && (!recheck[*s] || {
+                    && (!recheck || {
                         let current = slot_ref(resource, &t.slot);
                         let mut original = current.cloned();
-                        for entry in undo_by_slot[*s].drain(..).rev() {
+                        for entry in undo.iter().rev().filter(|e| e.slot() == *s) {
                             entry.undo_on(&mut original);
                         }
                         original.as_ref() != current
@@ -530,15 +600,25 @@ impl Journal {
             })
             .map(|(_, t)| t.slot.name())
             .collect();
-        let (members_added, members_removed) = if members_repeat {
-            net_membership(members)
+        let displaced: Vec<Value> = undo.into_iter().map(Undo::into_displaced).collect();
+        let events = if members_writes > 1 {
+            net_membership(&members, &added_ids, &displaced)
         } else {
-            split_membership(members)
+            members
         };
+        let mut added_ids: Vec<Option<String>> = added_ids.into_iter().map(Some).collect();
+        let (mut members_added, mut removed) = (Vec::new(), Vec::new());
+        for event in events {
+            match event {
+                Event::Added(i) => members_added.extend(added_ids[i].take()),
+                Event::Removed { entry, element } => removed.push(RemovedAt { entry, element }),
+            }
+        }
         Outcome {
             changed_attributes,
             members_added,
-            members_removed,
+            removed,
+            displaced,
         }
     }
 }
@@ -555,9 +635,9 @@ impl Undo {
     }
 
     /// Undoes this entry on a detached copy of its slot's value.
-    fn undo_on(self, value: &mut Option<Value>) {
+    fn undo_on(&self, value: &mut Option<Value>) {
         match self {
-            Self::Whole { old, .. } => *value = old,
+            Self::Whole { old, .. } => value.clone_from(old),
             Self::Member {
                 element,
                 key,
@@ -568,29 +648,49 @@ impl Undo {
                 let object = match (value.as_mut(), element) {
                     (Some(Value::Object(object)), None) => Some(object),
                     (Some(Value::Array(elements)), Some(i)) => {
-                        elements.get_mut(i).and_then(Value::as_object_mut)
+                        elements.get_mut(*i).and_then(Value::as_object_mut)
                     }
                     _ => None,
                 };
                 if let Some(object) = object {
-                    restore_member(object, key, old, position);
+                    restore_member(object, key.clone(), old.clone(), *position);
                 }
             }
             Self::Element { index, old, .. } => {
                 if let Some(Value::Array(elements)) = value {
-                    elements[index] = old;
+                    elements[*index] = old.clone();
                 }
             }
             Self::Truncate { len, .. } => {
                 if let Some(Value::Array(elements)) = value {
-                    elements.truncate(len);
+                    elements.truncate(*len);
                 }
             }
             Self::Reinsert { index, element, .. } => {
                 if let Some(Value::Array(elements)) = value {
-                    elements.insert(index.min(elements.len()), element);
+                    elements.insert((*index).min(elements.len()), element.clone());
                 }
             }
+        }
+    }
+
+    /// The value this entry displaced, if any.
+    fn displaced(&self) -> Option<&Value> {
+        match self {
+            Self::Whole { old, .. } | Self::Member { old, .. } => old.as_ref(),
+            Self::Element { old, .. } => Some(old),
+            Self::Reinsert { element, .. } => Some(element),
+            Self::Truncate { .. } => None,
+        }
+    }
+
+    /// The value this entry displaced, `null` if none.
+    fn into_displaced(self) -> Value {
+        match self {
+            Self::Whole { old, .. } | Self::Member { old, .. } => old.unwrap_or_default(),
+            Self::Element { old, .. } => old,
+            Self::Reinsert { element, .. } => element,
+            Self::Truncate { .. } => Value::Null,
         }
     }
 }
@@ -619,110 +719,97 @@ fn slot_mut<'r>(resource: &'r mut Object, slot: &Slot) -> Option<&'r mut Value> 
     container_mut(resource, &slot.container)?.get_mut(&slot.key)
 }
 
-/// The `value` of each element of a members array.
-fn member_ids(members: Option<&Value>) -> impl Iterator<Item = &str> {
-    members
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(member_id)
-}
-
-/// Records the ids of `before` missing from `after` as removed and those of `after` missing
-/// from `before` as added, each in its list's order.
-fn record_diff<'a>(
-    events: &mut Vec<(String, bool)>,
-    before: impl Iterator<Item = &'a str>,
-    after: &[&str],
-) {
-    let before: Vec<&str> = before.collect();
-    // Emptying or filling a group needs no sets.
-    if after.is_empty() || before.is_empty() {
-        events.extend(before.iter().map(|id| ((*id).to_owned(), false)));
-        events.extend(after.iter().map(|id| ((*id).to_owned(), true)));
-        return;
+/// The net membership change of a sequence of events: an id added then removed (or removed
+/// then added) in one request did not change. Keeps, for each id, its first event when its
+/// first and last events agree.
+///
+/// An id can only appear twice across the two sides (appends skip members already there,
+/// removals find them gone), so the ids on both sides are found first, by scanning when one
+/// side is small, as it almost always is (a few members added to a large group).
+fn net_membership(events: &[Event], added_ids: &[String], displaced: &[Value]) -> Vec<Event> {
+    let id = |event: &Event| match *event {
+        Event::Added(i) => added_ids[i].as_str(),
+        Event::Removed { entry, element } => RemovedAt { entry, element }.id(displaced),
+    };
+    let is_added = |event: &Event| matches!(event, Event::Added(_));
+    let (added, removed): (Vec<&Event>, Vec<&Event>) = events.iter().partition(|e| is_added(e));
+    let (small, large) = if added.len() <= removed.len() {
+        (added, removed)
+    } else {
+        (removed, added)
+    };
+    let small_ids: Vec<&str> = small.iter().map(|e| id(e)).collect();
+    let both: HashSet<&str> = if small_ids.len() <= 16 {
+        large
+            .iter()
+            .map(|e| id(e))
+            .filter(|i| small_ids.contains(i))
+            .collect()
+    } else {
+        let small_set: HashSet<&str> = small_ids.iter().copied().collect();
+        large
+            .iter()
+            .map(|e| id(e))
+            .filter(|i| small_set.contains(i))
+            .collect()
+    };
+    if both.is_empty() {
+        return events.to_vec();
     }
-    let before_set: HashSet<&str> = before.iter().copied().collect();
-    let after_set: HashSet<&str> = after.iter().copied().collect();
-    events.extend(
-        before
-            .iter()
-            .filter(|id| !after_set.contains(*id))
-            .map(|id| ((*id).to_owned(), false)),
-    );
-    events.extend(
-        after
-            .iter()
-            .filter(|id| !before_set.contains(*id))
-            .map(|id| ((*id).to_owned(), true)),
-    );
-}
-
-/// Membership events of a single writing operation: each id appears once.
-fn split_membership(events: Vec<(String, bool)>) -> (Vec<String>, Vec<String>) {
-    let (added, removed): (Vec<_>, Vec<_>) = events.into_iter().partition(|(_, added)| *added);
-    (
-        added.into_iter().map(|(id, _)| id).collect(),
-        removed.into_iter().map(|(id, _)| id).collect(),
-    )
-}
-
-/// The net membership change of a sequence of events, in order of first mention: an id
-/// added then removed (or removed then added) in one request did not change.
-fn net_membership(events: Vec<(String, bool)>) -> (Vec<String>, Vec<String>) {
-    // For each id: the index of its first event, and whether its first and last events
-    // agree (then that first event is the net change).
-    let mut keep = vec![false; events.len()];
-    {
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(events.len());
-        for (index, (id, added)) in events.iter().enumerate() {
-            match first.get(id.as_str()) {
-                Some(&at) => keep[at] = events[at].1 == *added,
-                None => {
-                    first.insert(id, index);
-                    keep[index] = true;
-                }
+    // For the ids on both sides: the index of their first event, and whether their first and
+    // last events agree.
+    let mut first: HashMap<&str, (usize, bool)> = HashMap::with_capacity(both.len());
+    for (index, event) in events.iter().enumerate() {
+        let i = id(event);
+        if !both.contains(i) {
+            continue;
+        }
+        match first.get_mut(i) {
+            Some((at, agree)) => *agree = is_added(&events[*at]) == is_added(event),
+            None => {
+                first.insert(i, (index, true));
             }
         }
     }
-    let (mut added, mut removed) = (Vec::new(), Vec::new());
-    for ((id, was_added), keep) in events.into_iter().zip(keep) {
-        if keep {
-            if was_added {
-                added.push(id);
-            } else {
-                removed.push(id);
-            }
-        }
-    }
-    (added, removed)
+    events
+        .iter()
+        .enumerate()
+        .filter(|(index, event)| match first.get(id(event)) {
+            Some(&(at, agree)) => at == *index && agree,
+            None => true,
+        })
+        .map(|(_, event)| *event)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ids(events: &[(&str, bool)]) -> (Vec<String>, Vec<String>) {
-        net_membership(
-            events
-                .iter()
-                .map(|(id, a)| ((*id).to_owned(), *a))
-                .collect(),
-        )
-    }
-
     #[test]
     fn an_id_added_then_removed_did_not_change() {
-        assert_eq!(
-            ids(&[
-                ("a", true),
-                ("b", false),
-                ("a", false),
-                ("c", true),
-                ("b", true),
-                ("b", false)
-            ]),
-            (vec!["c".to_owned()], vec!["b".to_owned()])
-        );
+        let added_ids = ["a", "c", "b"].map(String::from).to_vec();
+        let displaced = [Value::from("b"), Value::from("a"), Value::from("b")];
+        let removed = |entry| Event::Removed {
+            entry,
+            element: None,
+        };
+        // +a, -b, -a, +c, +b, -b
+        let events = [
+            Event::Added(0),
+            removed(0),
+            removed(1),
+            Event::Added(1),
+            Event::Added(2),
+            removed(2),
+        ];
+        let kept: Vec<&str> = net_membership(&events, &added_ids, &displaced)
+            .iter()
+            .map(|e| match *e {
+                Event::Added(i) => added_ids[i].as_str(),
+                Event::Removed { entry, element } => RemovedAt { entry, element }.id(&displaced),
+            })
+            .collect();
+        assert_eq!(kept, ["b", "c"]); // b removed (first event), c added
     }
 }

@@ -14,12 +14,16 @@ pub use compat::PatchCompat;
 pub use error::{PatchError, PatchErrorKind};
 pub use request::{OpKind, PATCH_OP_URN, PatchOperation, PatchRequest};
 
-/// What an applied request changed.
+/// What an applied request changed, and what it displaced.
 ///
 /// The engine uses it to skip writes that change nothing (Entra re-sends identical values on
 /// every cycle), to report events, and to let a store apply membership changes natively
 /// instead of rewriting a large group.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The outcome owns the values the request displaced (old values, removed elements), so the
+/// caller chooses when they are freed: removing every member of a group of 100,000 displaces
+/// them all, and dropping the outcome after answering keeps that work off the response.
+#[derive(Default)]
 #[non_exhaustive]
 pub struct Outcome {
     /// The attributes whose value changed, in the order they were first touched: core
@@ -29,14 +33,33 @@ pub struct Outcome {
     pub changed_attributes: Vec<String>,
     /// The ids (`value`) of the group members the request added, in order.
     pub members_added: Vec<String>,
-    /// The ids of the group members the request removed, in order.
-    pub members_removed: Vec<String>,
+    removed: Vec<journal::RemovedAt>,
+    displaced: Vec<Value>,
 }
 
 impl Outcome {
     /// Whether the request changed anything.
     pub fn changed(&self) -> bool {
         !self.changed_attributes.is_empty()
+    }
+
+    /// The ids (`value`) of the group members the request removed, in order, read from the
+    /// displaced members without copying them.
+    pub fn members_removed(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.removed.iter().map(|at| at.id(&self.displaced))
+    }
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome")
+            .field("changed_attributes", &self.changed_attributes)
+            .field("members_added", &self.members_added)
+            .field(
+                "members_removed",
+                &self.members_removed().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
     }
 }
 

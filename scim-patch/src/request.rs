@@ -1,6 +1,10 @@
 //! The PatchOp request body (RFC 7644 §3.5.2), parsed and checked before anything is applied.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use scim_filter::PatchPath;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::PatchError;
@@ -70,62 +74,111 @@ impl OpKind {
 
 impl PatchRequest {
     /// Parses a request body. Malformed JSON is `invalidSyntax`.
+    ///
+    /// This reads the body in one pass without building a JSON tree for the envelope: `op`
+    /// and `path` are borrowed from the body, and only each operation's `value` is
+    /// materialized.
     pub fn from_slice(body: &[u8]) -> Result<Self, PatchError> {
-        let value: Value = serde_json::from_slice(body)
+        let raw: RawBody<'_> = serde_json::from_slice(body)
             .map_err(|e| PatchError::syntax(format!("the body is not valid JSON: {e}")))?;
-        Self::from_value(value)
+        raw.into_request()
     }
 
     /// Parses a request body already read as JSON.
     pub fn from_value(body: Value) -> Result<Self, PatchError> {
         let Value::Object(body) = body else {
-            return Err(PatchError::syntax(
-                "the body must be a JSON object with \"schemas\" and \"Operations\"",
-            ));
+            return Err(not_an_object());
         };
-        let (mut schemas, mut operations) = (None, None);
+        let mut raw = RawBody::default();
         for (key, value) in body {
-            if key.eq_ignore_ascii_case("schemas") {
-                schemas = Some(value);
-            } else if key.eq_ignore_ascii_case("Operations") {
-                operations = Some(value);
+            match Key::of(&key, &["schemas", "Operations"]) {
+                Some(0) => raw.schemas = Some(schemas_listed(&value)),
+                Some(_) => {
+                    raw.operations = Some(match value {
+                        Value::Array(ops) => {
+                            RawOps::List(ops.into_iter().map(RawOp::from).collect())
+                        }
+                        _ => RawOps::NotAList,
+                    });
+                }
+                None => {}
             }
         }
-        check_schemas(schemas.as_ref())?;
-        let operations = match operations {
-            Some(Value::Array(ops)) if !ops.is_empty() => ops,
-            Some(Value::Array(_)) => {
-                return Err(PatchError::syntax("\"Operations\" is empty"));
+        raw.into_request()
+    }
+}
+
+fn not_an_object() -> PatchError {
+    PatchError::syntax("the body must be a JSON object with \"schemas\" and \"Operations\"")
+}
+
+/// The envelope of a body, before checking.
+#[derive(Default)]
+struct RawBody<'a> {
+    /// Whether `schemas` lists the PatchOp URN.
+    schemas: Option<bool>,
+    operations: Option<RawOps<'a>>,
+    /// The body was not an object.
+    not_an_object: bool,
+}
+
+enum RawOps<'a> {
+    List(Vec<RawOp<'a>>),
+    NotAList,
+}
+
+/// One operation, before checking.
+enum RawOp<'a> {
+    Fields {
+        op: Option<Scalar<'a>>,
+        path: Option<Scalar<'a>>,
+        value: Option<Value>,
+    },
+    NotAnObject,
+}
+
+/// A JSON value where a string is expected: the string (borrowed from the body when it can
+/// be), `null`, or anything else.
+enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Null,
+    Other,
+}
+
+impl RawBody<'_> {
+    fn into_request(self) -> Result<PatchRequest, PatchError> {
+        if self.not_an_object {
+            return Err(not_an_object());
+        }
+        if self.schemas != Some(true) {
+            return Err(PatchError::syntax(format!(
+                "\"schemas\" must list \"{PATCH_OP_URN}\""
+            )));
+        }
+        let operations = match self.operations {
+            Some(RawOps::List(ops)) if !ops.is_empty() => ops,
+            Some(RawOps::List(_)) => return Err(PatchError::syntax("\"Operations\" is empty")),
+            Some(RawOps::NotAList) => {
+                return Err(PatchError::syntax("\"Operations\" must be an array"));
             }
-            Some(_) => return Err(PatchError::syntax("\"Operations\" must be an array")),
             None => return Err(PatchError::syntax("the body has no \"Operations\"")),
         };
         let operations = operations
             .into_iter()
             .enumerate()
-            .map(|(index, op)| PatchOperation::from_value(op).map_err(|e| e.in_operation(index)))
+            .map(|(index, op)| op.into_operation().map_err(|e| e.in_operation(index)))
             .collect::<Result<_, _>>()?;
-        Ok(Self { operations })
+        Ok(PatchRequest { operations })
     }
 }
 
-impl PatchOperation {
-    fn from_value(op: Value) -> Result<Self, PatchError> {
-        let Value::Object(op) = op else {
+impl RawOp<'_> {
+    fn into_operation(self) -> Result<PatchOperation, PatchError> {
+        let Self::Fields { op, path, value } = self else {
             return Err(PatchError::syntax("each operation must be a JSON object"));
         };
-        let (mut kind, mut path, mut value) = (None, None, None);
-        for (key, v) in op {
-            if key.eq_ignore_ascii_case("op") {
-                kind = Some(v);
-            } else if key.eq_ignore_ascii_case("path") {
-                path = Some(v);
-            } else if key.eq_ignore_ascii_case("value") {
-                value = Some(v);
-            }
-        }
-        let kind = match kind {
-            Some(Value::String(name)) => {
+        let kind = match op {
+            Some(Scalar::Str(name)) => {
                 if name.eq_ignore_ascii_case("add") {
                     OpKind::Add
                 } else if name.eq_ignore_ascii_case("replace") {
@@ -142,12 +195,12 @@ impl PatchOperation {
             None => return Err(PatchError::syntax("the operation has no \"op\"")),
         };
         let path = match path {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) if text.trim().is_empty() => None,
-            Some(Value::String(text)) => {
+            None | Some(Scalar::Null) => None,
+            Some(Scalar::Str(text)) if text.trim().is_empty() => None,
+            Some(Scalar::Str(text)) => {
                 Some(PatchPath::parse(&text).map_err(|e| PatchError::bad_path(&text, &e))?)
             }
-            Some(_) => return Err(PatchError::path("\"path\" must be a string")),
+            Some(Scalar::Other) => return Err(PatchError::path("\"path\" must be a string")),
         };
         match (kind, &path, &value) {
             (OpKind::Remove, None, _) => {
@@ -168,7 +221,7 @@ impl PatchOperation {
             }
             _ => {}
         }
-        Ok(Self {
+        Ok(PatchOperation {
             op: kind,
             path,
             value,
@@ -176,21 +229,326 @@ impl PatchOperation {
     }
 }
 
-/// `schemas` must list the PatchOp URN.
-fn check_schemas(schemas: Option<&Value>) -> Result<(), PatchError> {
-    let listed = match schemas {
-        Some(Value::Array(urns)) => urns.iter().any(|u| {
+impl From<Value> for RawOp<'static> {
+    fn from(op: Value) -> Self {
+        let Value::Object(op) = op else {
+            return Self::NotAnObject;
+        };
+        let (mut kind, mut path, mut value) = (None, None, None);
+        for (key, v) in op {
+            match Key::of(&key, &["op", "path", "value"]) {
+                Some(0) => kind = Some(Scalar::from(v)),
+                Some(1) => path = Some(Scalar::from(v)),
+                Some(_) => value = Some(v),
+                None => {}
+            }
+        }
+        Self::Fields {
+            op: kind,
+            path,
+            value,
+        }
+    }
+}
+
+impl From<Value> for Scalar<'static> {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::String(s) => Self::Str(Cow::Owned(s)),
+            Value::Null => Self::Null,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Whether a `schemas` value lists the PatchOp URN (a lone string is accepted too).
+fn schemas_listed(schemas: &Value) -> bool {
+    match schemas {
+        Value::Array(urns) => urns.iter().any(|u| {
             u.as_str()
                 .is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_URN))
         }),
-        Some(Value::String(urn)) => urn.eq_ignore_ascii_case(PATCH_OP_URN),
+        Value::String(urn) => urn.eq_ignore_ascii_case(PATCH_OP_URN),
         _ => false,
+    }
+}
+
+/// Implements the scalar `visit_*` methods of a visitor to return `$value`: for bodies,
+/// operation lists and operations, any scalar is the wrong shape, reported by the checks.
+macro_rules! forward_scalars {
+    ($value:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
     };
-    if listed {
-        Ok(())
-    } else {
-        Err(PatchError::syntax(format!(
-            "\"schemas\" must list \"{PATCH_OP_URN}\""
-        )))
+}
+
+/// Whether a `schemas` value lists the PatchOp URN, read without copying it.
+struct SchemasListed(bool);
+
+impl<'de> de::Deserialize<'de> for SchemasListed {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SchemasVisitor;
+        impl<'de> Visitor<'de> for SchemasVisitor {
+            type Value = SchemasListed;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of schema URNs")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SchemasListed, A::Error> {
+                let mut listed = false;
+                while let Some(urn) = seq.next_element::<Scalar<'de>>()? {
+                    listed |=
+                        matches!(urn, Scalar::Str(urn) if urn.eq_ignore_ascii_case(PATCH_OP_URN));
+                }
+                Ok(SchemasListed(listed))
+            }
+
+            fn visit_str<E: de::Error>(self, urn: &str) -> Result<SchemasListed, E> {
+                Ok(SchemasListed(urn.eq_ignore_ascii_case(PATCH_OP_URN)))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SchemasListed, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(SchemasListed(false))
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<SchemasListed, E> {
+                Ok(SchemasListed(false))
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<SchemasListed, E> {
+                Ok(SchemasListed(false))
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<SchemasListed, E> {
+                Ok(SchemasListed(false))
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<SchemasListed, E> {
+                Ok(SchemasListed(false))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<SchemasListed, E> {
+                Ok(SchemasListed(false))
+            }
+        }
+        deserializer.deserialize_any(SchemasVisitor)
+    }
+}
+
+/// A member name matched in any case against a list of known names.
+struct Key(Option<usize>);
+
+impl Key {
+    fn of(name: &str, known: &[&str]) -> Option<usize> {
+        known.iter().position(|k| k.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Deserializes a member name as its index in `known` (`None` when unknown), borrowing
+/// nothing.
+struct KeySeed(&'static [&'static str]);
+
+impl<'de> de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+        Ok(Key(Key::of(name, self.0)))
+    }
+}
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for RawBody<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BodyVisitor;
+        impl<'de> Visitor<'de> for BodyVisitor {
+            type Value = RawBody<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a PatchOp object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBody<'de>, A::Error> {
+                let mut body = RawBody::default();
+                while let Some(Key(key)) = map.next_key_seed(KeySeed(&["schemas", "Operations"]))? {
+                    match key {
+                        Some(0) => body.schemas = Some(map.next_value::<SchemasListed>()?.0),
+                        Some(_) => body.operations = Some(map.next_value()?),
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(body)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawBody<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(RawBody {
+                    not_an_object: true,
+                    ..RawBody::default()
+                })
+            }
+
+            forward_scalars!(RawBody::<'de> {
+                not_an_object: true,
+                ..RawBody::default()
+            });
+        }
+        deserializer.deserialize_any(BodyVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for RawOps<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OpsVisitor;
+        impl<'de> Visitor<'de> for OpsVisitor {
+            type Value = RawOps<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of operations")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawOps<'de>, A::Error> {
+                let mut ops = Vec::with_capacity(seq.size_hint().unwrap_or(1));
+                while let Some(op) = seq.next_element()? {
+                    ops.push(op);
+                }
+                Ok(RawOps::List(ops))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawOps<'de>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(RawOps::NotAList)
+            }
+
+            forward_scalars!(RawOps::<'de>::NotAList);
+        }
+        deserializer.deserialize_any(OpsVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for RawOp<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OpVisitor;
+        impl<'de> Visitor<'de> for OpVisitor {
+            type Value = RawOp<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an operation")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawOp<'de>, A::Error> {
+                let (mut op, mut path, mut value) = (None, None, None);
+                while let Some(Key(key)) = map.next_key_seed(KeySeed(&["op", "path", "value"]))? {
+                    match key {
+                        Some(0) => op = Some(map.next_value()?),
+                        Some(1) => path = Some(map.next_value()?),
+                        Some(_) => value = Some(map.next_value()?),
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RawOp::Fields { op, path, value })
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawOp<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(RawOp::NotAnObject)
+            }
+
+            forward_scalars!(RawOp::<'de>::NotAnObject);
+        }
+        deserializer.deserialize_any(OpVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Borrowed(s)))
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Owned(s.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Owned(s)))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Null)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
     }
 }

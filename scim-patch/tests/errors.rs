@@ -15,6 +15,20 @@ fn parse_table(rows: &[(&[u8], PatchErrorKind, &str)]) {
         .iter()
         .filter_map(|&(raw, kind, message)| {
             let text = String::from_utf8_lossy(raw);
+            // Parsing from a JSON tree must agree with parsing from bytes.
+            if let Ok(tree) = serde_json::from_slice::<Value>(raw) {
+                let from_tree = PatchRequest::from_value(tree)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                let from_bytes = PatchRequest::from_slice(raw)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                if from_tree != from_bytes {
+                    return Some(format!(
+                        "  {text}: from_value {from_tree:?}, from_slice {from_bytes:?}"
+                    ));
+                }
+            }
             match PatchRequest::from_slice(raw) {
                 Ok(_) => Some(format!("  {text}: parsed")),
                 Err(e) if e.kind() != kind || e.to_string() != message => Some(format!(

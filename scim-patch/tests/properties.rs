@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use common::{CUSTOM, ENTERPRISE, Schema, babs, body, group};
@@ -153,12 +154,34 @@ proptest! {
                 if !outcome.changed() {
                     prop_assert_eq!(&r, &before);
                 }
+                // Members added and removed are exactly the difference of the id sets.
+                let get_ci = |v: &'_ Value, key: &str| -> Option<Value> {
+                    v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
+                };
+                let ids = |r: &Value| -> BTreeSet<String> {
+                    get_ci(r, "members").and_then(|m| m.as_array().cloned()).into_iter().flatten()
+                        .filter_map(|m| get_ci(&m, "value")?.as_str().map(str::to_owned)).collect()
+                };
+                let (old_ids, new_ids) = (ids(&before), ids(&r));
+                let added: Vec<String> = outcome.members_added.clone();
+                let removed: Vec<String> = outcome.members_removed().map(str::to_owned).collect();
+                prop_assert_eq!(added.iter().cloned().collect::<BTreeSet<_>>(), &new_ids - &old_ids);
+                prop_assert_eq!(removed.iter().cloned().collect::<BTreeSet<_>>(), &old_ids - &new_ids);
+                prop_assert_eq!(added.len() + removed.len(), (&new_ids - &old_ids).len() + (&old_ids - &new_ids).len(), "duplicates in {:?}", outcome);
                 for name in &changed {
                     let reported = outcome.changed_attributes.iter().any(|a| a == name || name.starts_with(&format!("{a}:")));
                     prop_assert!(reported, "{} changed but the outcome says {:?}", name, outcome.changed_attributes);
                 }
             }
         }
+    }
+
+    #[test]
+    fn parsing_bytes_and_parsing_a_tree_agree(picks in prop::collection::vec(0..POOL.len(), 1..7)) {
+        let ops: Vec<Value> = picks.iter().map(|&i| POOL[i].clone()).collect();
+        let tree = body(Value::Array(ops));
+        let bytes = serde_json::to_vec(&tree).unwrap();
+        prop_assert_eq!(PatchRequest::from_slice(&bytes), PatchRequest::from_value(tree));
     }
 
     #[test]

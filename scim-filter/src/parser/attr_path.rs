@@ -25,6 +25,30 @@ pub(crate) fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')
 }
 
+/// The whole of `input` as a plain `ATTRNAME [subAttr]` (no schema URN, no filter), if it is
+/// one: the common case (`displayName`, `name.givenName`), read without the general grammar.
+pub(crate) fn simple_attr_path(input: &str) -> Option<AttrPath> {
+    let (name, sub_attr) = match input.split_once('.') {
+        Some((name, sub)) => (name, Some(sub)),
+        None => (input, None),
+    };
+    let plain = |part: &str| {
+        let bytes = part.as_bytes();
+        bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'$')
+            && bytes[1..].iter().all(|&b| is_name_byte(b))
+    };
+    if !plain(name) || !sub_attr.is_none_or(plain) {
+        return None;
+    }
+    Some(AttrPath {
+        schema: None,
+        name: name.to_owned(),
+        sub_attr: sub_attr.map(str::to_owned),
+    })
+}
+
 /// `attrPath`.
 pub(crate) fn attr_path(i: &str) -> PResult<'_, AttrPath> {
     let (rest, token) = take_while(is_path_char).parse(i)?;

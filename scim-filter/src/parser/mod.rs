@@ -280,6 +280,13 @@ pub(crate) fn parse_filter(src: &str, limits: &Limits) -> Result<Filter, ParseEr
 /// Parses a whole PATCH path.
 pub(crate) fn parse_patch_path(src: &str, limits: &Limits) -> Result<PatchPath, ParseError> {
     check_length(src, limits, "path")?;
+    if let Some(attr) = attr_path::simple_attr_path(src) {
+        return Ok(PatchPath {
+            attr,
+            filter: None,
+            sub_attr: None,
+        });
+    }
     let ctx = Ctx::new(src, limits);
     let i = skip_ws(src);
     if i.is_empty() {
@@ -297,6 +304,9 @@ pub(crate) fn parse_patch_path(src: &str, limits: &Limits) -> Result<PatchPath, 
 /// Parses a whole attribute path.
 pub(crate) fn parse_attr_path(src: &str, limits: &Limits) -> Result<AttrPath, ParseError> {
     check_length(src, limits, "attribute path")?;
+    if let Some(attr) = attr_path::simple_attr_path(src) {
+        return Ok(attr);
+    }
     let ctx = Ctx::new(src, limits);
     let i = skip_ws(src);
     let (rest, path) = attr_path::attr_path(i).map_err(|e| ctx.error(e))?;
