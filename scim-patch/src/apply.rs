@@ -12,7 +12,7 @@ use crate::compat::PatchCompat;
 use crate::error::PatchError;
 use crate::journal::{Container, Journal, Slot, container, key_in};
 use crate::request::{OpKind, PatchOperation, PatchRequest};
-use crate::{Outcome, member_id};
+use crate::{FewIds, Outcome, member_id};
 
 /// Applies PATCH requests to JSON resources.
 ///
@@ -546,9 +546,13 @@ impl<L: AttributeLookup> Run<'_, L> {
                 let ids: Vec<Option<&str>> = unique.iter().map(member_id).collect();
                 let mut present = vec![false; unique.len()];
                 if ids.len() <= 16 {
+                    let wanted: Vec<&str> = ids.iter().flatten().copied().collect();
+                    let wanted_ids = FewIds::new(wanted.iter().copied());
                     for id in existing.iter().filter_map(member_id) {
-                        for (p, new_id) in present.iter_mut().zip(&ids) {
-                            *p |= *new_id == Some(id);
+                        if let Some(w) = wanted_ids.position(id) {
+                            for (p, new_id) in present.iter_mut().zip(&ids) {
+                                *p |= *new_id == Some(wanted[w]);
+                            }
                         }
                     }
                 } else {

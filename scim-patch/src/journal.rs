@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use crate::error::PatchError;
-use crate::{Outcome, member_id};
+use crate::{FewIds, Outcome, member_id};
 
 type Object = Map<String, Value>;
 
@@ -348,16 +348,27 @@ impl Journal {
         // Which old ids stay and which new ids were there: by scanning when one side is small
         // (emptying a group, or a handful of members pushed), else through sets.
         let old_ids: Vec<Option<&str>> = old.iter().map(member_id).collect();
-        let (stays, was_there): (Vec<bool>, Vec<bool>) = if new.len().min(old.len()) <= 16 {
-            (
-                old_ids
-                    .iter()
-                    .map(|id| id.is_some_and(|id| new.iter().any(|n| n == id)))
-                    .collect(),
-                new.iter()
-                    .map(|n| old_ids.contains(&Some(n.as_str())))
-                    .collect(),
-            )
+        let (stays, was_there): (Vec<bool>, Vec<bool>) = if new.len() <= 16 {
+            let new_ids = FewIds::new(new.iter().map(String::as_str));
+            let mut was_there = vec![false; new.len()];
+            let stays: Vec<bool> = old_ids
+                .iter()
+                .map(|id| match id.and_then(|id| new_ids.position(id)) {
+                    Some(j) => {
+                        was_there[j] = true;
+                        true
+                    }
+                    None => false,
+                })
+                .collect();
+            (stays, was_there)
+        } else if old.len() <= 16 {
+            let old_set = FewIds::new(old_ids.iter().flatten().copied());
+            let stays = old_ids
+                .iter()
+                .map(|id| id.is_some_and(|id| new.iter().any(|n| n == id)))
+                .collect();
+            (stays, new.iter().map(|n| old_set.contains(n)).collect())
         } else {
             let new_set: HashSet<&str> = new.iter().map(String::as_str).collect();
             let old_set: HashSet<&str> = old_ids.iter().flatten().copied().collect();
@@ -740,10 +751,11 @@ fn net_membership(events: &[Event], added_ids: &[String], displaced: &[Value]) -
     };
     let small_ids: Vec<&str> = small.iter().map(|e| id(e)).collect();
     let both: HashSet<&str> = if small_ids.len() <= 16 {
+        let small_set = FewIds::new(small_ids.iter().copied());
         large
             .iter()
             .map(|e| id(e))
-            .filter(|i| small_ids.contains(i))
+            .filter(|i| small_set.contains(i))
             .collect()
     } else {
         let small_set: HashSet<&str> = small_ids.iter().copied().collect();

@@ -63,6 +63,46 @@ impl std::fmt::Debug for Outcome {
     }
 }
 
+/// A handful of ids (at most 16) to look up many others in: each candidate is first compared
+/// by its length and last 8 bytes, read as one integer, and only on a match as a string. For
+/// ids, which differ in their last bytes, that is one integer comparison per wanted id.
+pub(crate) struct FewIds<'a> {
+    keys: Vec<u64>,
+    ids: Vec<&'a str>,
+}
+
+impl<'a> FewIds<'a> {
+    pub(crate) fn new(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        Self {
+            keys: ids.iter().map(|id| Self::key(id)).collect(),
+            ids,
+        }
+    }
+
+    fn key(id: &str) -> u64 {
+        let bytes = id.as_bytes();
+        let tail = &bytes[bytes.len().saturating_sub(8)..];
+        let mut key = [0u8; 8];
+        key[..tail.len()].copy_from_slice(tail);
+        u64::from_le_bytes(key) ^ (bytes.len() as u64).rotate_left(56)
+    }
+
+    /// The index of `id` among the wanted ids, if it is one.
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
+        let key = Self::key(id);
+        self.keys
+            .iter()
+            .enumerate()
+            .find(|&(i, &k)| k == key && self.ids[i] == id)
+            .map(|(i, _)| i)
+    }
+
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.position(id).is_some()
+    }
+}
+
 /// The `value` of a complex value (a group member's id), if it is a string.
 pub(crate) fn member_id(element: &Value) -> Option<&str> {
     // Members have a handful of keys: scanning them beats hashing "value".
