@@ -71,9 +71,10 @@ fuzz_target!(|body: &[u8]| {
                         assert_eq!(&resource, original, "unreported change: {outcome:?}");
                     }
                     let (before, after) = (member_ids(original), member_ids(&resource));
-                    let added: BTreeSet<String> = outcome.members_added.iter().cloned().collect();
+                    let (added, removed) = outcome.members_delta();
+                    let added: BTreeSet<String> = added.into_iter().map(str::to_owned).collect();
                     let removed: BTreeSet<String> =
-                        outcome.members_removed().map(str::to_owned).collect();
+                        removed.into_iter().map(str::to_owned).collect();
                     assert_eq!(added, &after - &before, "{outcome:?}");
                     assert_eq!(removed, &before - &after, "{outcome:?}");
                 }

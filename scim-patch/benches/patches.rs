@@ -11,6 +11,8 @@
 //! - `corpus_deferred_free/*` returns the outcomes, which own what was displaced, so that
 //!   freeing happens after the timed region, as a server may do after answering (and as a
 //!   garbage-collected runtime does).
+//! - `corpus_with_members_delta/*` also reads each outcome's membership delta (the ids added
+//!   and removed), which applying a request only records references for.
 //!
 //! With `PATCH_BENCH_ONLY` set to a comma-separated list of request names, only those
 //! requests run (`peer-bench/patches.sh` uses it to time the subset another implementation
@@ -46,13 +48,24 @@ fn apply(patcher: &Patcher, body: &[u8], resource: &mut Value) -> Outcome {
     patcher.apply(request, resource).unwrap()
 }
 
+/// How a corpus run treats each request's outcome.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Drop it (freeing what was displaced) inside the timed region.
+    FreeInside,
+    /// Return it, so freeing happens after the timed region.
+    FreeAfter,
+    /// Read the membership delta, then return it.
+    ReadDelta,
+}
+
 fn corpus_groups(c: &mut Criterion) {
     let patcher = Patcher::default();
-    for deferred in [false, true] {
-        let name = if deferred {
-            "corpus_deferred_free"
-        } else {
-            "corpus"
+    for mode in [Mode::FreeInside, Mode::FreeAfter, Mode::ReadDelta] {
+        let name = match mode {
+            Mode::FreeInside => "corpus",
+            Mode::FreeAfter => "corpus_deferred_free",
+            Mode::ReadDelta => "corpus_with_members_delta",
         };
         let mut group = c.benchmark_group(name);
         for (target, resource) in [("user", USER), ("group_1000", GROUP)] {
@@ -67,11 +80,18 @@ fn corpus_groups(c: &mut Criterion) {
                             .iter()
                             .zip(resources.iter_mut())
                             .map(|(body, resource)| apply(&patcher, body, resource));
-                        if deferred {
-                            outcomes.collect::<Vec<_>>()
-                        } else {
-                            outcomes.for_each(drop);
-                            Vec::new()
+                        match mode {
+                            Mode::FreeInside => {
+                                outcomes.for_each(drop);
+                                Vec::new()
+                            }
+                            Mode::FreeAfter => outcomes.collect::<Vec<_>>(),
+                            Mode::ReadDelta => outcomes
+                                .inspect(|outcome| {
+                                    let (added, removed) = outcome.members_delta();
+                                    black_box((added.len(), removed.len()));
+                                })
+                                .collect(),
                         }
                     },
                     BatchSize::LargeInput,

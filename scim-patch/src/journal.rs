@@ -13,12 +13,11 @@
 //! removing one or editing one element. Undo replays the log backwards; each entry restores
 //! the state just before it. A write that changes something marks its attribute changed.
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::{Map, Value};
 
 use crate::error::PatchError;
-use crate::{FewIds, Outcome, member_id};
+use crate::membership::MemberLog;
+use crate::{Outcome, member_id};
 
 type Object = Map<String, Value>;
 
@@ -160,47 +159,8 @@ struct Touched {
 pub(crate) struct Journal {
     touched: Vec<Touched>,
     undo: Vec<Undo>,
-    /// Membership events in order.
-    members: Vec<Event>,
-    /// The ids of added members (they live in the resource, so they are copied).
-    added_ids: Vec<String>,
-    /// How many writes recorded membership events: past one, an id may appear twice.
-    members_writes: u32,
-}
-
-/// A group membership change, the member's id read from where it lives after the request.
-#[derive(Debug, Clone, Copy)]
-enum Event {
-    /// `added_ids[i]` was added.
-    Added(usize),
-    /// The member displaced by undo entry `entry` was removed: the entry's displaced value
-    /// itself, or its element `element` when the whole member list was displaced.
-    Removed {
-        entry: usize,
-        element: Option<usize>,
-    },
-}
-
-/// Where a removed member's id is, among an [`Outcome`]'s displaced values.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RemovedAt {
-    entry: usize,
-    element: Option<usize>,
-}
-
-impl RemovedAt {
-    /// The id, read from the displaced values.
-    pub(crate) fn id(self, displaced: &[Value]) -> &str {
-        let value = &displaced[self.entry];
-        let value = match self.element {
-            Some(i) => &value[i],
-            None => value,
-        };
-        match value {
-            Value::String(id) => id,
-            other => member_id(other).unwrap_or_default(),
-        }
-    }
+    /// Membership changes.
+    members: MemberLog,
 }
 
 impl Journal {
@@ -256,19 +216,6 @@ impl Journal {
         self.touched[s].slot.is_members()
     }
 
-    fn member_added(&mut self, id: String) {
-        self.members.push(Event::Added(self.added_ids.len()));
-        self.added_ids.push(id);
-    }
-
-    /// Records that the member displaced by the next undo entry was removed.
-    fn member_removed(&mut self, element: Option<usize>) {
-        self.members.push(Event::Removed {
-            entry: self.undo.len(),
-            element,
-        });
-    }
-
     /// Sets (`Some`) or removes (`None`) the whole value at slot `s`, creating the extension
     /// object it lives in if needed.
     pub(crate) fn set(
@@ -320,76 +267,14 @@ impl Journal {
         let new = map.get(&slot.key);
         let changed = old.as_ref() != new;
         if changed && self.is_members(s) {
-            let new: Vec<String> = new
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(member_id)
-                .map(str::to_owned)
-                .collect();
-            self.members_diff(old.as_ref(), new);
+            let new = new.and_then(Value::as_array).into_iter().flatten();
+            let new_ids = new.filter_map(member_id).map(str::to_owned);
+            self.members.replaced(self.undo.len(), new_ids);
         }
         self.mark(s, changed);
         self.touched[s].appends_covered = true;
         self.undo.push(Undo::Whole { s, old, position });
         Ok(())
-    }
-
-    /// Records the members of `old` (the list the next undo entry displaces) missing from
-    /// `new` as removed, and the ids of `new` missing from `old` as added.
-    fn members_diff(&mut self, old: Option<&Value>, new: Vec<String>) {
-        self.members_writes += 1;
-        let old = old.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-        let entry = self.undo.len();
-        let removed = |element| Event::Removed {
-            entry,
-            element: Some(element),
-        };
-        // Which old ids stay and which new ids were there: by scanning when one side is small
-        // (emptying a group, or a handful of members pushed), else through sets.
-        let old_ids: Vec<Option<&str>> = old.iter().map(member_id).collect();
-        let (stays, was_there): (Vec<bool>, Vec<bool>) = if new.len() <= 16 {
-            let new_ids = FewIds::new(new.iter().map(String::as_str));
-            let mut was_there = vec![false; new.len()];
-            let stays: Vec<bool> = old_ids
-                .iter()
-                .map(|id| match id.and_then(|id| new_ids.position(id)) {
-                    Some(j) => {
-                        was_there[j] = true;
-                        true
-                    }
-                    None => false,
-                })
-                .collect();
-            (stays, was_there)
-        } else if old.len() <= 16 {
-            let old_set = FewIds::new(old_ids.iter().flatten().copied());
-            let stays = old_ids
-                .iter()
-                .map(|id| id.is_some_and(|id| new.iter().any(|n| n == id)))
-                .collect();
-            (stays, new.iter().map(|n| old_set.contains(n)).collect())
-        } else {
-            let new_set: HashSet<&str> = new.iter().map(String::as_str).collect();
-            let old_set: HashSet<&str> = old_ids.iter().flatten().copied().collect();
-            (
-                old_ids
-                    .iter()
-                    .map(|id| id.is_some_and(|id| new_set.contains(id)))
-                    .collect(),
-                new.iter().map(|n| old_set.contains(n.as_str())).collect(),
-            )
-        };
-        for (i, id) in old_ids.iter().enumerate() {
-            if id.is_some() && !stays[i] {
-                self.members.push(removed(i));
-            }
-        }
-        for (id, was_there) in new.into_iter().zip(was_there) {
-            if !was_there {
-                self.member_added(id);
-            }
-        }
     }
 
     /// Sets `key` (matched in any case; `null` removes it) of the complex value at slot `s`,
@@ -413,14 +298,10 @@ impl Journal {
         let changed = old.as_ref() != new;
         if changed && element.is_some() && key == "value" && self.is_members(s) {
             // A member's id changed: one member out, another in.
-            let new = new.and_then(Value::as_str).map(str::to_owned);
-            self.members_writes += 1;
-            if old.as_ref().is_some_and(Value::is_string) {
-                self.member_removed(None);
+            if let Some(new) = new.and_then(Value::as_str) {
+                self.members.added(new.to_owned());
             }
-            if let Some(new) = new {
-                self.member_added(new);
-            }
+            self.members.removed(self.undo.len());
         }
         self.mark(s, changed);
         self.undo.push(Undo::Member {
@@ -447,14 +328,10 @@ impl Journal {
         let new = &elements[index];
         let changed = &old != new;
         if changed && self.is_members(s) {
-            let new = member_id(new).map(str::to_owned);
-            self.members_writes += 1;
-            if member_id(&old).is_some() {
-                self.member_removed(None);
+            if let Some(new) = member_id(new) {
+                self.members.added(new.to_owned());
             }
-            if let Some(new) = new {
-                self.member_added(new);
-            }
+            self.members.removed(self.undo.len());
         }
         self.mark(s, changed);
         self.undo.push(Undo::Element { s, index, old });
@@ -471,14 +348,8 @@ impl Journal {
         let len = elements.len();
         elements.extend(new);
         if self.is_members(s) {
-            let ids: Vec<String> = elements[len..]
-                .iter()
-                .filter_map(member_id)
-                .map(str::to_owned)
-                .collect();
-            self.members_writes += 1;
-            for id in ids {
-                self.member_added(id);
+            for id in elements[len..].iter().filter_map(member_id) {
+                self.members.added(id.to_owned());
             }
         }
         self.mark(s, true);
@@ -512,14 +383,11 @@ impl Journal {
         }
         let now_empty = elements.is_empty();
         let members = self.is_members(s);
-        if members {
-            self.members_writes += 1;
-        }
         self.mark(s, true);
         // Undo reinserts in ascending order, so the entries go in descending order.
         for (index, element) in removed.into_iter().rev() {
-            if members && member_id(&element).is_some() {
-                self.member_removed(None);
+            if members {
+                self.members.removed(self.undo.len());
             }
             self.undo.push(Undo::Reinsert { s, index, element });
         }
@@ -583,8 +451,6 @@ impl Journal {
             touched,
             undo,
             members,
-            added_ids,
-            members_writes,
         } = self;
         // A slot written more than once may have been changed and changed back: rebuild its
         // original from its current value and its own undo entries, and compare. (Large lists
@@ -612,23 +478,9 @@ impl Journal {
             .map(|(_, t)| t.slot.name())
             .collect();
         let displaced: Vec<Value> = undo.into_iter().map(Undo::into_displaced).collect();
-        let events = if members_writes > 1 {
-            net_membership(&members, &added_ids, &displaced)
-        } else {
-            members
-        };
-        let mut added_ids: Vec<Option<String>> = added_ids.into_iter().map(Some).collect();
-        let (mut members_added, mut removed) = (Vec::new(), Vec::new());
-        for event in events {
-            match event {
-                Event::Added(i) => members_added.extend(added_ids[i].take()),
-                Event::Removed { entry, element } => removed.push(RemovedAt { entry, element }),
-            }
-        }
         Outcome {
             changed_attributes,
-            members_added,
-            removed,
+            members,
             displaced,
         }
     }
@@ -728,100 +580,4 @@ fn slot_ref<'r>(resource: &'r Object, slot: &Slot) -> Option<&'r Value> {
 
 fn slot_mut<'r>(resource: &'r mut Object, slot: &Slot) -> Option<&'r mut Value> {
     container_mut(resource, &slot.container)?.get_mut(&slot.key)
-}
-
-/// The net membership change of a sequence of events: an id added then removed (or removed
-/// then added) in one request did not change. Keeps, for each id, its first event when its
-/// first and last events agree.
-///
-/// An id can only appear twice across the two sides (appends skip members already there,
-/// removals find them gone), so the ids on both sides are found first, by scanning when one
-/// side is small, as it almost always is (a few members added to a large group).
-fn net_membership(events: &[Event], added_ids: &[String], displaced: &[Value]) -> Vec<Event> {
-    let id = |event: &Event| match *event {
-        Event::Added(i) => added_ids[i].as_str(),
-        Event::Removed { entry, element } => RemovedAt { entry, element }.id(displaced),
-    };
-    let is_added = |event: &Event| matches!(event, Event::Added(_));
-    let (added, removed): (Vec<&Event>, Vec<&Event>) = events.iter().partition(|e| is_added(e));
-    let (small, large) = if added.len() <= removed.len() {
-        (added, removed)
-    } else {
-        (removed, added)
-    };
-    let small_ids: Vec<&str> = small.iter().map(|e| id(e)).collect();
-    let both: HashSet<&str> = if small_ids.len() <= 16 {
-        let small_set = FewIds::new(small_ids.iter().copied());
-        large
-            .iter()
-            .map(|e| id(e))
-            .filter(|i| small_set.contains(i))
-            .collect()
-    } else {
-        let small_set: HashSet<&str> = small_ids.iter().copied().collect();
-        large
-            .iter()
-            .map(|e| id(e))
-            .filter(|i| small_set.contains(i))
-            .collect()
-    };
-    if both.is_empty() {
-        return events.to_vec();
-    }
-    // For the ids on both sides: the index of their first event, and whether their first and
-    // last events agree.
-    let mut first: HashMap<&str, (usize, bool)> = HashMap::with_capacity(both.len());
-    for (index, event) in events.iter().enumerate() {
-        let i = id(event);
-        if !both.contains(i) {
-            continue;
-        }
-        match first.get_mut(i) {
-            Some((at, agree)) => *agree = is_added(&events[*at]) == is_added(event),
-            None => {
-                first.insert(i, (index, true));
-            }
-        }
-    }
-    events
-        .iter()
-        .enumerate()
-        .filter(|(index, event)| match first.get(id(event)) {
-            Some(&(at, agree)) => at == *index && agree,
-            None => true,
-        })
-        .map(|(_, event)| *event)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_id_added_then_removed_did_not_change() {
-        let added_ids = ["a", "c", "b"].map(String::from).to_vec();
-        let displaced = [Value::from("b"), Value::from("a"), Value::from("b")];
-        let removed = |entry| Event::Removed {
-            entry,
-            element: None,
-        };
-        // +a, -b, -a, +c, +b, -b
-        let events = [
-            Event::Added(0),
-            removed(0),
-            removed(1),
-            Event::Added(1),
-            Event::Added(2),
-            removed(2),
-        ];
-        let kept: Vec<&str> = net_membership(&events, &added_ids, &displaced)
-            .iter()
-            .map(|e| match *e {
-                Event::Added(i) => added_ids[i].as_str(),
-                Event::Removed { entry, element } => RemovedAt { entry, element }.id(&displaced),
-            })
-            .collect();
-        assert_eq!(kept, ["b", "c"]); // b removed (first event), c added
-    }
 }

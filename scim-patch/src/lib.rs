@@ -5,6 +5,7 @@ mod apply;
 mod compat;
 mod error;
 mod journal;
+mod membership;
 mod request;
 
 use serde_json::Value;
@@ -31,9 +32,7 @@ pub struct Outcome {
     /// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager`), a whole
     /// extension by its URN.
     pub changed_attributes: Vec<String>,
-    /// The ids (`value`) of the group members the request added, in order.
-    pub members_added: Vec<String>,
-    removed: Vec<journal::RemovedAt>,
+    members: membership::MemberLog,
     displaced: Vec<Value>,
 }
 
@@ -43,22 +42,37 @@ impl Outcome {
         !self.changed_attributes.is_empty()
     }
 
-    /// The ids (`value`) of the group members the request removed, in order, read from the
-    /// displaced members without copying them.
-    pub fn members_removed(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.removed.iter().map(|at| at.id(&self.displaced))
+    /// The ids (`value`) of the group members the request added and removed, each in the
+    /// order of its first mention; an id added then removed in the same request is in
+    /// neither.
+    ///
+    /// Applying a request only records where these ids are (in the request, in the values it
+    /// displaced); they are worked out here, when asked, at a cost proportional to the
+    /// members the request touched (all of them, for a request replacing the whole list).
+    pub fn members_delta(&self) -> (Vec<&str>, Vec<&str>) {
+        self.members.delta(&self.displaced)
+    }
+
+    /// The ids of the group members the request added (see
+    /// [`members_delta`](Self::members_delta)).
+    pub fn members_added(&self) -> Vec<&str> {
+        self.members_delta().0
+    }
+
+    /// The ids of the group members the request removed (see
+    /// [`members_delta`](Self::members_delta)).
+    pub fn members_removed(&self) -> Vec<&str> {
+        self.members_delta().1
     }
 }
 
 impl std::fmt::Debug for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (added, removed) = self.members_delta();
         f.debug_struct("Outcome")
             .field("changed_attributes", &self.changed_attributes)
-            .field("members_added", &self.members_added)
-            .field(
-                "members_removed",
-                &self.members_removed().collect::<Vec<_>>(),
-            )
+            .field("members_added", &added)
+            .field("members_removed", &removed)
             .finish_non_exhaustive()
     }
 }

@@ -163,8 +163,9 @@ proptest! {
                         .filter_map(|m| get_ci(&m, "value")?.as_str().map(str::to_owned)).collect()
                 };
                 let (old_ids, new_ids) = (ids(&before), ids(&r));
-                let added: Vec<String> = outcome.members_added.clone();
-                let removed: Vec<String> = outcome.members_removed().map(str::to_owned).collect();
+                let (added, removed) = outcome.members_delta();
+                let added: Vec<String> = added.into_iter().map(str::to_owned).collect();
+                let removed: Vec<String> = removed.into_iter().map(str::to_owned).collect();
                 prop_assert_eq!(added.iter().cloned().collect::<BTreeSet<_>>(), &new_ids - &old_ids);
                 prop_assert_eq!(removed.iter().cloned().collect::<BTreeSet<_>>(), &old_ids - &new_ids);
                 prop_assert_eq!(added.len() + removed.len(), (&new_ids - &old_ids).len() + (&old_ids - &new_ids).len(), "duplicates in {:?}", outcome);

@@ -1,0 +1,207 @@
+//! Group membership changes: recorded while a request is applied at a cost that does not grow
+//! with the group (references to what was displaced, copies of the ids the request brought),
+//! and turned into the ids added and removed only when someone asks.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use serde_json::Value;
+
+use crate::{FewIds, member_id};
+
+/// One change, in the order the request made it.
+#[derive(Debug, Clone)]
+enum Event {
+    /// The member whose id is `ids[i]` was added.
+    Added(usize),
+    /// The member displaced by undo entry `entry` (a member object, or its id as a string)
+    /// was removed.
+    Removed(usize),
+    /// The member list displaced by undo entry `entry` (nothing, if there was none) was
+    /// replaced by a list whose member ids are `ids[new]`.
+    Replaced { entry: usize, new: Range<usize> },
+}
+
+/// The membership changes of one request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MemberLog {
+    events: Vec<Event>,
+    ids: Vec<String>,
+}
+
+impl MemberLog {
+    /// Records that a member with `id` was added.
+    pub(crate) fn added(&mut self, id: String) {
+        self.events.push(Event::Added(self.ids.len()));
+        self.ids.push(id);
+    }
+
+    /// Records that the member displaced by undo entry `entry` was removed.
+    pub(crate) fn removed(&mut self, entry: usize) {
+        self.events.push(Event::Removed(entry));
+    }
+
+    /// Records that the list displaced by undo entry `entry` was replaced by one with these
+    /// member ids.
+    pub(crate) fn replaced(&mut self, entry: usize, new: impl IntoIterator<Item = String>) {
+        let start = self.ids.len();
+        self.ids.extend(new);
+        self.events.push(Event::Replaced {
+            entry,
+            new: start..self.ids.len(),
+        });
+    }
+
+    /// The net changes, `displaced` being the values the undo entries displaced: the ids
+    /// added and removed, each in the order of its first mention. An id added then removed
+    /// (or removed then added) in one request did not change.
+    pub(crate) fn delta<'a>(&'a self, displaced: &'a [Value]) -> (Vec<&'a str>, Vec<&'a str>) {
+        let mut changes: Vec<(&str, bool)> = Vec::new();
+        for event in &self.events {
+            match event {
+                Event::Added(i) => changes.push((&self.ids[*i], true)),
+                Event::Removed(entry) => {
+                    let id = match &displaced[*entry] {
+                        Value::String(id) => Some(id.as_str()),
+                        member => member_id(member),
+                    };
+                    changes.extend(id.map(|id| (id, false)));
+                }
+                Event::Replaced { entry, new } => {
+                    let old: Vec<&str> = displaced[*entry]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(member_id)
+                        .collect();
+                    let new: Vec<&str> = self.ids[new.clone()].iter().map(String::as_str).collect();
+                    diff(&old, &new, &mut changes);
+                }
+            }
+        }
+        net(&changes)
+    }
+}
+
+/// Appends the ids of `old` missing from `new` as removed, then those of `new` missing from
+/// `old` as added, each in its list's order.
+fn diff<'a>(old: &[&'a str], new: &[&'a str], changes: &mut Vec<(&'a str, bool)>) {
+    if old.is_empty() || new.is_empty() {
+        changes.extend(old.iter().map(|id| (*id, false)));
+        changes.extend(new.iter().map(|id| (*id, true)));
+    } else if new.len() <= 16 {
+        // A handful of members pushed over a large list: one pass over the old list.
+        let new_ids = FewIds::new(new.iter().copied());
+        let mut was_there = vec![false; new.len()];
+        for id in old {
+            match new_ids.position(id) {
+                Some(j) => was_there[j] = true,
+                None => changes.push((id, false)),
+            }
+        }
+        let added = new.iter().zip(was_there).filter(|(_, was)| !was);
+        changes.extend(added.map(|(id, _)| (*id, true)));
+    } else {
+        let new_set: HashSet<&str> = new.iter().copied().collect();
+        let old_set: HashSet<&str> = old.iter().copied().collect();
+        changes.extend(
+            old.iter()
+                .filter(|id| !new_set.contains(*id))
+                .map(|id| (*id, false)),
+        );
+        changes.extend(
+            new.iter()
+                .filter(|id| !old_set.contains(*id))
+                .map(|id| (*id, true)),
+        );
+    }
+}
+
+/// Keeps, for each id, its first change when its first and last changes agree; splits the
+/// kept ones into added and removed.
+///
+/// Only ids on both sides can cancel, so those are found first, by scanning when one side is
+/// small (as it almost always is: a few members added to a large group).
+fn net<'a>(changes: &[(&'a str, bool)]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let added: Vec<&str> = changes.iter().filter(|c| c.1).map(|c| c.0).collect();
+    let removed: Vec<&str> = changes.iter().filter(|c| !c.1).map(|c| c.0).collect();
+    let (small, large) = if added.len() <= removed.len() {
+        (&added, &removed)
+    } else {
+        (&removed, &added)
+    };
+    let both: HashSet<&str> = if small.len() <= 16 {
+        let small = FewIds::new(small.iter().copied());
+        large
+            .iter()
+            .copied()
+            .filter(|id| small.contains(id))
+            .collect()
+    } else {
+        let small: HashSet<&str> = small.iter().copied().collect();
+        large
+            .iter()
+            .copied()
+            .filter(|id| small.contains(id))
+            .collect()
+    };
+    if both.is_empty() {
+        return (added, removed);
+    }
+    // For the ids on both sides: the index of their first change, and whether their first
+    // and last changes agree.
+    let mut first: HashMap<&str, (usize, bool)> = HashMap::with_capacity(both.len());
+    for (index, (id, is_added)) in changes.iter().enumerate() {
+        if !both.contains(id) {
+            continue;
+        }
+        match first.get_mut(id) {
+            Some((at, agree)) => *agree = changes[*at].1 == *is_added,
+            None => {
+                first.insert(id, (index, true));
+            }
+        }
+    }
+    let kept = changes.iter().enumerate().filter(|(index, (id, _))| {
+        first
+            .get(id)
+            .is_none_or(|&(at, agree)| at == *index && agree)
+    });
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    for (_, (id, is_added)) in kept {
+        if *is_added {
+            added.push(*id);
+        } else {
+            removed.push(*id);
+        }
+    }
+    (added, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_id_added_then_removed_did_not_change() {
+        // +a, -b, -a, +c, +b, -b
+        let changes = vec![
+            ("a", true),
+            ("b", false),
+            ("a", false),
+            ("c", true),
+            ("b", true),
+            ("b", false),
+        ];
+        assert_eq!(net(&changes), (vec!["c"], vec!["b"]));
+    }
+
+    #[test]
+    fn a_replaced_list_reports_its_difference() {
+        let displaced = [json!([{"value": "a"}, {"value": "b"}, {"value": "c"}])];
+        let mut log = MemberLog::default();
+        log.replaced(0, ["c".to_owned(), "d".to_owned()]);
+        assert_eq!(log.delta(&displaced), (vec!["d"], vec!["a", "b"]));
+    }
+}
