@@ -264,11 +264,11 @@ impl<L: AttributeLookup> Evaluator<L> {
             (CompValue::Null, v) => equality(op, v.is_null()),
             (CompValue::Bool(b), Value::Bool(x)) => equality(op, x == b),
             (CompValue::Bool(b), Value::String(s)) if self.string_booleans => {
-                parse_bool(s).is_some_and(|x| equality(op, x == *b))
+                string_boolean(s).is_some_and(|x| equality(op, x == *b))
             }
             (CompValue::Number(n), Value::Number(x)) => ordering(op, compare_numbers(x, n)),
             (CompValue::String(t), Value::Bool(x)) if self.string_booleans => {
-                parse_bool(t).is_some_and(|b| equality(op, *x == b))
+                string_boolean(t).is_some_and(|b| equality(op, *x == b))
             }
             (CompValue::String(t), Value::String(s)) => {
                 let datetime = match kind {
@@ -370,8 +370,16 @@ fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
     a.as_f64()?.partial_cmp(&b.as_f64()?)
 }
 
-/// `"true"` or `"false"` in any case.
-fn parse_bool(s: &str) -> Option<bool> {
+/// A boolean written as a string, the way Entra writes them (`"True"`, `"False"`): `"true"`
+/// or `"false"` in any case. What [`Evaluator::string_booleans`] accepts, and scim-patch's
+/// matching switch.
+///
+/// ```
+/// assert_eq!(scim_filter::string_boolean("True"), Some(true));
+/// assert_eq!(scim_filter::string_boolean("FALSE"), Some(false));
+/// assert_eq!(scim_filter::string_boolean("yes"), None);
+/// ```
+pub fn string_boolean(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)
     } else if s.eq_ignore_ascii_case("false") {

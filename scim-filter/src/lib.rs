@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 pub use error::{ErrorKind, ParseError};
-pub use eval::Evaluator;
+pub use eval::{Evaluator, string_boolean};
 pub use fold::Fold;
 pub use parser::Limits;
 pub use schema::{AttrInfo, AttrType, AttributeLookup, NoSchema, SchemaKind, default_schema_kind};

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use scim_filter::{
     AttrPath, AttrType, AttributeLookup, CompValue, CompareOp, Evaluator, Filter, NoSchema,
-    PatchPath, SchemaKind,
+    PatchPath, SchemaKind, string_boolean,
 };
 use serde_json::{Map, Value};
 
@@ -207,11 +207,22 @@ impl<L: AttributeLookup> Run<'_, L> {
                 ))),
             },
             Target::Extension(urn) => self.extension(res, op, urn, value),
-            Target::Attr(target) => match op {
-                OpKind::Add => self.add(res, &target, value.unwrap_or(Value::Null)),
-                OpKind::Replace => self.replace(res, &target, value.unwrap_or(Value::Null)),
-                OpKind::Remove => self.remove(res, &target, value),
-            },
+            Target::Attr(target) => self.on_attribute(res, &target, op, value),
+        }
+    }
+
+    /// `op` on an attribute.
+    fn on_attribute(
+        &mut self,
+        res: &mut Object,
+        t: &AttrTarget<'_>,
+        op: OpKind,
+        value: Option<Value>,
+    ) -> Result<(), PatchError> {
+        match op {
+            OpKind::Add => self.add(res, t, value.unwrap_or(Value::Null)),
+            OpKind::Replace => self.replace(res, t, value.unwrap_or(Value::Null)),
+            OpKind::Remove => self.remove(res, t, value),
         }
     }
 
@@ -700,11 +711,9 @@ impl<L: AttributeLookup> Run<'_, L> {
             filter_sub: None,
             ..t.clone()
         };
-        match op {
-            OpKind::Add => self.add(res, &target, value.unwrap_or(Value::Null)),
-            OpKind::Replace => self.replace(res, &target, value.unwrap_or(Value::Null)),
-            OpKind::Remove => self.remove(res, &target, None),
-        }
+        // A remove through a filter has no value list to honour.
+        let value = if op == OpKind::Remove { None } else { value };
+        self.on_attribute(res, &target, op, value)
     }
 
     /// `add` / `replace` through a filter that matched nothing: Entra's way of creating an
@@ -866,7 +875,7 @@ impl<L: AttributeLookup> Run<'_, L> {
             Value::String(s) => {
                 let boolean = t.kind == Some(AttrType::Boolean)
                     || (t.kind.is_none() && matches!(existing, Some(Value::Bool(_))));
-                match parse_bool(&s) {
+                match string_boolean(&s) {
                     Some(b) if boolean && self.compat().string_booleans => Some(Value::Bool(b)),
                     _ => Some(Value::String(s)),
                 }
@@ -907,7 +916,7 @@ impl<L: AttributeLookup> Run<'_, L> {
             Some(info) => info.kind == AttrType::Boolean,
             None => sub.eq_ignore_ascii_case("primary"),
         };
-        match parse_bool(s) {
+        match string_boolean(s) {
             Some(b) if boolean => Value::Bool(b),
             _ => value,
         }
@@ -950,17 +959,6 @@ fn value_object(value: String) -> Value {
     let mut object = Map::new();
     object.insert("value".to_owned(), Value::String(value));
     Value::Object(object)
-}
-
-/// `"true"` or `"false"` in any case.
-fn parse_bool(s: &str) -> Option<bool> {
-    if s.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if s.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
 }
 
 /// "a string", "an array"...: for messages.
