@@ -211,7 +211,8 @@ impl<L: AttributeLookup> Run<'_, L> {
         }
     }
 
-    /// `op` on an attribute.
+    /// `op` on an attribute: through its value filter, on a sub-attribute of every value, or
+    /// on the attribute itself.
     fn on_attribute(
         &mut self,
         res: &mut Object,
@@ -219,6 +220,19 @@ impl<L: AttributeLookup> Run<'_, L> {
         op: OpKind,
         value: Option<Value>,
     ) -> Result<(), PatchError> {
+        // Only a remove of the attribute itself reads its value (Entra's list of members).
+        let narrowed = t.filter.is_some() || t.sub.is_some();
+        let value = if op == OpKind::Remove && narrowed {
+            None
+        } else {
+            value
+        };
+        if let Some(filter) = t.filter {
+            return self.through_filter(res, t, filter, op, value);
+        }
+        if let Some(sub) = &t.sub {
+            return self.set_sub(res, t, sub, value.unwrap_or(Value::Null));
+        }
         match op {
             OpKind::Add => self.add(res, t, value.unwrap_or(Value::Null)),
             OpKind::Replace => self.replace(res, t, value.unwrap_or(Value::Null)),
@@ -326,18 +340,13 @@ impl<L: AttributeLookup> Run<'_, L> {
         self.journal.get(res, t.s)
     }
 
+    /// `add` to the attribute itself.
     fn add(
         &mut self,
         res: &mut Object,
         t: &AttrTarget<'_>,
         value: Value,
     ) -> Result<(), PatchError> {
-        if let Some(filter) = t.filter {
-            return self.through_filter(res, t, filter, OpKind::Add, Some(value));
-        }
-        if let Some(sub) = &t.sub {
-            return self.set_sub(res, t, sub, value);
-        }
         if value.is_null() {
             return Ok(()); // nothing to add
         }
@@ -349,18 +358,13 @@ impl<L: AttributeLookup> Run<'_, L> {
         self.set_or_merge(res, t, value)
     }
 
+    /// `replace` of the attribute itself.
     fn replace(
         &mut self,
         res: &mut Object,
         t: &AttrTarget<'_>,
         value: Value,
     ) -> Result<(), PatchError> {
-        if let Some(filter) = t.filter {
-            return self.through_filter(res, t, filter, OpKind::Replace, Some(value));
-        }
-        if let Some(sub) = &t.sub {
-            return self.set_sub(res, t, sub, value);
-        }
         let existing = self.get(res, t);
         if Self::is_multi_valued(t, existing, &value) {
             let elements = self.elements(t, existing, value);
@@ -370,18 +374,13 @@ impl<L: AttributeLookup> Run<'_, L> {
         self.set_or_merge(res, t, value)
     }
 
+    /// `remove` of the attribute itself; `value` is Entra's list of members to remove.
     fn remove(
         &mut self,
         res: &mut Object,
         t: &AttrTarget<'_>,
         value: Option<Value>,
     ) -> Result<(), PatchError> {
-        if let Some(filter) = t.filter {
-            return self.through_filter(res, t, filter, OpKind::Remove, None);
-        }
-        if let Some(sub) = &t.sub {
-            return self.set_sub(res, t, sub, Value::Null);
-        }
         match value {
             Some(listed)
                 if self.compat().remove_by_value_list
@@ -711,8 +710,6 @@ impl<L: AttributeLookup> Run<'_, L> {
             filter_sub: None,
             ..t.clone()
         };
-        // A remove through a filter has no value list to honour.
-        let value = if op == OpKind::Remove { None } else { value };
         self.on_attribute(res, &target, op, value)
     }
 
