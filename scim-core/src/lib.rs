@@ -1,4 +1,54 @@
-//! SCIM 2.0 schemas, resources, validation, the ScimStore trait and the framework-neutral protocol engine.
+//! SCIM 2.0 (RFC 7643 / RFC 7644) resources for Rust services: schemas, validation,
+//! projection, errors, the [`ScimStore`] trait an app implements against its own database,
+//! an indexed [`MemoryStore`], and the store conformance suite.
 //!
-//! **Placeholder.** Nothing is implemented here yet and the crate exports nothing; it exists so
-//! that the workspace has its final shape. Its work is tracked by issue #4.
+//! - [`SchemaRegistry`] holds RFC 7643's User, Group and Enterprise User schemas exactly as
+//!   §8.7.1 gives them, plus the extensions an app declares (in code or JSON, under any URN,
+//!   including free-form namespaces). It answers scim-filter's
+//!   [`AttributeLookup`](scim_filter::AttributeLookup), so filters and PATCH see real
+//!   attribute characteristics.
+//! - [`ResourceSchemas::validate_create`], [`validate_replace`](ResourceSchemas::validate_replace)
+//!   and [`apply_patch`](ResourceSchemas::apply_patch) turn what clients send into a
+//!   [`Resource`]: one schema-checked JSON object, with typed views ([`User`], [`Group`],
+//!   [`EnterpriseUser`]) that keep every attribute they do not model.
+//! - [`Compat`] names each Entra and Okta deviation the library tolerates, with `strict`,
+//!   `entra` (the default) and `okta` presets.
+//! - [`Projection`] applies `attributes`, `excludedAttributes` and `returned`.
+//! - [`ScimError`] renders RFC 7644 §3.12 error bodies.
+//!
+//! # Testing
+//!
+//! With the `testing` feature, [`testing`](crate::testing) holds the store conformance suite:
+//! one public async function per behaviour, and [`scim_store_tests!`] to expand them into one
+//! `#[test]` each for your store:
+//!
+//! ```ignore
+//! scim_core::scim_store_tests!(async { my_store::connect("postgres://...").await });
+//! ```
+
+mod compat;
+mod error;
+mod memory;
+mod projection;
+mod registry;
+mod resource;
+mod schema;
+mod store;
+mod validate;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use compat::{Compat, UnknownAttributes};
+pub use error::{ERROR_URN, ScimError, ScimType};
+pub use memory::MemoryStore;
+pub use projection::Projection;
+pub use registry::{ResourceKind, ResourceSchemas, SchemaRegistry, ServiceProviderConfig};
+pub use resource::{EnterpriseUser, Group, Meta, MultiValue, Name, Password, Resource, User, Version};
+pub use schema::{
+    Attribute, AttributeType, ENTERPRISE_USER_URN, GROUP_URN, LEGACY_ADSCIM_GROUP_URN, Mutability,
+    Returned, SCHEMA_URN, Schema, SchemaError, USER_URN, Uniqueness,
+};
+pub use store::{
+    ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder, StoreError,
+};

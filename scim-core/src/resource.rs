@@ -1,0 +1,537 @@
+//! The one runtime representation of a resource (a schema-checked JSON object) and typed views
+//! over it for store implementers.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::ScimError;
+use crate::registry::ResourceKind;
+use crate::schema::ENTERPRISE_USER_URN;
+
+/// A resource version: opaque to clients, compared for equality only. It appears in
+/// `meta.version` and in the `ETag` header as a weak entity tag (`W/"3"`).
+///
+/// ```
+/// use scim_core::Version;
+///
+/// let v = Version::new("3");
+/// assert_eq!(v.to_etag(), r#"W/"3""#);
+/// assert_eq!(Version::from_etag(r#"W/"3""#), Some(v.clone()));
+/// assert_eq!(Version::from_etag(r#""3""#), Some(v));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version(String);
+
+impl Version {
+    /// A version from its opaque text (no quotes).
+    pub fn new(tag: impl Into<String>) -> Self {
+        Self(tag.into())
+    }
+
+    /// The opaque text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The weak entity tag: `W/"<text>"`.
+    pub fn to_etag(&self) -> String {
+        format!("W/\"{}\"", self.0)
+    }
+
+    /// A version from an entity tag, weak (`W/"x"`) or strong (`"x"`).
+    pub fn from_etag(etag: &str) -> Option<Self> {
+        let etag = etag.trim();
+        let quoted = etag.strip_prefix("W/").unwrap_or(etag);
+        let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        (!inner.contains('"')).then(|| Self::new(inner))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_etag())
+    }
+}
+
+/// What a store records about a resource's life: `meta.created`, `meta.lastModified` and
+/// `meta.version`. (`meta.location` depends on the URL a request came in on; the engine sets
+/// it.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Meta {
+    /// When the resource was created.
+    pub created: DateTime<Utc>,
+    /// When it last changed.
+    pub last_modified: DateTime<Utc>,
+    /// Its current version.
+    pub version: Version,
+}
+
+impl Meta {
+    /// Metadata for a resource created now, at `version`.
+    pub fn new(created: DateTime<Utc>, version: Version) -> Self {
+        Self {
+            created,
+            last_modified: created,
+            version,
+        }
+    }
+}
+
+/// A SCIM resource: a JSON object checked against its resource type's schemas, with attribute
+/// names in their schema spelling and `schemas` listing the URNs in use.
+///
+/// Requests become resources through validation
+/// ([`ResourceSchemas::validate_create`](crate::ResourceSchemas::validate_create) and friends);
+/// a store loading its own rows uses [`Resource::from_json`] or the typed views
+/// ([`User`], [`Group`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    kind: ResourceKind,
+    body: Map<String, Value>,
+}
+
+impl Resource {
+    pub(crate) fn from_map(kind: ResourceKind, body: Map<String, Value>) -> Self {
+        Self { kind, body }
+    }
+
+    /// A resource from a JSON object a store kept, trusted as valid. Fails (`500`-class
+    /// `invalidSyntax`) only if `value` is not an object.
+    pub fn from_json(kind: ResourceKind, value: Value) -> Result<Self, ScimError> {
+        match value {
+            Value::Object(body) => Ok(Self { kind, body }),
+            other => Err(ScimError::invalid_syntax(format!(
+                "a {kind} must be a JSON object, not {}",
+                json_kind(&other)
+            ))),
+        }
+    }
+
+    /// The resource type.
+    pub fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    /// The JSON object.
+    pub fn as_json(&self) -> &Map<String, Value> {
+        &self.body
+    }
+
+    /// The JSON object, for a store that adjusts what it keeps. Changing attribute names or
+    /// types here bypasses validation.
+    pub fn as_json_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.body
+    }
+
+    /// The JSON value.
+    pub fn into_json(self) -> Value {
+        Value::Object(self.body)
+    }
+
+    /// The JSON object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.body
+    }
+
+    /// A top-level attribute (an extension's object under its URN).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.body.get(name).or_else(|| {
+            self.body
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    }
+
+    fn str_attr(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+
+    /// `id`, once a store has assigned one.
+    pub fn id(&self) -> Option<&str> {
+        self.str_attr("id")
+    }
+
+    /// `externalId`.
+    pub fn external_id(&self) -> Option<&str> {
+        self.str_attr("externalId")
+    }
+
+    /// `userName` (users).
+    pub fn user_name(&self) -> Option<&str> {
+        self.str_attr("userName")
+    }
+
+    /// `displayName`.
+    pub fn display_name(&self) -> Option<&str> {
+        self.str_attr("displayName")
+    }
+
+    /// The value a store keeps unique per tenant: `userName` for users, `displayName` for
+    /// groups.
+    pub fn unique_value(&self) -> Option<&str> {
+        self.str_attr(self.kind.unique_attribute())
+    }
+
+    /// The `value` of each of a group's `members`.
+    pub fn member_ids(&self) -> impl Iterator<Item = &str> {
+        self.get("members")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("value").and_then(Value::as_str))
+    }
+
+    /// `meta.version`.
+    pub fn version(&self) -> Option<Version> {
+        let tag = self.get("meta")?.get("version")?.as_str()?;
+        Version::from_etag(tag).or_else(|| Some(Version::new(tag)))
+    }
+
+    /// `meta`, when the store has set it.
+    pub fn meta(&self) -> Option<Meta> {
+        let meta = self.get("meta")?;
+        let time = |k: &str| {
+            let s = meta.get(k)?.as_str()?;
+            DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+        };
+        Some(Meta {
+            created: time("created")?,
+            last_modified: time("lastModified")?,
+            version: self.version()?,
+        })
+    }
+
+    /// Sets `id`, right after `schemas`.
+    pub fn set_id(&mut self, id: impl Into<String>) {
+        let id = Value::String(id.into());
+        if let Some(v) = self.body.get_mut("id") {
+            *v = id;
+        } else {
+            let at = usize::from(self.body.contains_key("schemas"));
+            self.body.shift_insert(at, "id".to_owned(), id);
+        }
+    }
+
+    /// Sets `meta` (`resourceType`, `created`, `lastModified`, `version`), keeping a
+    /// `location` already there.
+    pub fn set_meta(&mut self, meta: &Meta) {
+        let time = |t: &DateTime<Utc>| Value::from(t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        let location = self
+            .body
+            .get("meta")
+            .and_then(|m| m.get("location"))
+            .cloned();
+        let mut m = Map::new();
+        m.insert("resourceType".into(), self.kind.as_str().into());
+        m.insert("created".into(), time(&meta.created));
+        m.insert("lastModified".into(), time(&meta.last_modified));
+        if let Some(location) = location {
+            m.insert("location".into(), location);
+        }
+        m.insert("version".into(), meta.version.to_etag().into());
+        self.body.shift_remove("meta");
+        self.body.insert("meta".into(), Value::Object(m));
+    }
+
+    /// Sets `meta.location` to `{base}{endpoint}/{id}`.
+    pub fn set_location(&mut self, base: &str) {
+        let Some(id) = self.id() else { return };
+        let location = format!("{base}{}/{id}", self.kind.endpoint());
+        if let Some(Value::Object(meta)) = self.body.get_mut("meta") {
+            meta.insert("location".into(), location.into());
+        }
+    }
+
+    /// Whether the two carry the same attributes, `meta` aside: a write that would not change
+    /// anything a client can see.
+    pub fn same_content(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.body.len() == other.body.len()
+            && self
+                .body
+                .iter()
+                .all(|(k, v)| k == "meta" || other.body.get(k) == Some(v))
+    }
+
+    /// The typed [`User`] view. Fails if the resource is not a user or an attribute the view
+    /// models has a shape the view cannot hold.
+    pub fn to_user(&self) -> Result<User, ScimError> {
+        self.view(ResourceKind::User)
+    }
+
+    /// The typed [`Group`] view.
+    pub fn to_group(&self) -> Result<Group, ScimError> {
+        self.view(ResourceKind::Group)
+    }
+
+    fn view<T: serde::de::DeserializeOwned>(&self, kind: ResourceKind) -> Result<T, ScimError> {
+        if self.kind != kind {
+            return Err(ScimError::invalid_value(format!(
+                "a {} is not a {kind}",
+                self.kind
+            )));
+        }
+        serde_json::from_value(Value::Object(self.body.clone()))
+            .map_err(|e| ScimError::invalid_value(format!("{kind} view: {e}")))
+    }
+}
+
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A password, redacted from `Debug` output.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(pub String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+/// `name` (RFC 7643 §4.1.1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs, reason = "the fields are RFC 7643's sub-attributes")]
+pub struct Name {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honorific_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honorific_suffix: Option<String>,
+}
+
+/// One value of a multi-valued attribute (`emails`, `phoneNumbers`, `roles`, `members`...):
+/// RFC 7643 §2.4's `value`, `display`, `type`, `primary` and `$ref`, plus anything else it
+/// carries (an address's `locality`...).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MultiValue {
+    /// `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `display`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+    /// `type`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// `primary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+    /// `$ref`.
+    #[serde(default, rename = "$ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Every other sub-attribute.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl MultiValue {
+    /// A value with just `value` set.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self {
+            value: Some(value.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// A typed view of a User for store implementers. Attributes it does not model (extensions,
+/// `meta`, unknown-but-kept attributes) stay in `rest`, so converting back loses nothing.
+///
+/// ```
+/// use scim_core::{Resource, ResourceKind, User};
+/// use serde_json::json;
+///
+/// let stored = json!({
+///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+///                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+///     "id": "2819c223",
+///     "userName": "bjensen",
+///     "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
+///     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "701984"},
+/// });
+/// let resource = Resource::from_json(ResourceKind::User, stored.clone())?;
+/// let user = resource.to_user()?;
+/// assert_eq!(user.user_name, "bjensen");
+/// assert_eq!(user.enterprise().unwrap().employee_number.as_deref(), Some("701984"));
+/// assert_eq!(Resource::from(user).into_json(), stored);
+/// # Ok::<(), scim_core::ScimError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+#[allow(missing_docs, reason = "the fields are RFC 7643 §4.1's attributes")]
+pub struct User {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub user_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Password>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<MultiValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_numbers: Option<Vec<MultiValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<MultiValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<MultiValue>>,
+    /// Every other attribute: `ims`, `photos`, `groups`, `entitlements`,
+    /// `x509Certificates`, extensions, `meta`...
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl User {
+    /// A user with just `userName` set.
+    pub fn new(user_name: impl Into<String>) -> Self {
+        Self {
+            schemas: vec![ResourceKind::User.core_urn().to_owned()],
+            user_name: user_name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The Enterprise User extension, if present and well-formed.
+    pub fn enterprise(&self) -> Option<EnterpriseUser> {
+        let ext = self.rest.get(ENTERPRISE_USER_URN)?;
+        serde_json::from_value(ext.clone()).ok()
+    }
+
+    /// Sets the Enterprise User extension and lists its URN in `schemas`.
+    pub fn set_enterprise(&mut self, ext: &EnterpriseUser) {
+        let value = serde_json::to_value(ext).unwrap_or(Value::Null);
+        self.rest.insert(ENTERPRISE_USER_URN.to_owned(), value);
+        if !self.schemas.iter().any(|s| s == ENTERPRISE_USER_URN) {
+            self.schemas.push(ENTERPRISE_USER_URN.to_owned());
+        }
+    }
+}
+
+/// The Enterprise User extension (RFC 7643 §4.3).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+#[allow(missing_docs, reason = "the fields are RFC 7643 §4.3's attributes")]
+pub struct EnterpriseUser {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_center: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// `manager`: `value` is the manager's id, `$ref` its URI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<MultiValue>,
+    /// Anything else under the extension.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// A typed view of a Group (RFC 7643 §4.2). `members` holds each member's `value` (the
+/// member's id), `$ref`, `display` and `type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+#[allow(missing_docs, reason = "the fields are RFC 7643 §4.2's attributes")]
+pub struct Group {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<MultiValue>>,
+    /// Every other attribute: extensions, `meta`...
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl Group {
+    /// A group with just `displayName` set.
+    pub fn new(display_name: impl Into<String>) -> Self {
+        Self {
+            schemas: vec![ResourceKind::Group.core_urn().to_owned()],
+            display_name: Some(display_name.into()),
+            ..Self::default()
+        }
+    }
+}
+
+fn to_resource<T: Serialize>(kind: ResourceKind, view: &T) -> Resource {
+    match serde_json::to_value(view) {
+        Ok(Value::Object(body)) => Resource { kind, body },
+        _ => Resource {
+            kind,
+            body: Map::new(),
+        },
+    }
+}
+
+impl From<User> for Resource {
+    /// The resource, trusted as valid (a store's own data).
+    fn from(user: User) -> Self {
+        to_resource(ResourceKind::User, &user)
+    }
+}
+
+impl From<Group> for Resource {
+    /// The resource, trusted as valid (a store's own data).
+    fn from(group: Group) -> Self {
+        to_resource(ResourceKind::Group, &group)
+    }
+}

@@ -1,0 +1,471 @@
+//! The `ScimStore` trait an app implements against its own database, and what it is handed.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+
+use scim_filter::{AttrPath, Filter};
+use serde_json::Value;
+
+use crate::error::{ScimError, ScimType};
+use crate::projection::Projection;
+use crate::registry::ResourceKind;
+use crate::resource::{Resource, Version};
+
+/// Who is asking, on whose behalf, and whether anything may be persisted. Every store call
+/// gets one.
+///
+/// ```
+/// use scim_core::RequestContext;
+///
+/// let ctx = RequestContext::new("acme").with_client("entra").with_dry_run(true);
+/// assert_eq!(ctx.tenant(), "acme");
+/// assert!(ctx.dry_run());
+/// assert!(!ctx.request_id().is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    tenant: String,
+    client: Option<String>,
+    request_id: String,
+    dry_run: bool,
+}
+
+impl RequestContext {
+    /// A context for `tenant` with a fresh random request id.
+    pub fn new(tenant: impl Into<String>) -> Self {
+        Self {
+            tenant: tenant.into(),
+            client: None,
+            request_id: uuid::Uuid::new_v4().simple().to_string(),
+            dry_run: false,
+        }
+    }
+
+    /// This context with the authenticated client's name (never its secret).
+    #[must_use]
+    pub fn with_client(mut self, client: impl Into<String>) -> Self {
+        self.client = Some(client.into());
+        self
+    }
+
+    /// This context with a request id (from a tracing header, say).
+    #[must_use]
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = id.into();
+        self
+    }
+
+    /// This context in dry-run mode: a store checks and answers as if it wrote, and persists
+    /// nothing.
+    #[must_use]
+    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// The tenant every read and write is confined to.
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// The authenticated client, if known.
+    pub fn client(&self) -> Option<&str> {
+        self.client.as_deref()
+    }
+
+    /// The request id, for logs.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// Whether nothing may be persisted.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SortOrder {
+    /// Smallest first (the default).
+    #[default]
+    Ascending,
+    /// Largest first.
+    Descending,
+}
+
+/// `sortBy` and `sortOrder` (RFC 7644 §3.4.2.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    /// The attribute to sort by.
+    pub by: AttrPath,
+    /// The direction.
+    pub order: SortOrder,
+}
+
+/// A list request, handed whole to the store so that a database can push the filter, sort,
+/// paging and projection down.
+///
+/// Paging follows RFC 7644 §3.4.2.4: `start_index` is 1-based (a value below 1 means 1);
+/// `count` of `None` means "as many as the store allows", `Some(0)` means "only
+/// `totalResults`".
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ListQuery {
+    /// Only resources matching this filter.
+    pub filter: Option<Filter>,
+    /// The order; stores without one use a stable order of their own (creation order).
+    pub sort: Option<Sort>,
+    /// The 1-based index of the first resource to return.
+    pub start_index: usize,
+    /// The most resources to return.
+    pub count: Option<usize>,
+    /// Which attributes the response will carry: a hint, the engine projects anyway.
+    pub projection: Projection,
+}
+
+impl ListQuery {
+    /// Every resource, in the store's order.
+    pub fn new() -> Self {
+        Self {
+            start_index: 1,
+            ..Self::default()
+        }
+    }
+
+    /// This query with a filter.
+    #[must_use]
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// This query sorted.
+    #[must_use]
+    pub fn with_sort(mut self, by: AttrPath, order: SortOrder) -> Self {
+        self.sort = Some(Sort { by, order });
+        self
+    }
+
+    /// This query with `startIndex` and `count`.
+    #[must_use]
+    pub fn with_page(mut self, start_index: usize, count: Option<usize>) -> Self {
+        self.start_index = start_index;
+        self.count = count;
+        self
+    }
+
+    /// This query with a projection hint.
+    #[must_use]
+    pub fn with_projection(mut self, projection: Projection) -> Self {
+        self.projection = projection;
+        self
+    }
+
+    /// The 0-based offset of the first resource: `start_index - 1`, at least 0.
+    pub fn offset(&self) -> usize {
+        self.start_index.saturating_sub(1)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListPage {
+    /// How many resources match, across all pages.
+    pub total_results: usize,
+    /// This page's resources, in order.
+    pub resources: Vec<Resource>,
+}
+
+impl ListPage {
+    /// A page.
+    pub fn new(total_results: usize, resources: Vec<Resource>) -> Self {
+        Self {
+            total_results,
+            resources,
+        }
+    }
+}
+
+/// Members to add to and remove from a group, for stores that change membership natively.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct MemberChange {
+    /// Member values to add (objects with at least `value`); those already members are
+    /// skipped.
+    pub add: Vec<Value>,
+    /// Member ids to remove; those not members are skipped.
+    pub remove: Vec<String>,
+}
+
+impl MemberChange {
+    /// A change adding `add` and removing `remove`.
+    pub fn new(add: Vec<Value>, remove: Vec<String>) -> Self {
+        Self { add, remove }
+    }
+}
+
+/// Why a store refused, by meaning: the engine picks the HTTP status and `scimType`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No resource of that kind with that id in the tenant (`404`).
+    #[error("{kind} \"{id}\" not found")]
+    NotFound {
+        /// The resource type.
+        kind: ResourceKind,
+        /// The id asked for.
+        id: String,
+    },
+    /// A uniqueness constraint would be broken (`409 uniqueness`).
+    #[error("{0}")]
+    Conflict(String),
+    /// The resource changed since the expected version (`412`).
+    #[error("{kind} \"{id}\" has changed: its version is no longer {expected}")]
+    PreconditionFailed {
+        /// The resource type.
+        kind: ResourceKind,
+        /// The resource's id.
+        id: String,
+        /// The version the writer expected.
+        expected: Version,
+    },
+    /// The filter uses something the store cannot evaluate (`400 invalidFilter`). A store
+    /// never answers such a filter with "everything": Entra would create duplicates.
+    #[error("{0}")]
+    InvalidFilter(String),
+    /// The store does not implement an optional operation (`501`); the engine falls back
+    /// where it can.
+    #[error("{operation} is not implemented by this store")]
+    NotImplemented {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// The backend failed (`500`); the source is kept for logs, never shown to clients.
+    #[error("store backend error")]
+    Backend(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl StoreError {
+    /// A backend failure from any error.
+    pub fn backend(err: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::Backend(err.into())
+    }
+}
+
+impl From<StoreError> for ScimError {
+    fn from(err: StoreError) -> Self {
+        match &err {
+            StoreError::NotFound { .. } => Self::not_found(err.to_string()),
+            StoreError::Conflict(detail) => Self::uniqueness(detail.clone()),
+            StoreError::PreconditionFailed { .. } => Self::precondition_failed(err.to_string()),
+            StoreError::InvalidFilter(detail) => {
+                Self::bad_request(ScimType::InvalidFilter, detail.clone())
+            }
+            StoreError::NotImplemented { .. } => Self::new(501, err.to_string()),
+            StoreError::Backend(_) => Self::new(500, "internal error"),
+        }
+    }
+}
+
+/// Where resources live. An app implements it against its own tables; the library does the
+/// protocol (validation, PATCH, projection, errors) around it.
+///
+/// Every call carries a [`RequestContext`]: a store confines it to `ctx.tenant()` and, when
+/// `ctx.dry_run()`, checks everything and persists nothing. The store owns ids, `meta`
+/// (`created`, `lastModified`, `version`: a new version on every real change and only then),
+/// uniqueness (`userName` case-insensitively, a group's `displayName`), the filter, sorting and
+/// paging. Writes name the version they expect, so concurrent writers cannot lose updates.
+///
+/// The library applies PATCH by `get`, apply, `replace`. A store that can change group
+/// membership cheaply overrides [`ScimStore::modify_members`].
+///
+/// [`MemoryStore`](crate::MemoryStore) is a complete implementation, and
+/// [`testing`](crate#testing) runs the conformance suite against any store. A minimal store
+/// over a map, filtering with the library's evaluator:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+///
+/// use scim_core::{
+///     ListPage, ListQuery, Meta, RequestContext, Resource, ResourceKind, SchemaRegistry,
+///     ScimStore, StoreError, Version,
+/// };
+/// use scim_filter::Evaluator;
+///
+/// #[derive(Debug, Default)]
+/// struct MapStore {
+///     registry: SchemaRegistry,
+///     rows: Mutex<HashMap<(String, ResourceKind, String), Resource>>,
+///     next: Mutex<u64>,
+/// }
+///
+/// impl MapStore {
+///     fn version(&self) -> Version {
+///         let mut next = self.next.lock().unwrap();
+///         *next += 1;
+///         Version::new(next.to_string())
+///     }
+///     fn key(ctx: &RequestContext, kind: ResourceKind, id: &str) -> (String, ResourceKind, String) {
+///         (ctx.tenant().to_owned(), kind, id.to_owned())
+///     }
+/// }
+///
+/// impl ScimStore for MapStore {
+///     async fn create(&self, ctx: &RequestContext, mut resource: Resource) -> Result<Resource, StoreError> {
+///         let id = uuid_like(&self.version());
+///         resource.set_id(&id);
+///         resource.set_meta(&Meta::new(chrono::Utc::now(), self.version()));
+///         let mut rows = self.rows.lock().unwrap();
+///         let taken = rows.iter().any(|((t, k, _), r)| {
+///             t == ctx.tenant() && *k == resource.kind()
+///                 && r.unique_value().zip(resource.unique_value())
+///                     .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+///         });
+///         if taken {
+///             return Err(StoreError::Conflict("already taken".into()));
+///         }
+///         if !ctx.dry_run() {
+///             rows.insert(Self::key(ctx, resource.kind(), &id), resource.clone());
+///         }
+///         Ok(resource)
+///     }
+///
+///     async fn get(&self, ctx: &RequestContext, kind: ResourceKind, id: &str) -> Result<Resource, StoreError> {
+///         let rows = self.rows.lock().unwrap();
+///         rows.get(&Self::key(ctx, kind, id)).cloned()
+///             .ok_or_else(|| StoreError::NotFound { kind, id: id.to_owned() })
+///     }
+///
+///     async fn list(&self, ctx: &RequestContext, kind: ResourceKind, query: &ListQuery) -> Result<ListPage, StoreError> {
+///         let eval = Evaluator::new(self.registry.resource(kind));
+///         let rows = self.rows.lock().unwrap();
+///         let matching: Vec<Resource> = rows.iter()
+///             .filter(|((t, k, _), _)| t == ctx.tenant() && *k == kind)
+///             .map(|(_, r)| r)
+///             .filter(|r| query.filter.as_ref().is_none_or(|f| {
+///                 eval.matches(f, &serde_json::Value::Object(r.as_json().clone()))
+///             }))
+///             .cloned()
+///             .collect();
+///         let total = matching.len();
+///         let page = matching.into_iter().skip(query.offset()).take(query.count.unwrap_or(usize::MAX));
+///         Ok(ListPage::new(total, page.collect()))
+///     }
+///
+///     async fn replace(&self, ctx: &RequestContext, mut resource: Resource, expected: &Version) -> Result<Resource, StoreError> {
+///         let kind = resource.kind();
+///         let id = resource.id().unwrap_or_default().to_owned();
+///         let mut rows = self.rows.lock().unwrap();
+///         let current = rows.get(&Self::key(ctx, kind, &id))
+///             .ok_or_else(|| StoreError::NotFound { kind, id: id.clone() })?;
+///         if current.version().as_ref() != Some(expected) {
+///             return Err(StoreError::PreconditionFailed { kind, id, expected: expected.clone() });
+///         }
+///         if current.same_content(&resource) {
+///             return Ok(current.clone());
+///         }
+///         let mut meta = current.meta().expect("stored with meta");
+///         meta.last_modified = chrono::Utc::now();
+///         meta.version = self.version();
+///         resource.set_meta(&meta);
+///         if !ctx.dry_run() {
+///             rows.insert(Self::key(ctx, kind, &id), resource.clone());
+///         }
+///         Ok(resource)
+///     }
+///
+///     async fn delete(&self, ctx: &RequestContext, kind: ResourceKind, id: &str, expected: Option<&Version>) -> Result<(), StoreError> {
+///         let mut rows = self.rows.lock().unwrap();
+///         let key = Self::key(ctx, kind, id);
+///         let current = rows.get(&key).ok_or_else(|| StoreError::NotFound { kind, id: id.to_owned() })?;
+///         if let Some(expected) = expected && current.version().as_ref() != Some(expected) {
+///             return Err(StoreError::PreconditionFailed { kind, id: id.to_owned(), expected: expected.clone() });
+///         }
+///         if !ctx.dry_run() {
+///             rows.remove(&key);
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// fn uuid_like(v: &Version) -> String {
+///     format!("id-{}", v.as_str())
+/// }
+/// ```
+pub trait ScimStore: Send + Sync + 'static {
+    /// Stores a new resource (validated, without `id` or `meta`): assigns `id` and `meta`,
+    /// enforces uniqueness ([`StoreError::Conflict`]), and returns what was stored.
+    fn create(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+
+    /// The resource `id` of type `kind` ([`StoreError::NotFound`] if absent).
+    fn get(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+
+    /// The resources of type `kind` matching `query.filter`, sorted and paged, with the total
+    /// number of matches. A filter the store cannot evaluate is [`StoreError::InvalidFilter`].
+    fn list(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<ListPage, StoreError>> + Send;
+
+    /// Replaces the resource with `resource.id()` if its version is still `expected`
+    /// ([`StoreError::PreconditionFailed`] otherwise). `meta.created` is kept; `version` and
+    /// `lastModified` change only if the content did.
+    fn replace(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+        expected: &Version,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+
+    /// Deletes the resource, if its version is still `expected` when one is given. The store
+    /// also drops the id from every group's `members`.
+    fn delete(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        expected: Option<&Version>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds and removes members of group `group_id` without rewriting the group, and returns
+    /// its new version (unchanged if nothing changed). Optional: the default answers
+    /// [`StoreError::NotImplemented`] and the library falls back to get-apply-replace.
+    fn modify_members(
+        &self,
+        ctx: &RequestContext,
+        group_id: &str,
+        change: &MemberChange,
+        expected: Option<&Version>,
+    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
+        let _ = (ctx, group_id, change, expected);
+        async {
+            Err(StoreError::NotImplemented {
+                operation: "modify_members",
+            })
+        }
+    }
+}
+
+impl fmt::Display for SortOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ascending => "ascending",
+            Self::Descending => "descending",
+        })
+    }
+}

@@ -1,0 +1,617 @@
+//! Validation of what clients write: create (POST), replace (PUT) and the result of a PATCH.
+
+use scim_filter::string_boolean;
+use scim_patch::{Outcome, PatchRequest, Patcher};
+use serde_json::{Map, Value};
+
+use crate::compat::{Compat, UnknownAttributes};
+use crate::error::ScimError;
+use crate::registry::ResourceSchemas;
+use crate::resource::{Resource, json_kind};
+use crate::schema::{Attribute, AttributeType, LEGACY_ADSCIM_GROUP_URN, Mutability, Schema};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Create,
+    Replace,
+    Patched,
+}
+
+impl ResourceSchemas {
+    /// Checks a POST body and returns the resource to create, without `id` or `meta` (the
+    /// store assigns them).
+    ///
+    /// Attribute names take their schema spelling, readOnly attributes are dropped, the
+    /// policy's coercions apply (`"True"` for a boolean, a bare id for `manager`) and
+    /// `schemas` is rebuilt from the extensions present. Errors name the attribute:
+    ///
+    /// ```
+    /// use scim_core::{Compat, ResourceKind, SchemaRegistry, ScimType};
+    /// use serde_json::json;
+    ///
+    /// let registry = SchemaRegistry::new();
+    /// let users = registry.resource(ResourceKind::User);
+    /// let user = users.validate_create(json!({
+    ///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    ///     "USERNAME": "bjensen",
+    ///     "active": "True",
+    ///     "id": "ignored",
+    ///     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "26118915"},
+    /// }), &Compat::entra())?;
+    /// assert_eq!(user.into_json(), json!({
+    ///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+    ///                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    ///     "userName": "bjensen",
+    ///     "active": true,
+    ///     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "26118915"}},
+    /// }));
+    ///
+    /// let err = users.validate_create(json!({"userName": "b", "active": "yes"}), &Compat::entra())
+    ///     .unwrap_err();
+    /// assert_eq!(err.scim_type(), Some(ScimType::InvalidValue));
+    /// assert_eq!(err.detail(), r#"attribute "active": expected a boolean, got a string"#);
+    /// # Ok::<(), scim_core::ScimError>(())
+    /// ```
+    pub fn validate_create(&self, input: Value, compat: &Compat) -> Result<Resource, ScimError> {
+        Checker::new(self, compat, Mode::Create, None).run(input)
+    }
+
+    /// Checks a PUT body against the stored resource: `id` and `meta` come from `existing`,
+    /// readOnly attributes are ignored, immutable ones must keep their value (an omitted
+    /// immutable attribute keeps it too), everything else is replaced.
+    pub fn validate_replace(
+        &self,
+        input: Value,
+        existing: &Resource,
+        compat: &Compat,
+    ) -> Result<Resource, ScimError> {
+        Checker::new(self, compat, Mode::Replace, Some(existing)).run(input)
+    }
+
+    /// Checks the result of applying a PATCH to `existing`: types, required attributes, and
+    /// that readOnly and immutable attributes did not change (`400 mutability`).
+    pub fn validate_patched(
+        &self,
+        patched: Value,
+        existing: &Resource,
+        compat: &Compat,
+    ) -> Result<Resource, ScimError> {
+        Checker::new(self, compat, Mode::Patched, Some(existing)).run(patched)
+    }
+
+    /// Applies a PATCH request to `existing` under `compat` and validates the result. On
+    /// error nothing is returned, so nothing half-applied can be stored.
+    pub fn apply_patch(
+        &self,
+        existing: &Resource,
+        request: PatchRequest,
+        compat: &Compat,
+    ) -> Result<(Resource, Outcome), ScimError> {
+        let mut doc = Value::Object(existing.as_json().clone());
+        let outcome = Patcher::new(self)
+            .with_compat(compat.patch)
+            .reject_unknown_attributes(compat.unknown_attributes == UnknownAttributes::Reject)
+            .apply(request, &mut doc)?;
+        let resource = self.validate_patched(doc, existing, compat)?;
+        Ok((resource, outcome))
+    }
+}
+
+struct Checker<'a> {
+    schemas: &'a ResourceSchemas,
+    compat: &'a Compat,
+    mode: Mode,
+    existing: Option<&'a Resource>,
+}
+
+/// The extension objects being built, in registration order.
+type Extensions<'a> = Vec<(&'a Schema, Map<String, Value>)>;
+
+impl<'a> Checker<'a> {
+    fn new(
+        schemas: &'a ResourceSchemas,
+        compat: &'a Compat,
+        mode: Mode,
+        existing: Option<&'a Resource>,
+    ) -> Self {
+        Self {
+            schemas,
+            compat,
+            mode,
+            existing,
+        }
+    }
+
+    fn run(&self, input: Value) -> Result<Resource, ScimError> {
+        let kind = self.schemas.kind();
+        let Value::Object(input) = input else {
+            return Err(ScimError::invalid_syntax(format!(
+                "a {kind} must be a JSON object, not {}",
+                json_kind(&input)
+            )));
+        };
+        let mut listed: Option<Vec<String>> = None;
+        let mut core = Map::new();
+        let mut extensions: Extensions<'a> = self
+            .schemas
+            .extensions()
+            .map(|s| (s, Map::new()))
+            .collect();
+        let mut kept = Map::new();
+
+        for (key, value) in input {
+            if key.eq_ignore_ascii_case("schemas") {
+                listed = Some(self.schemas_list(value)?);
+            } else if let Some(i) = extension_index(&extensions, &key) {
+                match value {
+                    Value::Null => {}
+                    Value::Object(m) => {
+                        let (schema, out) = &mut extensions[i];
+                        for (k, v) in m {
+                            self.extension_attribute(schema, out, &k, v)?;
+                        }
+                    }
+                    other => {
+                        return Err(ScimError::invalid_value(format!(
+                            "extension \"{key}\" must be an object, not {}",
+                            json_kind(&other)
+                        )));
+                    }
+                }
+            } else if let Some((urn, name)) = split_urn(&key)
+                && let Some(i) = extension_index(&extensions, urn)
+            {
+                let (schema, out) = &mut extensions[i];
+                self.extension_attribute(schema, out, name, value)?;
+            } else if let Some(attr) = self.core_attribute(&key) {
+                self.top_level(attr, &mut core, value)?;
+            } else {
+                self.unknown(&mut kept, &key, value, &key)?;
+            }
+        }
+
+        if self.mode != Mode::Patched {
+            self.check_listed(listed.as_deref(), &extensions)?;
+        }
+        self.carry_and_compare(&mut core, &mut extensions)?;
+        self.check_required(&core, &extensions)?;
+        Ok(self.assemble(core, extensions, kept))
+    }
+
+    fn core_attribute(&self, key: &str) -> Option<&'a Attribute> {
+        if let Some(attr) = self.schemas.core_attribute(key) {
+            return Some(attr);
+        }
+        let (urn, name) = split_urn(key)?;
+        urn.eq_ignore_ascii_case(&self.schemas.core().id)
+            .then(|| self.schemas.core_attribute(name))
+            .flatten()
+    }
+
+    fn schemas_list(&self, value: Value) -> Result<Vec<String>, ScimError> {
+        let bad = || ScimError::invalid_value("\"schemas\" must be an array of schema URNs");
+        let Value::Array(items) = value else {
+            return Err(bad());
+        };
+        items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(bad()),
+            })
+            .collect()
+    }
+
+    /// `schemas` must list the core schema and every extension present, unless the policy
+    /// tolerates Entra's omissions; unknown URNs follow the unknown-attribute policy.
+    fn check_listed(&self, listed: Option<&[String]>, extensions: &Extensions<'a>) -> Result<(), ScimError> {
+        let listed = listed.unwrap_or_default();
+        let lenient = self.compat.missing_extension_schemas;
+        let has = |urn: &str| listed.iter().any(|s| s.eq_ignore_ascii_case(urn));
+        let core = &self.schemas.core().id;
+        if !lenient && !has(core) {
+            return Err(ScimError::invalid_value(format!(
+                "\"schemas\" must contain \"{core}\""
+            )));
+        }
+        for urn in listed {
+            let known = urn.eq_ignore_ascii_case(core)
+                || self.schemas.extension(urn).is_some()
+                || (self.compat.legacy_group_schema
+                    && urn.eq_ignore_ascii_case(LEGACY_ADSCIM_GROUP_URN));
+            if !known && self.compat.unknown_attributes == UnknownAttributes::Reject {
+                return Err(ScimError::invalid_value(format!("unknown schema \"{urn}\"")));
+            }
+        }
+        for (schema, out) in extensions {
+            if !out.is_empty() && !lenient && !has(&schema.id) {
+                return Err(ScimError::invalid_value(format!(
+                    "attributes of \"{}\" are present but \"schemas\" does not list it",
+                    schema.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn top_level(&self, attr: &Attribute, out: &mut Map<String, Value>, value: Value) -> Result<(), ScimError> {
+        if out.contains_key(&attr.name) {
+            return Err(ScimError::invalid_syntax(format!(
+                "attribute \"{}\" is given twice",
+                attr.name
+            )));
+        }
+        if attr.mutability == Mutability::ReadOnly {
+            // Ignored on input (RFC 7644 §3.5.1) and carried over from the stored resource;
+            // a patched resource keeps it so that a change can be refused.
+            if self.mode == Mode::Patched {
+                out.insert(attr.name.clone(), value);
+            }
+            return Ok(());
+        }
+        if let Some(v) = self.value(attr, value, &attr.name)? {
+            out.insert(attr.name.clone(), v);
+        }
+        Ok(())
+    }
+
+    fn extension_attribute(
+        &self,
+        schema: &Schema,
+        out: &mut Map<String, Value>,
+        key: &str,
+        value: Value,
+    ) -> Result<(), ScimError> {
+        let path = format!("{}:{key}", schema.id);
+        if schema.free_form {
+            let valid = key.starts_with(|c: char| c.is_ascii_alphabetic());
+            return match value {
+                _ if !valid => Err(ScimError::invalid_value(format!(
+                    "\"{path}\" is not a valid attribute name"
+                ))),
+                Value::Null => Ok(()),
+                Value::String(_) => {
+                    out.insert(key.to_owned(), value);
+                    Ok(())
+                }
+                other => Err(ScimError::invalid_value(format!(
+                    "attribute \"{path}\": expected a string, got {}",
+                    json_kind(&other)
+                ))),
+            };
+        }
+        match schema.attribute(key) {
+            Some(attr) => self.top_level(attr, out, value),
+            None => self.unknown(out, key, value, &path),
+        }
+    }
+
+    fn unknown(&self, out: &mut Map<String, Value>, key: &str, value: Value, path: &str) -> Result<(), ScimError> {
+        match self.compat.unknown_attributes {
+            UnknownAttributes::Reject => Err(ScimError::invalid_value(format!(
+                "unknown attribute \"{path}\""
+            ))),
+            UnknownAttributes::Ignore => Ok(()),
+            UnknownAttributes::Keep => {
+                if !value.is_null() {
+                    out.insert(key.to_owned(), value);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A checked value; `None` when it is unassigned (null, or an empty complex value).
+    fn value(&self, attr: &Attribute, value: Value, path: &str) -> Result<Option<Value>, ScimError> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        if !attr.multi_valued {
+            return self.single(attr, value, path);
+        }
+        let Value::Array(items) = value else {
+            return Err(ScimError::invalid_value(format!(
+                "attribute \"{path}\" is multi-valued: expected an array, got {}",
+                json_kind(&value)
+            )));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(v) = self.single(attr, item, path)? {
+                out.push(v);
+            }
+        }
+        let primaries = out
+            .iter()
+            .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
+            .count();
+        if primaries > 1 {
+            return Err(ScimError::invalid_value(format!(
+                "attribute \"{path}\": at most one value may be primary, {primaries} are"
+            )));
+        }
+        Ok(Some(Value::Array(out)))
+    }
+
+    fn single(&self, attr: &Attribute, value: Value, path: &str) -> Result<Option<Value>, ScimError> {
+        if attr.kind != AttributeType::Complex {
+            return self.scalar(attr, value, path).map(Some);
+        }
+        match value {
+            Value::Null => Ok(None),
+            Value::Object(m) => self.complex(attr, m, path),
+            Value::String(s)
+                if self.compat.patch.complex_from_string && attr.sub_attribute("value").is_some() =>
+            {
+                Ok((!s.is_empty()).then(|| {
+                    let mut m = Map::new();
+                    m.insert("value".into(), Value::String(s));
+                    Value::Object(m)
+                }))
+            }
+            other => Err(type_error(path, "an object", &other)),
+        }
+    }
+
+    fn complex(&self, attr: &Attribute, m: Map<String, Value>, path: &str) -> Result<Option<Value>, ScimError> {
+        let mut out = Map::new();
+        for (key, value) in m {
+            let sub_path = format!("{path}.{key}");
+            let Some(sub) = ResourceSchemas::sub_of(attr, &key) else {
+                self.unknown(&mut out, &key, value, &sub_path)?;
+                continue;
+            };
+            if out.contains_key(&sub.name) {
+                return Err(ScimError::invalid_syntax(format!(
+                    "attribute \"{path}.{}\" is given twice",
+                    sub.name
+                )));
+            }
+            if sub.mutability == Mutability::ReadOnly && self.mode != Mode::Patched {
+                continue;
+            }
+            if let Some(v) = self.value(sub, value, &sub_path)? {
+                out.insert(sub.name.clone(), v);
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        if let Some(sub) = attr
+            .sub_attributes
+            .iter()
+            .find(|s| s.required && is_unassigned(out.get(&s.name)))
+        {
+            return Err(ScimError::invalid_value(format!(
+                "attribute \"{path}.{}\" is required",
+                sub.name
+            )));
+        }
+        Ok(Some(Value::Object(out)))
+    }
+
+    fn scalar(&self, attr: &Attribute, value: Value, path: &str) -> Result<Value, ScimError> {
+        let ok = match (&attr.kind, &value) {
+            (AttributeType::String | AttributeType::Reference | AttributeType::Binary, Value::String(_))
+            | (AttributeType::Boolean, Value::Bool(_))
+            | (AttributeType::Decimal, Value::Number(_)) => true,
+            (AttributeType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+            (AttributeType::Boolean, Value::String(s)) if self.compat.patch.string_booleans => {
+                if let Some(b) = string_boolean(s) {
+                    return Ok(Value::Bool(b));
+                }
+                false
+            }
+            (AttributeType::DateTime, Value::String(s)) => {
+                if chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                    return Err(ScimError::invalid_value(format!(
+                        "attribute \"{path}\": \"{s}\" is not an xsd:dateTime such as 2011-05-13T04:42:34Z"
+                    )));
+                }
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            let expected = match attr.kind {
+                AttributeType::Boolean => "a boolean",
+                AttributeType::Integer => "an integer",
+                AttributeType::Decimal => "a number",
+                _ => "a string",
+            };
+            return Err(type_error(path, expected, &value));
+        }
+        if let Value::String(s) = &value
+            && self.compat.enforce_canonical_values
+            && !attr.canonical_values.is_empty()
+        {
+            let found = attr.canonical_values.iter().any(|c| {
+                if attr.case_exact { c == s } else { c.eq_ignore_ascii_case(s) }
+            });
+            if !found {
+                return Err(ScimError::invalid_value(format!(
+                    "attribute \"{path}\": \"{s}\" is not one of {}",
+                    attr.canonical_values.join(", ")
+                )));
+            }
+        }
+        Ok(value)
+    }
+
+    /// Replace and patch: readOnly attributes come from the stored resource, immutable ones
+    /// must not change (an omitted one keeps its value on replace).
+    fn carry_and_compare(&self, core: &mut Map<String, Value>, extensions: &mut Extensions<'a>) -> Result<(), ScimError> {
+        let Some(existing) = self.existing else {
+            return Ok(());
+        };
+        let stored = existing.as_json();
+        let mut core_attrs: Vec<&Attribute> = crate::schema::common().iter().collect();
+        core_attrs.extend(&self.schemas.core().attributes);
+        for attr in core_attrs {
+            self.carry(attr, stored.get(&attr.name), core, &attr.name)?;
+        }
+        for (schema, out) in extensions.iter_mut() {
+            let Some(Value::Object(old)) = stored.get(&schema.id) else {
+                continue;
+            };
+            for attr in &schema.attributes {
+                let path = format!("{}:{}", schema.id, attr.name);
+                self.carry(attr, old.get(&attr.name), out, &path)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn carry(&self, attr: &Attribute, old: Option<&Value>, out: &mut Map<String, Value>, path: &str) -> Result<(), ScimError> {
+        let new = out.get(&attr.name);
+        match attr.mutability {
+            Mutability::ReadOnly => {
+                if self.mode == Mode::Patched
+                    && attr.name != "meta"
+                    && new.is_some()
+                    && new != old
+                {
+                    return Err(ScimError::mutability(format!(
+                        "attribute \"{path}\" is readOnly"
+                    )));
+                }
+                match old {
+                    Some(v) => out.insert(attr.name.clone(), v.clone()),
+                    None => out.remove(&attr.name),
+                };
+            }
+            Mutability::Immutable if !is_unassigned(old) => match new {
+                None if self.mode == Mode::Replace => {
+                    out.insert(attr.name.clone(), old.cloned().unwrap_or_default());
+                }
+                _ if new != old => {
+                    return Err(ScimError::mutability(format!(
+                        "attribute \"{path}\" is immutable and already set"
+                    )));
+                }
+                _ => {}
+            },
+            _ if attr.kind == AttributeType::Complex && !attr.multi_valued => {
+                self.carry_subs(attr, old, out, path)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Immutable and readOnly sub-attributes of a single-valued complex attribute.
+    fn carry_subs(&self, attr: &Attribute, old: Option<&Value>, out: &mut Map<String, Value>, path: &str) -> Result<(), ScimError> {
+        for sub in &attr.sub_attributes {
+            let old_sub = old.and_then(|o| o.get(&sub.name));
+            let new_sub = out.get(&attr.name).and_then(|n| n.get(&sub.name));
+            let changed = new_sub != old_sub;
+            match sub.mutability {
+                Mutability::Immutable if changed && !is_unassigned(old_sub) => {
+                    return Err(ScimError::mutability(format!(
+                        "attribute \"{path}.{}\" is immutable and already set",
+                        sub.name
+                    )));
+                }
+                Mutability::ReadOnly if changed && self.mode != Mode::Patched => {
+                    // Carry the stored value over, if the attribute is still there.
+                    if let (Some(v), Some(Value::Object(m))) = (old_sub, out.get_mut(&attr.name)) {
+                        m.insert(sub.name.clone(), v.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_required(&self, core: &Map<String, Value>, extensions: &Extensions<'a>) -> Result<(), ScimError> {
+        for attr in &self.schemas.core().attributes {
+            if attr.required && is_unassigned(core.get(&attr.name)) {
+                return Err(ScimError::invalid_value(format!(
+                    "attribute \"{}\" is required",
+                    attr.name
+                )));
+            }
+        }
+        for (entry, (schema, out)) in self.schemas.extension_entries().iter().zip(extensions) {
+            if out.is_empty() && !entry.required {
+                continue;
+            }
+            if let Some(attr) = schema
+                .attributes
+                .iter()
+                .find(|a| a.required && is_unassigned(out.get(&a.name)))
+            {
+                return Err(ScimError::invalid_value(format!(
+                    "attribute \"{}:{}\" is required",
+                    schema.id, attr.name
+                )));
+            }
+            if out.is_empty() {
+                return Err(ScimError::invalid_value(format!(
+                    "extension \"{}\" is required",
+                    schema.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn assemble(&self, mut core: Map<String, Value>, extensions: Extensions<'a>, kept: Map<String, Value>) -> Resource {
+        let mut body = Map::new();
+        let mut schemas = vec![Value::from(self.schemas.core().id.as_str())];
+        schemas.extend(
+            extensions
+                .iter()
+                .filter(|(_, out)| !out.is_empty())
+                .map(|(s, _)| Value::from(s.id.as_str())),
+        );
+        body.insert("schemas".into(), Value::Array(schemas));
+        if let Some(id) = core.shift_remove("id") {
+            body.insert("id".into(), id);
+        }
+        let meta = core.shift_remove("meta");
+        body.extend(core);
+        for (schema, out) in extensions {
+            if !out.is_empty() {
+                body.insert(schema.id.clone(), Value::Object(out));
+            }
+        }
+        body.extend(kept);
+        if let Some(meta) = meta {
+            body.insert("meta".into(), meta);
+        }
+        Resource::from_map(self.schemas.kind(), body)
+    }
+}
+
+fn extension_index(extensions: &Extensions<'_>, key: &str) -> Option<usize> {
+    extensions
+        .iter()
+        .position(|(s, _)| s.id.eq_ignore_ascii_case(key))
+}
+
+/// `urn:...:User:employeeNumber` to (`urn:...:User`, `employeeNumber`).
+fn split_urn(key: &str) -> Option<(&str, &str)> {
+    if !key.get(..4)?.eq_ignore_ascii_case("urn:") {
+        return None;
+    }
+    key.rsplit_once(':')
+}
+
+fn is_unassigned(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(_) => false,
+    }
+}
+
+fn type_error(path: &str, expected: &str, got: &Value) -> ScimError {
+    ScimError::invalid_value(format!(
+        "attribute \"{path}\": expected {expected}, got {}",
+        json_kind(got)
+    ))
+}
