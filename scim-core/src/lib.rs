@@ -44,7 +44,9 @@ pub use error::{ERROR_URN, ScimError, ScimType};
 pub use memory::MemoryStore;
 pub use projection::Projection;
 pub use registry::{ResourceKind, ResourceSchemas, SchemaRegistry, ServiceProviderConfig};
-pub use resource::{EnterpriseUser, Group, Meta, MultiValue, Name, Password, Resource, User, Version};
+pub use resource::{
+    EnterpriseUser, Group, Meta, MultiValue, Name, Password, Resource, User, Version,
+};
 pub use schema::{
     Attribute, AttributeType, ENTERPRISE_USER_URN, GROUP_URN, LEGACY_ADSCIM_GROUP_URN, Mutability,
     Returned, SCHEMA_URN, Schema, SchemaError, USER_URN, Uniqueness,

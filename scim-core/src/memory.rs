@@ -257,7 +257,11 @@ impl MemoryStore {
     }
 
     fn tenant(&self, name: &str) -> Option<Arc<RwLock<Tenant>>> {
-        let tenants = self.inner.tenants.read().unwrap_or_else(PoisonError::into_inner);
+        let tenants = self
+            .inner
+            .tenants
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         tenants.get(name).cloned()
     }
 
@@ -265,7 +269,11 @@ impl MemoryStore {
         if let Some(t) = self.tenant(name) {
             return t;
         }
-        let mut tenants = self.inner.tenants.write().unwrap_or_else(PoisonError::into_inner);
+        let mut tenants = self
+            .inner
+            .tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         tenants.entry(name.to_owned()).or_default().clone()
     }
 
@@ -283,13 +291,18 @@ impl MemoryStore {
     }
 
     fn stamp(doc: &mut Value, kind: ResourceKind, meta: &Meta) -> Result<(), StoreError> {
-        let mut resource = Resource::from_json(kind, std::mem::take(doc)).map_err(StoreError::backend)?;
+        let mut resource =
+            Resource::from_json(kind, std::mem::take(doc)).map_err(StoreError::backend)?;
         resource.set_meta(meta);
         *doc = resource.into_json();
         Ok(())
     }
 
-    fn create_sync(&self, ctx: &RequestContext, resource: Resource) -> Result<Resource, StoreError> {
+    fn create_sync(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> Result<Resource, StoreError> {
         let kind = resource.kind();
         let mut resource = resource;
         let id = uuid::Uuid::new_v4().to_string();
@@ -310,7 +323,12 @@ impl MemoryStore {
         })
     }
 
-    fn get_sync(&self, ctx: &RequestContext, kind: ResourceKind, id: &str) -> Result<Resource, StoreError> {
+    fn get_sync(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Resource, StoreError> {
         self.read(ctx, |tenant| {
             let entry = tenant.and_then(|t| t.collection_ref(kind).entries.get(id));
             match entry {
@@ -320,10 +338,16 @@ impl MemoryStore {
         })
     }
 
-    fn list_sync(&self, ctx: &RequestContext, kind: ResourceKind, query: &ListQuery) -> Result<ListPage, StoreError> {
+    fn list_sync(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        query: &ListQuery,
+    ) -> Result<ListPage, StoreError> {
         let schemas = self.inner.registry.resource(kind);
         let eval = Evaluator::new(schemas).string_booleans(true);
-        let skip_members = kind == ResourceKind::Group && !query.projection.wants(schemas, "members");
+        let skip_members =
+            kind == ResourceKind::Group && !query.projection.wants(schemas, "members");
         self.read(ctx, |tenant| {
             let Some(coll) = tenant.map(|t| t.collection_ref(kind)) else {
                 return Ok(ListPage::default());
@@ -332,7 +356,10 @@ impl MemoryStore {
                 None => coll.order.values().map(|id| &coll.entries[id]).collect(),
                 Some(filter) => {
                     let mut found: Vec<&Entry> = match candidates(coll, kind, filter) {
-                        Some(ids) => ids.into_iter().filter_map(|id| coll.entries.get(id)).collect(),
+                        Some(ids) => ids
+                            .into_iter()
+                            .filter_map(|id| coll.entries.get(id))
+                            .collect(),
                         None => coll.order.values().map(|id| &coll.entries[id]).collect(),
                     };
                     found.retain(|e| eval.matches(filter, &e.doc));
@@ -362,20 +389,28 @@ impl MemoryStore {
         })
     }
 
-    fn replace_sync(&self, ctx: &RequestContext, resource: Resource, expected: &Version) -> Result<Resource, StoreError> {
+    fn replace_sync(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+        expected: &Version,
+    ) -> Result<Resource, StoreError> {
         let kind = resource.kind();
         let id = resource.id().unwrap_or_default().to_owned();
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
             let entry = coll.entries.get(&id).ok_or_else(|| not_found(kind, &id))?;
-            let current = Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend)?;
+            let current =
+                Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend)?;
             check_version(&current, kind, &id, Some(expected))?;
             if current.same_content(&resource) {
                 return Ok(current);
             }
             let mut doc = resource.into_json();
             check_unique(coll, kind, Some(&id), &doc)?;
-            let mut meta = current.meta().unwrap_or_else(|| Meta::new(Utc::now(), expected.clone()));
+            let mut meta = current
+                .meta()
+                .unwrap_or_else(|| Meta::new(Utc::now(), expected.clone()));
             meta.last_modified = Utc::now();
             meta.version = self.next_version();
             Self::stamp(&mut doc, kind, &meta)?;
@@ -397,31 +432,57 @@ impl MemoryStore {
         })
     }
 
-    fn delete_sync(&self, ctx: &RequestContext, kind: ResourceKind, id: &str, expected: Option<&Version>) -> Result<(), StoreError> {
+    fn delete_sync(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        expected: Option<&Version>,
+    ) -> Result<(), StoreError> {
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
             let entry = coll.entries.get(id).ok_or_else(|| not_found(kind, id))?;
-            let current = Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend)?;
+            let current =
+                Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend)?;
             check_version(&current, kind, id, expected)?;
             if ctx.dry_run() {
                 return Ok(());
             }
             coll.remove(kind, id);
             // A deleted resource is no longer anybody's member.
-            let groups: Vec<String> = tenant.groups.lookup("members", &fold(id)).into_iter().map(str::to_owned).collect();
+            let groups: Vec<String> = tenant
+                .groups
+                .lookup("members", &fold(id))
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             for group in groups {
                 let version = self.next_version();
-                apply_members(&mut tenant.groups, &group, &MemberChange::new(Vec::new(), vec![id.to_owned()]), version)?;
+                apply_members(
+                    &mut tenant.groups,
+                    &group,
+                    &MemberChange::new(Vec::new(), vec![id.to_owned()]),
+                    version,
+                )?;
             }
             Ok(())
         })
     }
 
-    fn modify_members_sync(&self, ctx: &RequestContext, group_id: &str, change: &MemberChange, expected: Option<&Version>) -> Result<Version, StoreError> {
+    fn modify_members_sync(
+        &self,
+        ctx: &RequestContext,
+        group_id: &str,
+        change: &MemberChange,
+        expected: Option<&Version>,
+    ) -> Result<Version, StoreError> {
         let kind = ResourceKind::Group;
         self.write(ctx, |tenant| {
             let coll = &mut tenant.groups;
-            let entry = coll.entries.get(group_id).ok_or_else(|| not_found(kind, group_id))?;
+            let entry = coll
+                .entries
+                .get(group_id)
+                .ok_or_else(|| not_found(kind, group_id))?;
             let current_version = version_of(&entry.doc);
             if let Some(expected) = expected
                 && current_version.as_ref() != Some(expected)
@@ -429,7 +490,9 @@ impl MemoryStore {
                 return Err(precondition(kind, group_id, expected));
             }
             let would_change = change.add.iter().any(|m| {
-                m.get("value").and_then(Value::as_str).is_some_and(|v| !entry.members.contains_key(v))
+                m.get("value")
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| !entry.members.contains_key(v))
             }) || change.remove.iter().any(|v| entry.members.contains_key(v));
             let current = current_version.unwrap_or_else(|| Version::new("0"));
             if !would_change {
@@ -446,7 +509,12 @@ impl MemoryStore {
 }
 
 /// Adds and removes members in place: O(1) per member, whatever the group's size.
-fn apply_members(coll: &mut Collection, group_id: &str, change: &MemberChange, version: Version) -> Result<(), StoreError> {
+fn apply_members(
+    coll: &mut Collection,
+    group_id: &str,
+    change: &MemberChange,
+    version: Version,
+) -> Result<(), StoreError> {
     let kind = ResourceKind::Group;
     let Some(entry) = coll.entries.get_mut(group_id) else {
         return Err(not_found(kind, group_id));
@@ -470,7 +538,11 @@ fn apply_members(coll: &mut Collection, group_id: &str, change: &MemberChange, v
             continue;
         };
         list.swap_remove(pos);
-        if let Some(moved) = list.get(pos).and_then(|m| m.get("value")).and_then(Value::as_str) {
+        if let Some(moved) = list
+            .get(pos)
+            .and_then(|m| m.get("value"))
+            .and_then(Value::as_str)
+        {
             entry.members.insert(moved.to_owned(), pos);
         }
         index_edit(index, fold(id), group_id, false);
@@ -516,14 +588,26 @@ fn precondition(kind: ResourceKind, id: &str, expected: &Version) -> StoreError 
     }
 }
 
-fn check_version(current: &Resource, kind: ResourceKind, id: &str, expected: Option<&Version>) -> Result<(), StoreError> {
+fn check_version(
+    current: &Resource,
+    kind: ResourceKind,
+    id: &str,
+    expected: Option<&Version>,
+) -> Result<(), StoreError> {
     match expected {
-        Some(expected) if current.version().as_ref() != Some(expected) => Err(precondition(kind, id, expected)),
+        Some(expected) if current.version().as_ref() != Some(expected) => {
+            Err(precondition(kind, id, expected))
+        }
         _ => Ok(()),
     }
 }
 
-fn check_unique(coll: &Collection, kind: ResourceKind, id: Option<&str>, doc: &Value) -> Result<(), StoreError> {
+fn check_unique(
+    coll: &Collection,
+    kind: ResourceKind,
+    id: Option<&str>,
+    doc: &Value,
+) -> Result<(), StoreError> {
     let Some(key) = Collection::unique_key(kind, doc) else {
         return Ok(());
     };
@@ -553,7 +637,11 @@ fn without(doc: &Value, key: &str) -> Value {
 
 /// The ids an index can narrow `filter` to, a superset of the matches; `None` when only a
 /// scan can tell.
-fn candidates<'c>(coll: &'c Collection, kind: ResourceKind, filter: &Filter) -> Option<Vec<&'c str>> {
+fn candidates<'c>(
+    coll: &'c Collection,
+    kind: ResourceKind,
+    filter: &Filter,
+) -> Option<Vec<&'c str>> {
     match filter {
         Filter::Compare {
             attr,
@@ -587,7 +675,12 @@ fn candidates<'c>(coll: &'c Collection, kind: ResourceKind, filter: &Filter) -> 
     }
 }
 
-fn indexed_eq<'c>(coll: &'c Collection, kind: ResourceKind, attr: &AttrPath, value: &str) -> Option<Vec<&'c str>> {
+fn indexed_eq<'c>(
+    coll: &'c Collection,
+    kind: ResourceKind,
+    attr: &AttrPath,
+    value: &str,
+) -> Option<Vec<&'c str>> {
     let core = attr
         .schema
         .as_deref()
@@ -601,17 +694,29 @@ fn indexed_eq<'c>(coll: &'c Collection, kind: ResourceKind, attr: &AttrPath, val
             (kind == ResourceKind::Group).then(|| coll.lookup("members", &fold(value)))
         }
         Some(_) => None,
-        None if name.eq_ignore_ascii_case("id") => {
-            Some(coll.entries.get_key_value(value).map(|(k, _)| k.as_str()).into_iter().collect())
-        }
-        None if name.eq_ignore_ascii_case(kind.unique_attribute()) => {
-            Some(coll.unique.get(&fold(value)).map(String::as_str).into_iter().collect())
-        }
+        None if name.eq_ignore_ascii_case("id") => Some(
+            coll.entries
+                .get_key_value(value)
+                .map(|(k, _)| k.as_str())
+                .into_iter()
+                .collect(),
+        ),
+        None if name.eq_ignore_ascii_case(kind.unique_attribute()) => Some(
+            coll.unique
+                .get(&fold(value))
+                .map(String::as_str)
+                .into_iter()
+                .collect(),
+        ),
         None => indexed(kind)
             .iter()
             .find(|(a, _)| a.eq_ignore_ascii_case(name) && *a != "members")
             .map(|&(a, folded)| {
-                let key = if folded { fold(value) } else { value.to_owned() };
+                let key = if folded {
+                    fold(value)
+                } else {
+                    value.to_owned()
+                };
                 coll.lookup(a, &key)
             }),
     }
@@ -634,7 +739,9 @@ fn sort_entries(entries: &mut [&Entry], schemas: &ResourceSchemas, sort: &Sort) 
         None => schemas.attribute(by.schema.as_deref(), &by.name),
     };
     let case_exact = info.is_some_and(|i| i.case_exact);
-    let extension = schemas.attribute(by.schema.as_deref(), &by.name).and_then(|i| i.extension);
+    let extension = schemas
+        .attribute(by.schema.as_deref(), &by.name)
+        .and_then(|i| i.extension);
     let key = |doc: &Value| -> Option<SortKey> {
         let holder = match extension {
             Some(urn) => get_ci(doc, urn)?,
@@ -659,12 +766,17 @@ fn sort_entries(entries: &mut [&Entry], schemas: &ResourceSchemas, sort: &Sort) 
             _ => None,
         }
     };
-    let mut keyed: Vec<(Option<SortKey>, &Entry)> = entries.iter().map(|e| (key(&e.doc), *e)).collect();
+    let mut keyed: Vec<(Option<SortKey>, &Entry)> =
+        entries.iter().map(|e| (key(&e.doc), *e)).collect();
     keyed.sort_by(|(a, ea), (b, eb)| {
         let order = match (a, b) {
             (Some(a), Some(b)) => {
                 let o = a.partial_cmp(b).unwrap_or(Ordering::Equal);
-                if sort.order == SortOrder::Descending { o.reverse() } else { o }
+                if sort.order == SortOrder::Descending {
+                    o.reverse()
+                } else {
+                    o
+                }
             }
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -679,32 +791,66 @@ fn sort_entries(entries: &mut [&Entry], schemas: &ResourceSchemas, sort: &Sort) 
 
 fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
     let m = v.as_object()?;
-    m.get(key)
-        .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    m.get(key).or_else(|| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 impl ScimStore for MemoryStore {
-    async fn create(&self, ctx: &RequestContext, resource: Resource) -> Result<Resource, StoreError> {
+    async fn create(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> Result<Resource, StoreError> {
         self.create_sync(ctx, resource)
     }
 
-    async fn get(&self, ctx: &RequestContext, kind: ResourceKind, id: &str) -> Result<Resource, StoreError> {
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Resource, StoreError> {
         self.get_sync(ctx, kind, id)
     }
 
-    async fn list(&self, ctx: &RequestContext, kind: ResourceKind, query: &ListQuery) -> Result<ListPage, StoreError> {
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        query: &ListQuery,
+    ) -> Result<ListPage, StoreError> {
         self.list_sync(ctx, kind, query)
     }
 
-    async fn replace(&self, ctx: &RequestContext, resource: Resource, expected: &Version) -> Result<Resource, StoreError> {
+    async fn replace(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+        expected: &Version,
+    ) -> Result<Resource, StoreError> {
         self.replace_sync(ctx, resource, expected)
     }
 
-    async fn delete(&self, ctx: &RequestContext, kind: ResourceKind, id: &str, expected: Option<&Version>) -> Result<(), StoreError> {
+    async fn delete(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        expected: Option<&Version>,
+    ) -> Result<(), StoreError> {
         self.delete_sync(ctx, kind, id, expected)
     }
 
-    async fn modify_members(&self, ctx: &RequestContext, group_id: &str, change: &MemberChange, expected: Option<&Version>) -> Result<Version, StoreError> {
+    async fn modify_members(
+        &self,
+        ctx: &RequestContext,
+        group_id: &str,
+        change: &MemberChange,
+        expected: Option<&Version>,
+    ) -> Result<Version, StoreError> {
         self.modify_members_sync(ctx, group_id, change, expected)
     }
 }

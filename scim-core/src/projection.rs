@@ -84,10 +84,9 @@ impl Projection {
         match returned {
             Returned::Always => true,
             Returned::Never => false,
-            _ if !self.attributes.is_empty() => self
-                .attributes
-                .iter()
-                .any(|p| names(p, owner, name) || p.urn().is_some_and(|u| u.eq_ignore_ascii_case(owner))),
+            _ if !self.attributes.is_empty() => self.attributes.iter().any(|p| {
+                names(p, owner, name) || p.urn().is_some_and(|u| u.eq_ignore_ascii_case(owner))
+            }),
             Returned::Request => false,
             Returned::Default => !self
                 .excluded
@@ -104,7 +103,9 @@ impl Projection {
             if key == "schemas" {
                 out.insert(key.clone(), value.clone());
             } else if let Some(ext) = schemas.extension(key) {
-                let Value::Object(attrs) = value else { continue };
+                let Value::Object(attrs) = value else {
+                    continue;
+                };
                 let whole = self
                     .attributes
                     .iter()
@@ -118,14 +119,23 @@ impl Projection {
                 if !kept.is_empty() {
                     out.insert(key.clone(), Value::Object(kept));
                 }
-            } else if let Some(v) = self.pick(schemas.core_attribute(key), core_urn, key, value, false) {
+            } else if let Some(v) =
+                self.pick(schemas.core_attribute(key), core_urn, key, value, false)
+            {
                 out.insert(key.clone(), v);
             }
         }
         Value::Object(out)
     }
 
-    fn pick(&self, attr: Option<&Attribute>, owner: &str, name: &str, value: &Value, whole: bool) -> Option<Value> {
+    fn pick(
+        &self,
+        attr: Option<&Attribute>,
+        owner: &str,
+        name: &str,
+        value: &Value,
+        whole: bool,
+    ) -> Option<Value> {
         let returned = attr.map_or(Returned::Default, |a| a.returned);
         match returned {
             Returned::Never => return None,
@@ -176,7 +186,10 @@ fn parse_list(list: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
         .filter(|s| !s.is_empty())
         .map(|s| {
             AttrPath::parse(s).map_err(|e| {
-                ScimError::bad_request(ScimType::InvalidPath, format!("attribute path \"{s}\": {e}"))
+                ScimError::bad_request(
+                    ScimType::InvalidPath,
+                    format!("attribute path \"{s}\": {e}"),
+                )
             })
         })
         .collect()
@@ -221,7 +234,10 @@ fn drop_sub(value: &mut Value, sub: &str) {
     let drop = |m: &mut Map<String, Value>| m.retain(|k, _| !k.eq_ignore_ascii_case(sub));
     match value {
         Value::Object(m) => drop(m),
-        Value::Array(items) => items.iter_mut().filter_map(Value::as_object_mut).for_each(drop),
+        Value::Array(items) => items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(drop),
         _ => {}
     }
 }

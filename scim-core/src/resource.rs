@@ -197,7 +197,9 @@ impl Resource {
         let meta = self.get("meta")?;
         let time = |k: &str| {
             let s = meta.get(k)?.as_str()?;
-            DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
         };
         Some(Meta {
             created: time("created")?,

@@ -221,7 +221,10 @@ impl Attribute {
 
     /// This attribute with canonical values.
     #[must_use]
-    pub fn canonical_values<I: IntoIterator<Item = S>, S: Into<String>>(mut self, values: I) -> Self {
+    pub fn canonical_values<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        values: I,
+    ) -> Self {
         self.canonical_values = values.into_iter().map(Into::into).collect();
         self
     }
@@ -255,7 +258,9 @@ impl Attribute {
     fn check(&self, depth: u8) -> Result<(), SchemaError> {
         let name = self.name.as_str();
         if !valid_name(name) {
-            return Err(SchemaError::new(format!("\"{name}\" is not a valid attribute name")));
+            return Err(SchemaError::new(format!(
+                "\"{name}\" is not a valid attribute name"
+            )));
         }
         match (self.kind, self.sub_attributes.is_empty()) {
             (AttributeType::Complex, true) => Err(SchemaError::new(format!(
@@ -266,7 +271,9 @@ impl Attribute {
             ))),
             (AttributeType::Complex, false) => {
                 check_unique(&self.sub_attributes)?;
-                self.sub_attributes.iter().try_for_each(|a| a.check(depth + 1))
+                self.sub_attributes
+                    .iter()
+                    .try_for_each(|a| a.check(depth + 1))
             }
             (_, false) => Err(SchemaError::new(format!(
                 "attribute \"{name}\" has sub-attributes but is not complex"

@@ -132,11 +132,8 @@ impl<'a> Checker<'a> {
         };
         let mut listed: Option<Vec<String>> = None;
         let mut core = Map::new();
-        let mut extensions: Extensions<'a> = self
-            .schemas
-            .extensions()
-            .map(|s| (s, Map::new()))
-            .collect();
+        let mut extensions: Extensions<'a> =
+            self.schemas.extensions().map(|s| (s, Map::new())).collect();
         let mut kept = Map::new();
 
         for (key, value) in input {
@@ -204,7 +201,11 @@ impl<'a> Checker<'a> {
 
     /// `schemas` must list the core schema and every extension present, unless the policy
     /// tolerates Entra's omissions; unknown URNs follow the unknown-attribute policy.
-    fn check_listed(&self, listed: Option<&[String]>, extensions: &Extensions<'a>) -> Result<(), ScimError> {
+    fn check_listed(
+        &self,
+        listed: Option<&[String]>,
+        extensions: &Extensions<'a>,
+    ) -> Result<(), ScimError> {
         let listed = listed.unwrap_or_default();
         let lenient = self.compat.missing_extension_schemas;
         let has = |urn: &str| listed.iter().any(|s| s.eq_ignore_ascii_case(urn));
@@ -220,7 +221,9 @@ impl<'a> Checker<'a> {
                 || (self.compat.legacy_group_schema
                     && urn.eq_ignore_ascii_case(LEGACY_ADSCIM_GROUP_URN));
             if !known && self.compat.unknown_attributes == UnknownAttributes::Reject {
-                return Err(ScimError::invalid_value(format!("unknown schema \"{urn}\"")));
+                return Err(ScimError::invalid_value(format!(
+                    "unknown schema \"{urn}\""
+                )));
             }
         }
         for (schema, out) in extensions {
@@ -234,7 +237,12 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn top_level(&self, attr: &Attribute, out: &mut Map<String, Value>, value: Value) -> Result<(), ScimError> {
+    fn top_level(
+        &self,
+        attr: &Attribute,
+        out: &mut Map<String, Value>,
+        value: Value,
+    ) -> Result<(), ScimError> {
         if out.contains_key(&attr.name) {
             return Err(ScimError::invalid_syntax(format!(
                 "attribute \"{}\" is given twice",
@@ -286,7 +294,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown(&self, out: &mut Map<String, Value>, key: &str, value: Value, path: &str) -> Result<(), ScimError> {
+    fn unknown(
+        &self,
+        out: &mut Map<String, Value>,
+        key: &str,
+        value: Value,
+        path: &str,
+    ) -> Result<(), ScimError> {
         match self.compat.unknown_attributes {
             UnknownAttributes::Reject => Err(ScimError::invalid_value(format!(
                 "unknown attribute \"{path}\""
@@ -302,7 +316,12 @@ impl<'a> Checker<'a> {
     }
 
     /// A checked value; `None` when it is unassigned (null, or an empty complex value).
-    fn value(&self, attr: &Attribute, value: Value, path: &str) -> Result<Option<Value>, ScimError> {
+    fn value(
+        &self,
+        attr: &Attribute,
+        value: Value,
+        path: &str,
+    ) -> Result<Option<Value>, ScimError> {
         if value.is_null() {
             return Ok(None);
         }
@@ -333,7 +352,12 @@ impl<'a> Checker<'a> {
         Ok(Some(Value::Array(out)))
     }
 
-    fn single(&self, attr: &Attribute, value: Value, path: &str) -> Result<Option<Value>, ScimError> {
+    fn single(
+        &self,
+        attr: &Attribute,
+        value: Value,
+        path: &str,
+    ) -> Result<Option<Value>, ScimError> {
         if attr.kind != AttributeType::Complex {
             return self.scalar(attr, value, path).map(Some);
         }
@@ -341,7 +365,8 @@ impl<'a> Checker<'a> {
             Value::Null => Ok(None),
             Value::Object(m) => self.complex(attr, m, path),
             Value::String(s)
-                if self.compat.patch.complex_from_string && attr.sub_attribute("value").is_some() =>
+                if self.compat.patch.complex_from_string
+                    && attr.sub_attribute("value").is_some() =>
             {
                 Ok((!s.is_empty()).then(|| {
                     let mut m = Map::new();
@@ -353,7 +378,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn complex(&self, attr: &Attribute, m: Map<String, Value>, path: &str) -> Result<Option<Value>, ScimError> {
+    fn complex(
+        &self,
+        attr: &Attribute,
+        m: Map<String, Value>,
+        path: &str,
+    ) -> Result<Option<Value>, ScimError> {
         let mut out = Map::new();
         for (key, value) in m {
             let sub_path = format!("{path}.{key}");
@@ -392,7 +422,10 @@ impl<'a> Checker<'a> {
 
     fn scalar(&self, attr: &Attribute, value: Value, path: &str) -> Result<Value, ScimError> {
         let ok = match (&attr.kind, &value) {
-            (AttributeType::String | AttributeType::Reference | AttributeType::Binary, Value::String(_))
+            (
+                AttributeType::String | AttributeType::Reference | AttributeType::Binary,
+                Value::String(_),
+            )
             | (AttributeType::Boolean, Value::Bool(_))
             | (AttributeType::Decimal, Value::Number(_)) => true,
             (AttributeType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
@@ -426,7 +459,11 @@ impl<'a> Checker<'a> {
             && !attr.canonical_values.is_empty()
         {
             let found = attr.canonical_values.iter().any(|c| {
-                if attr.case_exact { c == s } else { c.eq_ignore_ascii_case(s) }
+                if attr.case_exact {
+                    c == s
+                } else {
+                    c.eq_ignore_ascii_case(s)
+                }
             });
             if !found {
                 return Err(ScimError::invalid_value(format!(
@@ -440,7 +477,11 @@ impl<'a> Checker<'a> {
 
     /// Replace and patch: readOnly attributes come from the stored resource, immutable ones
     /// must not change (an omitted one keeps its value on replace).
-    fn carry_and_compare(&self, core: &mut Map<String, Value>, extensions: &mut Extensions<'a>) -> Result<(), ScimError> {
+    fn carry_and_compare(
+        &self,
+        core: &mut Map<String, Value>,
+        extensions: &mut Extensions<'a>,
+    ) -> Result<(), ScimError> {
         let Some(existing) = self.existing else {
             return Ok(());
         };
@@ -462,14 +503,17 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn carry(&self, attr: &Attribute, old: Option<&Value>, out: &mut Map<String, Value>, path: &str) -> Result<(), ScimError> {
+    fn carry(
+        &self,
+        attr: &Attribute,
+        old: Option<&Value>,
+        out: &mut Map<String, Value>,
+        path: &str,
+    ) -> Result<(), ScimError> {
         let new = out.get(&attr.name);
         match attr.mutability {
             Mutability::ReadOnly => {
-                if self.mode == Mode::Patched
-                    && attr.name != "meta"
-                    && new.is_some()
-                    && new != old
+                if self.mode == Mode::Patched && attr.name != "meta" && new.is_some() && new != old
                 {
                     return Err(ScimError::mutability(format!(
                         "attribute \"{path}\" is readOnly"
@@ -500,7 +544,13 @@ impl<'a> Checker<'a> {
     }
 
     /// Immutable and readOnly sub-attributes of a single-valued complex attribute.
-    fn carry_subs(&self, attr: &Attribute, old: Option<&Value>, out: &mut Map<String, Value>, path: &str) -> Result<(), ScimError> {
+    fn carry_subs(
+        &self,
+        attr: &Attribute,
+        old: Option<&Value>,
+        out: &mut Map<String, Value>,
+        path: &str,
+    ) -> Result<(), ScimError> {
         for sub in &attr.sub_attributes {
             let old_sub = old.and_then(|o| o.get(&sub.name));
             let new_sub = out.get(&attr.name).and_then(|n| n.get(&sub.name));
@@ -524,7 +574,11 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn check_required(&self, core: &Map<String, Value>, extensions: &Extensions<'a>) -> Result<(), ScimError> {
+    fn check_required(
+        &self,
+        core: &Map<String, Value>,
+        extensions: &Extensions<'a>,
+    ) -> Result<(), ScimError> {
         for attr in &self.schemas.core().attributes {
             if attr.required && is_unassigned(core.get(&attr.name)) {
                 return Err(ScimError::invalid_value(format!(
@@ -557,7 +611,12 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn assemble(&self, mut core: Map<String, Value>, extensions: Extensions<'a>, kept: Map<String, Value>) -> Resource {
+    fn assemble(
+        &self,
+        mut core: Map<String, Value>,
+        extensions: Extensions<'a>,
+        kept: Map<String, Value>,
+    ) -> Resource {
         let mut body = Map::new();
         let mut schemas = vec![Value::from(self.schemas.core().id.as_str())];
         schemas.extend(
