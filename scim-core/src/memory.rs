@@ -462,7 +462,7 @@ impl MemoryStore {
                     &mut tenant.groups,
                     &group,
                     &MemberChange::new(Vec::new(), vec![id.to_owned()]),
-                    version,
+                    &version,
                 )?;
             }
             Ok(())
@@ -502,7 +502,7 @@ impl MemoryStore {
             if ctx.dry_run() {
                 return Ok(version);
             }
-            apply_members(coll, group_id, change, version.clone())?;
+            apply_members(coll, group_id, change, &version)?;
             Ok(version)
         })
     }
@@ -513,7 +513,7 @@ fn apply_members(
     coll: &mut Collection,
     group_id: &str,
     change: &MemberChange,
-    version: Version,
+    version: &Version,
 ) -> Result<(), StoreError> {
     let kind = ResourceKind::Group;
     let Some(entry) = coll.entries.get_mut(group_id) else {

@@ -148,7 +148,7 @@ pub struct Attribute {
     pub uniqueness: Uniqueness,
     /// For complex attributes: the sub-attributes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sub_attributes: Vec<Attribute>,
+    pub sub_attributes: Vec<Self>,
 }
 
 impl Attribute {

@@ -138,7 +138,7 @@ impl<'a> Checker<'a> {
 
         for (key, value) in input {
             if key.eq_ignore_ascii_case("schemas") {
-                listed = Some(self.schemas_list(value)?);
+                listed = Some(Self::schemas_list(value)?);
             } else if let Some(i) = extension_index(&extensions, &key) {
                 match value {
                     Value::Null => {}
@@ -185,7 +185,7 @@ impl<'a> Checker<'a> {
             .flatten()
     }
 
-    fn schemas_list(&self, value: Value) -> Result<Vec<String>, ScimError> {
+    fn schemas_list(value: Value) -> Result<Vec<String>, ScimError> {
         let bad = || ScimError::invalid_value("\"schemas\" must be an array of schema URNs");
         let Value::Array(items) = value else {
             return Err(bad());
