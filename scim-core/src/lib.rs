@@ -18,9 +18,9 @@
 //!
 //! # Testing
 //!
-//! With the `testing` feature, [`testing`](crate::testing) holds the store conformance suite:
-//! one public async function per behaviour, and [`scim_store_tests!`] to expand them into one
-//! `#[test]` each for your store:
+//! With the `testing` feature, the `testing` module holds the store conformance suite: one
+//! public async function per behaviour, and the `scim_store_tests!` macro to expand them into
+//! one `#[test]` each for your store:
 //!
 //! ```ignore
 //! scim_core::scim_store_tests!(async { my_store::connect("postgres://...").await });
