@@ -20,7 +20,10 @@ use serde_json::{Value, json};
 /// MemoryStore's futures complete at once: poll them without a runtime.
 fn now<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(out) => out,
         Poll::Pending => panic!("MemoryStore futures never wait"),
     }
@@ -67,15 +70,23 @@ fn rss_bytes() -> Option<usize> {
 
 fn lookups(c: &mut Criterion) {
     let full = std::env::args().any(|a| a == "--bench");
-    let sizes: &[usize] = if full { &[10_000, 100_000, 1_000_000] } else { &[10_000] };
+    let sizes: &[usize] = if full {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[10_000]
+    };
     let ctx = RequestContext::new("bench");
     let mut group = c.benchmark_group("memory_store");
     for &n in sizes {
         let before = rss_bytes();
         let (store, ids) = build(n, &ctx);
         if let (Some(before), Some(after)) = (before, rss_bytes()) {
-            let json_len = serde_json::to_string(&now(store.get(&ctx, ResourceKind::User, &ids[0])).expect("get").into_json())
-                .map_or(0, |s| s.len());
+            let json_len = serde_json::to_string(
+                &now(store.get(&ctx, ResourceKind::User, &ids[0]))
+                    .expect("get")
+                    .into_json(),
+            )
+            .map_or(0, |s| s.len());
             eprintln!(
                 "memory_store: {n} users: {} bytes of RSS per user, stored JSON {json_len} bytes per user",
                 (after.saturating_sub(before)) / n
@@ -90,7 +101,8 @@ fn lookups(c: &mut Criterion) {
         });
         let filters: Vec<ListQuery> = (0..1000)
             .map(|k| {
-                let f = Filter::parse(&format!(r#"userName eq "USER{}""#, (k * 7919) % n)).expect("filter");
+                let f = Filter::parse(&format!(r#"userName eq "USER{}""#, (k * 7919) % n))
+                    .expect("filter");
                 ListQuery::new().with_filter(f)
             })
             .collect();
@@ -105,7 +117,10 @@ fn lookups(c: &mut Criterion) {
         });
         if n <= 100_000 {
             let scan = ListQuery::new()
-                .with_filter(Filter::parse(r#"title eq "Manager" and emails[type eq "work"]"#).expect("filter"))
+                .with_filter(
+                    Filter::parse(r#"title eq "Manager" and emails[type eq "work"]"#)
+                        .expect("filter"),
+                )
                 .with_page(1, Some(100));
             group.sample_size(10);
             group.bench_function(BenchmarkId::new("scan_filter", n), |b| {
