@@ -48,9 +48,11 @@ pub use resource::{
     EnterpriseUser, Group, Meta, MultiValue, Name, Password, Resource, User, Version,
 };
 pub use schema::{
-    Attribute, AttributeType, ENTERPRISE_USER_URN, GROUP_URN, LEGACY_ADSCIM_GROUP_URN, Mutability,
-    Returned, SCHEMA_URN, Schema, SchemaError, USER_URN, Uniqueness,
+    Attribute, ENTERPRISE_USER_URN, GROUP_URN, LEGACY_ADSCIM_GROUP_URN, Mutability, Returned,
+    SCHEMA_URN, Schema, SchemaError, USER_URN, Uniqueness,
 };
+/// An attribute's data type (RFC 7643 §2.3), shared with scim-filter.
+pub use scim_filter::AttrType;
 pub use store::{
     ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder, StoreError,
 };

@@ -181,7 +181,7 @@ impl ResourceSchemas {
     /// multi-valued attributes.
     pub(crate) fn sub_of<'a>(parent: &'a Attribute, sub: &str) -> Option<&'a Attribute> {
         parent.sub_attribute(sub).or_else(|| {
-            (parent.multi_valued && parent.kind == crate::AttributeType::Complex)
+            (parent.multi_valued && parent.kind == crate::AttrType::Complex)
                 .then(|| multi_valued_default(sub))
                 .flatten()
         })
@@ -253,14 +253,14 @@ impl AttributeLookup for ResourceSchemas {
 /// User extension) and Group, plus the extensions an app registers.
 ///
 /// ```
-/// use scim_core::{Attribute, AttributeType, ResourceKind, Schema, SchemaRegistry};
+/// use scim_core::{Attribute, AttrType, ResourceKind, Schema, SchemaRegistry};
 /// use scim_filter::AttributeLookup;
 ///
 /// let registry = SchemaRegistry::new()
 ///     .with_extension(
 ///         ResourceKind::User,
 ///         Schema::new("urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName", "Custom")
-///             .with_attribute(Attribute::new("folders", AttributeType::String).multi_valued()),
+///             .with_attribute(Attribute::new("folders", AttrType::String).multi_valued()),
 ///         false,
 ///     )?
 ///     .with_extension(

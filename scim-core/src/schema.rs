@@ -19,44 +19,6 @@ pub const LEGACY_ADSCIM_GROUP_URN: &str =
 /// The URN of the schema that describes schemas (discovery).
 pub const SCHEMA_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 
-/// An attribute's data type (RFC 7643 §2.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum AttributeType {
-    /// A JSON string.
-    String,
-    /// `true` or `false`.
-    Boolean,
-    /// A number with a fractional part allowed.
-    Decimal,
-    /// A whole number.
-    Integer,
-    /// An `xsd:dateTime` string such as `2011-05-13T04:42:34Z`.
-    DateTime,
-    /// Base64-encoded bytes.
-    Binary,
-    /// A URI.
-    Reference,
-    /// An object of sub-attributes.
-    Complex,
-}
-
-impl From<AttributeType> for AttrType {
-    fn from(t: AttributeType) -> Self {
-        match t {
-            AttributeType::String => Self::String,
-            AttributeType::Boolean => Self::Boolean,
-            AttributeType::Decimal => Self::Decimal,
-            AttributeType::Integer => Self::Integer,
-            AttributeType::DateTime => Self::DateTime,
-            AttributeType::Binary => Self::Binary,
-            AttributeType::Reference => Self::Reference,
-            AttributeType::Complex => Self::Complex,
-        }
-    }
-}
-
 /// Whether and when an attribute may be written (RFC 7643 §2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,9 +65,9 @@ pub enum Uniqueness {
 /// One attribute (or sub-attribute) definition with every RFC 7643 §7 characteristic.
 ///
 /// ```
-/// use scim_core::{Attribute, AttributeType, Mutability};
+/// use scim_core::{Attribute, AttrType, Mutability};
 ///
-/// let badge = Attribute::new("badge", AttributeType::Integer)
+/// let badge = Attribute::new("badge", AttrType::Integer)
 ///     .description("Badge number.")
 ///     .mutability(Mutability::Immutable);
 /// assert!(!badge.multi_valued && !badge.required);
@@ -118,7 +80,7 @@ pub struct Attribute {
     pub name: String,
     /// The data type.
     #[serde(rename = "type")]
-    pub kind: AttributeType,
+    pub kind: AttrType,
     /// Whether the attribute holds a list of values.
     #[serde(default)]
     pub multi_valued: bool,
@@ -153,7 +115,7 @@ pub struct Attribute {
 
 impl Attribute {
     /// A single-valued, optional, case-insensitive, readWrite attribute returned by default.
-    pub fn new(name: impl Into<String>, kind: AttributeType) -> Self {
+    pub fn new(name: impl Into<String>, kind: AttrType) -> Self {
         Self {
             name: name.into(),
             kind,
@@ -250,7 +212,7 @@ impl Attribute {
 
     /// What scim-filter and scim-patch need to know about this attribute.
     pub fn info(&self) -> AttrInfo<'_> {
-        AttrInfo::new(&self.name, self.kind.into())
+        AttrInfo::new(&self.name, self.kind)
             .multi_valued(self.multi_valued)
             .case_exact(self.case_exact)
     }
@@ -263,13 +225,13 @@ impl Attribute {
             )));
         }
         match (self.kind, self.sub_attributes.is_empty()) {
-            (AttributeType::Complex, true) => Err(SchemaError::new(format!(
+            (AttrType::Complex, true) => Err(SchemaError::new(format!(
                 "complex attribute \"{name}\" has no sub-attributes"
             ))),
-            (AttributeType::Complex, false) if depth > 0 => Err(SchemaError::new(format!(
+            (AttrType::Complex, false) if depth > 0 => Err(SchemaError::new(format!(
                 "sub-attribute \"{name}\" is complex: RFC 7643 §2.3.8 forbids nesting"
             ))),
-            (AttributeType::Complex, false) => {
+            (AttrType::Complex, false) => {
                 check_unique(&self.sub_attributes)?;
                 self.sub_attributes
                     .iter()
@@ -313,14 +275,14 @@ fn check_unique(attrs: &[Attribute]) -> Result<(), SchemaError> {
 /// An app declares its extensions in code or from JSON, under any URN:
 ///
 /// ```
-/// use scim_core::{Attribute, AttributeType, Schema};
+/// use scim_core::{Attribute, AttrType, Schema};
 ///
 /// let custom = Schema::new(
 ///     "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User",
 ///     "CustomExtension",
 /// )
-/// .with_attribute(Attribute::new("tag", AttributeType::String))
-/// .with_attribute(Attribute::new("folders", AttributeType::String).multi_valued());
+/// .with_attribute(Attribute::new("tag", AttrType::String))
+/// .with_attribute(Attribute::new("folders", AttrType::String).multi_valued());
 ///
 /// let same = Schema::from_json(r#"{
 ///     "id": "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User",
@@ -499,7 +461,7 @@ pub(crate) fn multi_valued_default(name: &str) -> Option<&'static Attribute> {
 }
 
 fn common_attributes() -> Vec<Attribute> {
-    use AttributeType::{Complex, DateTime, Reference, String as Str};
+    use AttrType::{Complex, DateTime, Reference, String as Str};
     let read_only = |name: &str, kind| Attribute::new(name, kind).mutability(Mutability::ReadOnly);
     vec![
         read_only("id", Str)
@@ -523,7 +485,7 @@ fn common_attributes() -> Vec<Attribute> {
 }
 
 fn multi_valued_defaults() -> Vec<Attribute> {
-    use AttributeType::{Boolean, Reference, String as Str};
+    use AttrType::{Boolean, Reference, String as Str};
     vec![
         Attribute::new("type", Str),
         Attribute::new("primary", Boolean),

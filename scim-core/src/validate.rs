@@ -1,6 +1,6 @@
 //! Validation of what clients write: create (POST), replace (PUT) and the result of a PATCH.
 
-use scim_filter::string_boolean;
+use scim_filter::{AttrType, string_boolean};
 use scim_patch::{Outcome, PatchRequest, Patcher};
 use serde_json::{Map, Value};
 
@@ -8,7 +8,8 @@ use crate::compat::{Compat, UnknownAttributes};
 use crate::error::ScimError;
 use crate::registry::ResourceSchemas;
 use crate::resource::{Resource, json_kind};
-use crate::schema::{Attribute, AttributeType, LEGACY_ADSCIM_GROUP_URN, Mutability, Schema};
+
+use crate::schema::{Attribute, LEGACY_ADSCIM_GROUP_URN, Mutability, Schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -358,7 +359,7 @@ impl<'a> Checker<'a> {
         value: Value,
         path: &str,
     ) -> Result<Option<Value>, ScimError> {
-        if attr.kind != AttributeType::Complex {
+        if attr.kind != AttrType::Complex {
             return self.scalar(attr, value, path).map(Some);
         }
         match value {
@@ -422,20 +423,17 @@ impl<'a> Checker<'a> {
 
     fn scalar(&self, attr: &Attribute, value: Value, path: &str) -> Result<Value, ScimError> {
         let ok = match (&attr.kind, &value) {
-            (
-                AttributeType::String | AttributeType::Reference | AttributeType::Binary,
-                Value::String(_),
-            )
-            | (AttributeType::Boolean, Value::Bool(_))
-            | (AttributeType::Decimal, Value::Number(_)) => true,
-            (AttributeType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
-            (AttributeType::Boolean, Value::String(s)) if self.compat.patch.string_booleans => {
+            (AttrType::String | AttrType::Reference | AttrType::Binary, Value::String(_))
+            | (AttrType::Boolean, Value::Bool(_))
+            | (AttrType::Decimal, Value::Number(_)) => true,
+            (AttrType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+            (AttrType::Boolean, Value::String(s)) if self.compat.patch.string_booleans => {
                 if let Some(b) = string_boolean(s) {
                     return Ok(Value::Bool(b));
                 }
                 false
             }
-            (AttributeType::DateTime, Value::String(s)) => {
+            (AttrType::DateTime, Value::String(s)) => {
                 if chrono::DateTime::parse_from_rfc3339(s).is_err() {
                     return Err(ScimError::invalid_value(format!(
                         "attribute \"{path}\": \"{s}\" is not an xsd:dateTime such as 2011-05-13T04:42:34Z"
@@ -447,9 +445,9 @@ impl<'a> Checker<'a> {
         };
         if !ok {
             let expected = match attr.kind {
-                AttributeType::Boolean => "a boolean",
-                AttributeType::Integer => "an integer",
-                AttributeType::Decimal => "a number",
+                AttrType::Boolean => "a boolean",
+                AttrType::Integer => "an integer",
+                AttrType::Decimal => "a number",
                 _ => "a string",
             };
             return Err(type_error(path, expected, &value));
@@ -535,7 +533,7 @@ impl<'a> Checker<'a> {
                 }
                 _ => {}
             },
-            _ if attr.kind == AttributeType::Complex && !attr.multi_valued => {
+            _ if attr.kind == AttrType::Complex && !attr.multi_valued => {
                 self.carry_subs(attr, old, out, path)?;
             }
             _ => {}

@@ -1,7 +1,7 @@
 //! `attributes`, `excludedAttributes` and `returned`, and the typed views' round trips.
 
 use scim_core::{
-    Attribute, AttributeType, Group, Projection, Resource, ResourceKind, Returned, Schema,
+    AttrType, Attribute, Group, Projection, Resource, ResourceKind, Returned, Schema,
     SchemaRegistry, ScimType,
 };
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ fn registry() -> SchemaRegistry {
         .with_extension(
             ResourceKind::User,
             Schema::new(SECRET, "Secret").with_attribute(
-                Attribute::new("hint", AttributeType::String).returned(Returned::Request),
+                Attribute::new("hint", AttrType::String).returned(Returned::Request),
             ),
             false,
         )

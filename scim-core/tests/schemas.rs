@@ -2,10 +2,10 @@
 //! registry answers attribute lookups with the schemas' characteristics.
 
 use scim_core::{
-    Attribute, AttributeType, Mutability, ResourceKind, Returned, Schema, SchemaRegistry,
+    AttrType, Attribute, Mutability, ResourceKind, Returned, Schema, SchemaRegistry,
     ServiceProviderConfig, Uniqueness,
 };
-use scim_filter::{AttrType, AttributeLookup, SchemaKind};
+use scim_filter::{AttributeLookup, SchemaKind};
 use serde_json::json;
 
 const METADATA: &str = "urn:ietf:params:scim:schemas:extension:2.0:Metadata";
@@ -70,14 +70,14 @@ fn user_schema_is_rfc_7643() {
         .unwrap();
     assert_eq!(
         (photo.kind, photo.reference_types.as_slice()),
-        (AttributeType::Reference, &["external".to_owned()][..])
+        (AttrType::Reference, &["external".to_owned()][..])
     );
     let cert = user
         .attribute("x509Certificates")
         .unwrap()
         .sub_attribute("value")
         .unwrap();
-    assert_eq!(cert.kind, AttributeType::Binary);
+    assert_eq!(cert.kind, AttrType::Binary);
     assert!(
         user.attribute("name")
             .unwrap()
@@ -184,8 +184,7 @@ fn extensions_in_both_spellings_from_code_and_json() {
     let registry = SchemaRegistry::new()
         .with_extension(
             ResourceKind::User,
-            Schema::new(CUSTOM, "Custom")
-                .with_attribute(Attribute::new("tag", AttributeType::String)),
+            Schema::new(CUSTOM, "Custom").with_attribute(Attribute::new("tag", AttrType::String)),
             false,
         )
         .unwrap()

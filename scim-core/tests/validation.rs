@@ -2,7 +2,7 @@
 //! request shapes Entra and Okta send (ENTRA.md U1, U8, U12, U14, U20, G1...).
 
 use scim_core::{
-    Attribute, AttributeType, Compat, Mutability, Resource, ResourceKind, Schema, SchemaRegistry,
+    AttrType, Attribute, Compat, Mutability, Resource, ResourceKind, Schema, SchemaRegistry,
     ScimError, ScimType, UnknownAttributes,
 };
 use scim_patch::PatchRequest;
@@ -19,14 +19,13 @@ fn registry() -> SchemaRegistry {
         .with_extension(
             ResourceKind::User,
             Schema::new(CUSTOM, "Custom")
-                .with_attribute(Attribute::new("tag", AttributeType::String))
-                .with_attribute(Attribute::new("hired", AttributeType::DateTime))
+                .with_attribute(Attribute::new("tag", AttrType::String))
+                .with_attribute(Attribute::new("hired", AttrType::DateTime))
                 .with_attribute(
-                    Attribute::new("badge", AttributeType::Integer)
-                        .mutability(Mutability::Immutable),
+                    Attribute::new("badge", AttrType::Integer).mutability(Mutability::Immutable),
                 )
                 .with_attribute(
-                    Attribute::new("tier", AttributeType::String)
+                    Attribute::new("tier", AttrType::String)
                         .canonical_values(["Premium", "Standard"]),
                 ),
             false,
@@ -35,7 +34,7 @@ fn registry() -> SchemaRegistry {
         .with_extension(
             ResourceKind::User,
             Schema::new(CUSTOM2, "Custom2")
-                .with_attribute(Attribute::new("folders", AttributeType::String).multi_valued()),
+                .with_attribute(Attribute::new("folders", AttrType::String).multi_valued()),
             false,
         )
         .unwrap()

@@ -2,8 +2,10 @@
 //! trait so that this crate never depends on a schema model. `scim-core`'s schema registry
 //! implements it; [`NoSchema`] gives the defaults.
 
-/// The data type of an attribute (RFC 7643 §2.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The data type of an attribute (RFC 7643 §2.3). Serialized as RFC 7643 §7 spells it
+/// (`"string"`, `"dateTime"`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum AttrType {
     /// `string`.
