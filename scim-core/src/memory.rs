@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::Utc;
-use scim_filter::{AttrPath, AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
+use scim_filter::{AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
 use serde_json::{Map, Value};
 
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
-use crate::resource::{Meta, Resource, Version};
+use crate::resource::{Meta, Resource, Version, meta_in, same_content, touch, version_in};
 use crate::store::{
     ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder, StoreError,
 };
@@ -170,16 +170,29 @@ impl Collection {
         }
     }
 
-    fn insert(&mut self, kind: ResourceKind, id: String, mut doc: Value) {
+    /// Stores a new resource at the end of the default order.
+    fn insert(&mut self, kind: ResourceKind, id: String, doc: Value) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.order.insert(seq, id.clone());
+        self.put(kind, id, seq, doc);
+    }
+
+    /// Replaces a resource's document, keeping its place in the default order.
+    fn update(&mut self, kind: ResourceKind, id: &str, doc: Value) {
+        if let Some(old) = self.entries.remove(id) {
+            self.index(kind, id, &old.doc, false);
+            self.put(kind, id.to_owned(), old.seq, doc);
+        }
+    }
+
+    fn put(&mut self, kind: ResourceKind, id: String, seq: u64, mut doc: Value) {
         let members = if kind == ResourceKind::Group {
             dedupe_members(&mut doc)
         } else {
             HashMap::new()
         };
         self.index(kind, &id, &doc, true);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.order.insert(seq, id.clone());
         self.entries.insert(id, Entry { seq, doc, members });
     }
 
@@ -290,14 +303,6 @@ impl MemoryStore {
         f(&mut guard)
     }
 
-    fn stamp(doc: &mut Value, kind: ResourceKind, meta: &Meta) -> Result<(), StoreError> {
-        let mut resource =
-            Resource::from_json(kind, std::mem::take(doc)).map_err(StoreError::backend)?;
-        resource.set_meta(meta);
-        *doc = resource.into_json();
-        Ok(())
-    }
-
     fn create_sync(
         &self,
         ctx: &RequestContext,
@@ -308,11 +313,10 @@ impl MemoryStore {
         let id = uuid::Uuid::new_v4().to_string();
         resource.set_id(&id);
         resource.set_meta(&Meta::new(Utc::now(), self.next_version()));
-        let doc = resource.into_json();
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
-            check_unique(coll, kind, None, &doc)?;
-            let mut doc = doc;
+            check_unique(coll, kind, None, resource.unique_value())?;
+            let mut doc = resource.into_json();
             if ctx.dry_run() {
                 dedupe_members(&mut doc);
             } else {
@@ -356,15 +360,19 @@ impl MemoryStore {
                 None => coll.order.values().map(|id| &coll.entries[id]).collect(),
                 Some(filter) => {
                     let mut found: Vec<&Entry> = match candidates(coll, kind, filter) {
-                        Some(ids) => ids
-                            .into_iter()
-                            .filter_map(|id| coll.entries.get(id))
-                            .collect(),
+                        Some(ids) => {
+                            // Index hits come in hash order, possibly twice (`or`).
+                            let mut hits: Vec<&Entry> = ids
+                                .into_iter()
+                                .filter_map(|id| coll.entries.get(id))
+                                .collect();
+                            hits.sort_by_key(|e| e.seq);
+                            hits.dedup_by_key(|e| e.seq);
+                            hits
+                        }
                         None => coll.order.values().map(|id| &coll.entries[id]).collect(),
                     };
                     found.retain(|e| eval.matches(filter, &e.doc));
-                    found.sort_by_key(|e| e.seq);
-                    found.dedup_by_key(|e| e.seq);
                     found
                 }
             };
@@ -400,34 +408,24 @@ impl MemoryStore {
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
             let entry = coll.entries.get(&id).ok_or_else(|| not_found(kind, &id))?;
-            let current =
-                Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend)?;
-            check_version(&current, kind, &id, Some(expected))?;
-            if current.same_content(&resource) {
-                return Ok(current);
+            check_version(&entry.doc, kind, &id, Some(expected))?;
+            let stored = body(&entry.doc)?;
+            if same_content(stored, resource.as_json()) {
+                return Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend);
             }
-            let mut doc = resource.into_json();
-            check_unique(coll, kind, Some(&id), &doc)?;
-            let mut meta = current
-                .meta()
-                .unwrap_or_else(|| Meta::new(Utc::now(), expected.clone()));
+            check_unique(coll, kind, Some(&id), resource.unique_value())?;
+            let mut meta =
+                meta_in(stored).unwrap_or_else(|| Meta::new(Utc::now(), expected.clone()));
             meta.last_modified = Utc::now();
             meta.version = self.next_version();
-            Self::stamp(&mut doc, kind, &meta)?;
+            let mut resource = resource;
+            resource.set_meta(&meta);
+            let mut doc = resource.into_json();
             if ctx.dry_run() {
                 dedupe_members(&mut doc);
                 return Resource::from_json(kind, doc).map_err(StoreError::backend);
             }
-            let seq = entry.seq;
-            coll.remove(kind, &id);
-            coll.insert(kind, id.clone(), doc);
-            // Keep the resource's place in the default order.
-            let new_seq = coll.entries[&id].seq;
-            coll.order.remove(&new_seq);
-            coll.order.insert(seq, id.clone());
-            if let Some(e) = coll.entries.get_mut(&id) {
-                e.seq = seq;
-            }
+            coll.update(kind, &id, doc);
             Resource::from_json(kind, coll.entries[&id].doc.clone()).map_err(StoreError::backend)
         })
     }
@@ -442,9 +440,7 @@ impl MemoryStore {
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
             let entry = coll.entries.get(id).ok_or_else(|| not_found(kind, id))?;
-            let current =
-                Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend)?;
-            check_version(&current, kind, id, expected)?;
+            check_version(&entry.doc, kind, id, expected)?;
             if ctx.dry_run() {
                 return Ok(());
             }
@@ -483,20 +479,17 @@ impl MemoryStore {
                 .entries
                 .get(group_id)
                 .ok_or_else(|| not_found(kind, group_id))?;
-            let current_version = version_of(&entry.doc);
-            if let Some(expected) = expected
-                && current_version.as_ref() != Some(expected)
-            {
-                return Err(precondition(kind, group_id, expected));
-            }
+            check_version(&entry.doc, kind, group_id, expected)?;
             let would_change = change.add.iter().any(|m| {
                 m.get("value")
                     .and_then(Value::as_str)
                     .is_some_and(|v| !entry.members.contains_key(v))
             }) || change.remove.iter().any(|v| entry.members.contains_key(v));
-            let current = current_version.unwrap_or_else(|| Version::new("0"));
             if !would_change {
-                return Ok(current);
+                return Ok(body(&entry.doc)
+                    .ok()
+                    .and_then(version_in)
+                    .unwrap_or_else(|| Version::new("0")));
             }
             let version = self.next_version();
             if ctx.dry_run() {
@@ -525,11 +518,10 @@ fn apply_members(
     let members = doc
         .entry("members")
         .or_insert_with(|| Value::Array(Vec::new()));
-    if !members.is_array() {
-        *members = Value::Array(Vec::new());
-    }
     let Value::Array(list) = members else {
-        unreachable!("members was just made an array")
+        return Err(StoreError::backend(
+            "a stored group's members are not an array",
+        ));
     };
     let index = coll.indexes.entry("members").or_default();
     let mut changed = false;
@@ -560,17 +552,16 @@ fn apply_members(
         list.push(member.clone());
         changed = true;
     }
-    if changed && let Some(Value::Object(meta)) = doc.get_mut("meta") {
-        let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        meta.insert("lastModified".into(), now.into());
-        meta.insert("version".into(), version.to_etag().into());
+    if changed {
+        touch(doc, version);
     }
     Ok(())
 }
 
-fn version_of(doc: &Value) -> Option<Version> {
-    let tag = doc.get("meta")?.get("version")?.as_str()?;
-    Version::from_etag(tag)
+/// A stored document's object.
+fn body(doc: &Value) -> Result<&Map<String, Value>, StoreError> {
+    doc.as_object()
+        .ok_or_else(|| StoreError::backend("a stored resource is not an object"))
 }
 
 fn not_found(kind: ResourceKind, id: &str) -> StoreError {
@@ -589,32 +580,32 @@ fn precondition(kind: ResourceKind, id: &str, expected: &Version) -> StoreError 
 }
 
 fn check_version(
-    current: &Resource,
+    doc: &Value,
     kind: ResourceKind,
     id: &str,
     expected: Option<&Version>,
 ) -> Result<(), StoreError> {
     match expected {
-        Some(expected) if current.version().as_ref() != Some(expected) => {
+        Some(expected) if version_in(body(doc)?).as_ref() != Some(expected) => {
             Err(precondition(kind, id, expected))
         }
         _ => Ok(()),
     }
 }
 
+/// Whether `value` of the unique attribute is free for the resource `id` (`None`: a new one).
 fn check_unique(
     coll: &Collection,
     kind: ResourceKind,
     id: Option<&str>,
-    doc: &Value,
+    value: Option<&str>,
 ) -> Result<(), StoreError> {
-    let Some(key) = Collection::unique_key(kind, doc) else {
+    let Some(value) = value else {
         return Ok(());
     };
-    match coll.unique.get(&key) {
+    match coll.unique.get(&fold(value)) {
         Some(owner) if Some(owner.as_str()) != id => {
             let attr = kind.unique_attribute();
-            let value = doc.get(attr).and_then(Value::as_str).unwrap_or_default();
             Err(StoreError::Conflict(format!(
                 "{attr} \"{value}\" is already taken by another {kind}"
             )))
@@ -647,20 +638,23 @@ fn candidates<'c>(
             attr,
             op: CompareOp::Eq,
             value: CompValue::String(s),
-        } => indexed_eq(coll, kind, attr, s),
+        } => indexed_eq(
+            coll,
+            kind,
+            (attr.schema.as_deref(), &attr.name, attr.sub_attr.as_deref()),
+            s,
+        ),
         Filter::ValuePath(vp) => match &*vp.filter {
             Filter::Compare {
                 attr: inner,
                 op: CompareOp::Eq,
                 value: CompValue::String(s),
-            } if inner.sub_attr.is_none() && inner.schema.is_none() => {
-                let path = AttrPath::new(&vp.attr.name).with_sub_attr(&inner.name);
-                let path = AttrPath {
-                    schema: vp.attr.schema.clone(),
-                    ..path
-                };
-                indexed_eq(coll, kind, &path, s)
-            }
+            } if inner.sub_attr.is_none() && inner.schema.is_none() => indexed_eq(
+                coll,
+                kind,
+                (vp.attr.schema.as_deref(), &vp.attr.name, Some(&inner.name)),
+                s,
+            ),
             _ => None,
         },
         Filter::And(parts) => parts.iter().find_map(|p| candidates(coll, kind, p)),
@@ -675,21 +669,17 @@ fn candidates<'c>(
     }
 }
 
+/// `eq` on the attribute (schema, name, sub-attribute), if an index serves it.
 fn indexed_eq<'c>(
     coll: &'c Collection,
     kind: ResourceKind,
-    attr: &AttrPath,
+    (schema, name, sub): (Option<&str>, &str, Option<&str>),
     value: &str,
 ) -> Option<Vec<&'c str>> {
-    let core = attr
-        .schema
-        .as_deref()
-        .is_none_or(|s| s.eq_ignore_ascii_case(kind.core_urn()));
-    if !core {
+    if !schema.is_none_or(|s| s.eq_ignore_ascii_case(kind.core_urn())) {
         return None;
     }
-    let name = attr.name.as_str();
-    match &attr.sub_attr {
+    match sub {
         Some(sub) if name.eq_ignore_ascii_case("members") && sub.eq_ignore_ascii_case("value") => {
             (kind == ResourceKind::Group).then(|| coll.lookup("members", &fold(value)))
         }

@@ -99,8 +99,8 @@ impl Resource {
         Self { kind, body }
     }
 
-    /// A resource from a JSON object a store kept, trusted as valid. Fails (`500`-class
-    /// `invalidSyntax`) only if `value` is not an object.
+    /// A resource from a JSON object a store kept, trusted as valid. Fails (`400
+    /// invalidSyntax`) only if `value` is not an object.
     pub fn from_json(kind: ResourceKind, value: Value) -> Result<Self, ScimError> {
         match value {
             Value::Object(body) => Ok(Self { kind, body }),
@@ -188,24 +188,12 @@ impl Resource {
 
     /// `meta.version`.
     pub fn version(&self) -> Option<Version> {
-        let tag = self.get("meta")?.get("version")?.as_str()?;
-        Version::from_etag(tag).or_else(|| Some(Version::new(tag)))
+        version_in(&self.body)
     }
 
     /// `meta`, when the store has set it.
     pub fn meta(&self) -> Option<Meta> {
-        let meta = self.get("meta")?;
-        let time = |k: &str| {
-            let s = meta.get(k)?.as_str()?;
-            DateTime::parse_from_rfc3339(s)
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        };
-        Some(Meta {
-            created: time("created")?,
-            last_modified: time("lastModified")?,
-            version: self.version()?,
-        })
+        meta_in(&self.body)
     }
 
     /// Sets `id`, right after `schemas`.
@@ -222,7 +210,6 @@ impl Resource {
     /// Sets `meta` (`resourceType`, `created`, `lastModified`, `version`), keeping a
     /// `location` already there.
     pub fn set_meta(&mut self, meta: &Meta) {
-        let time = |t: &DateTime<Utc>| Value::from(t.to_rfc3339_opts(SecondsFormat::Millis, true));
         let location = self
             .body
             .get("meta")
@@ -230,8 +217,8 @@ impl Resource {
             .cloned();
         let mut m = Map::new();
         m.insert("resourceType".into(), self.kind.as_str().into());
-        m.insert("created".into(), time(&meta.created));
-        m.insert("lastModified".into(), time(&meta.last_modified));
+        m.insert("created".into(), timestamp(&meta.created));
+        m.insert("lastModified".into(), timestamp(&meta.last_modified));
         if let Some(location) = location {
             m.insert("location".into(), location);
         }
@@ -252,12 +239,7 @@ impl Resource {
     /// Whether the two carry the same attributes, `meta` aside: a write that would not change
     /// anything a client can see.
     pub fn same_content(&self, other: &Self) -> bool {
-        self.kind == other.kind
-            && self.body.len() == other.body.len()
-            && self
-                .body
-                .iter()
-                .all(|(k, v)| k == "meta" || other.body.get(k) == Some(v))
+        self.kind == other.kind && same_content(&self.body, &other.body)
     }
 
     /// The typed [`User`] view. Fails if the resource is not a user or an attribute the view
@@ -281,6 +263,45 @@ impl Resource {
         serde_json::from_value(Value::Object(self.body.clone()))
             .map_err(|e| ScimError::invalid_value(format!("{kind} view: {e}")))
     }
+}
+
+/// Two bodies with the same attributes, `meta` aside.
+pub(crate) fn same_content(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    a.len() == b.len() && a.iter().all(|(k, v)| k == "meta" || b.get(k) == Some(v))
+}
+
+/// `meta.version` of a resource body.
+pub(crate) fn version_in(body: &Map<String, Value>) -> Option<Version> {
+    let tag = body.get("meta")?.get("version")?.as_str()?;
+    Version::from_etag(tag).or_else(|| Some(Version::new(tag)))
+}
+
+/// `meta` of a resource body, when complete.
+pub(crate) fn meta_in(body: &Map<String, Value>) -> Option<Meta> {
+    let meta = body.get("meta")?;
+    let time = |k: &str| {
+        let s = meta.get(k)?.as_str()?;
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    Some(Meta {
+        created: time("created")?,
+        last_modified: time("lastModified")?,
+        version: version_in(body)?,
+    })
+}
+
+/// Records a change in a stored body's `meta`: `version` and `lastModified` (now).
+pub(crate) fn touch(body: &mut Map<String, Value>, version: &Version) {
+    if let Some(Value::Object(meta)) = body.get_mut("meta") {
+        meta.insert("lastModified".into(), timestamp(&Utc::now()));
+        meta.insert("version".into(), version.to_etag().into());
+    }
+}
+
+fn timestamp(t: &DateTime<Utc>) -> Value {
+    Value::from(t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 pub(crate) fn json_kind(v: &Value) -> &'static str {

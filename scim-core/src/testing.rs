@@ -449,20 +449,49 @@ pub async fn filter_group_membership<S: ScimStore>(store: &S) {
         ),
         (format!(r#"id eq "{gid}" and members[value eq "u3"]"#), &[]),
     ];
-    for (filter, expected) in cases {
-        let query = ListQuery::new().with_filter(Filter::parse(&filter).expect("parses"));
-        let page = store
-            .list(&ctx, ResourceKind::Group, &query)
-            .await
-            .expect("list");
-        let got: BTreeSet<String> = page
-            .resources
-            .iter()
-            .map(|g| g.display_name().unwrap_or_default().to_owned())
-            .collect();
-        assert_eq!(got, set(expected), "filter {filter}");
-        assert_eq!(page.total_results, expected.len(), "filter {filter}");
+    for (filter, expected) in &cases {
+        assert_eq!(
+            groups_matching(store, &ctx, filter).await,
+            set(expected),
+            "filter {filter}"
+        );
     }
+    // Replacing the members moves the group in every lookup.
+    let v = admins.version().expect("version");
+    let renamed = replaced(
+        &admins,
+        json!({"displayName": "Root", "members": [{"value": "u3"}]}),
+    );
+    store.replace(&ctx, renamed, &v).await.expect("replace");
+    for (filter, expected) in [
+        (r#"members[value eq "u1"]"#, &[][..]),
+        (r#"members[value eq "u3"]"#, &["Root"][..]),
+        (r#"displayName eq "Admins""#, &[][..]),
+        (r#"displayName eq "root""#, &["Root"][..]),
+    ] {
+        assert_eq!(
+            groups_matching(store, &ctx, filter).await,
+            set(expected),
+            "after replace: {filter}"
+        );
+    }
+}
+
+async fn groups_matching<S: ScimStore>(
+    store: &S,
+    ctx: &RequestContext,
+    filter: &str,
+) -> BTreeSet<String> {
+    let query = ListQuery::new().with_filter(Filter::parse(filter).expect("parses"));
+    let page = store
+        .list(ctx, ResourceKind::Group, &query)
+        .await
+        .expect("list");
+    assert_eq!(page.total_results, page.resources.len(), "filter {filter}");
+    page.resources
+        .iter()
+        .map(|g| g.display_name().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// `sortBy` ascending and descending, case-insensitive strings, multi-valued attributes by
