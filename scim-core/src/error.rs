@@ -135,6 +135,11 @@ impl ScimError {
         Self::bad_request(ScimType::Mutability, detail)
     }
 
+    /// `401 Unauthorized`: no credentials, or credentials that are not valid.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(401, detail)
+    }
+
     /// `404 Not Found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(404, detail)

@@ -27,6 +27,7 @@
 //! ```
 
 mod compat;
+pub mod engine;
 mod error;
 mod memory;
 mod projection;

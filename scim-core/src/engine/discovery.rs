@@ -1,0 +1,106 @@
+//! `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas` (RFC 7644 §4), generated from
+//! the registered schemas.
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::Value;
+
+use super::{Call, Engine, reply};
+use crate::{ResourceKind, ScimError, ScimStore};
+
+/// RFC 7644 §4: discovery endpoints take no filter.
+fn no_filter(call: &Call<'_>) -> Result<(), ScimError> {
+    let filtered = call.parts.uri.query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k.eq_ignore_ascii_case("filter"))
+    });
+    if filtered {
+        return Err(ScimError::new(
+            403,
+            "discovery endpoints do not support filtering",
+        ));
+    }
+    Ok(())
+}
+
+impl<S: ScimStore> Engine<S> {
+    pub(super) fn service_provider_config(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<Response<Bytes>, ScimError> {
+        no_filter(call)?;
+        Ok(reply::json(
+            StatusCode::OK,
+            &self.inner.config.to_json(&call.base),
+        ))
+    }
+
+    pub(super) fn resource_types(
+        &self,
+        call: &Call<'_>,
+        id: Option<&str>,
+    ) -> Result<Response<Bytes>, ScimError> {
+        no_filter(call)?;
+        let all = [ResourceKind::User, ResourceKind::Group]
+            .map(|k| self.inner.registry.resource(k).resource_type_json(&call.base));
+        one_or_all(id, "ResourceType", all.into())
+    }
+
+    pub(super) fn schemas(
+        &self,
+        call: &Call<'_>,
+        id: Option<&str>,
+    ) -> Result<Response<Bytes>, ScimError> {
+        no_filter(call)?;
+        let all = self
+            .inner
+            .registry
+            .schemas()
+            .into_iter()
+            .map(|schema| {
+                let mut json = schema.to_json(&call.base);
+                for (urn, path) in &self.inner.hidden {
+                    if urn.eq_ignore_ascii_case(&schema.id) {
+                        hide(&mut json["attributes"], path);
+                    }
+                }
+                json
+            })
+            .collect();
+        one_or_all(id, "Schema", all)
+    }
+}
+
+/// The document whose `id` is `id` (`404` if none), or all of them as a list response.
+fn one_or_all(
+    id: Option<&str>,
+    what: &str,
+    all: Vec<Value>,
+) -> Result<Response<Bytes>, ScimError> {
+    let Some(id) = id else {
+        return Ok(reply::list(all.len(), 1, all));
+    };
+    all.into_iter()
+        .find(|doc| doc["id"].as_str().is_some_and(|d| d.eq_ignore_ascii_case(id)))
+        .map(|doc| reply::json(StatusCode::OK, &doc))
+        .ok_or_else(|| ScimError::not_found(format!("there is no {what} \"{id}\"")))
+}
+
+/// Removes attribute `path` (`name` or `name.sub`) from a schema's `attributes` array.
+fn hide(attributes: &mut Value, path: &str) {
+    let Value::Array(list) = attributes else {
+        return;
+    };
+    let (name, sub) = match path.split_once('.') {
+        Some((name, sub)) => (name, Some(sub)),
+        None => (path, None),
+    };
+    let named = |a: &Value, n: &str| a["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n));
+    match sub {
+        None => list.retain(|a| !named(a, name)),
+        Some(sub) => {
+            for attr in list.iter_mut().filter(|a| named(a, name)) {
+                hide(&mut attr["subAttributes"], sub);
+            }
+        }
+    }
+}

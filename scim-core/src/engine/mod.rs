@@ -1,0 +1,484 @@
+//! The framework-neutral protocol engine: an [`http::Request`] in, an [`http::Response`] out.
+//!
+//! Every protocol decision lives here (routes, status codes, `scimType`, content types, ETags,
+//! `Location`, body limits, list responses, discovery), so the web-framework adapters
+//! (`scim-axum`, `scim-actix`) only convert requests and responses.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use scim_core::MemoryStore;
+//! use scim_core::engine::{BearerToken, Engine};
+//!
+//! # tokio_test_block_on(async {
+//! let engine = Engine::builder(MemoryStore::new(), BearerToken::new("s3cret"))
+//!     .base_url("https://app.example.com/scim/v2")
+//!     .build();
+//! let request = http::Request::get("/Users?filter=userName%20eq%20%22bjensen%22")
+//!     .header("Authorization", "Bearer s3cret")
+//!     .body(Bytes::new())
+//!     .unwrap();
+//! let response = engine.handle(request).await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.headers()["content-type"], "application/scim+json");
+//! let list: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+//! assert_eq!(list["totalResults"], 0);
+//! # });
+//! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let waker = std::task::Waker::noop();
+//! #     let mut cx = std::task::Context::from_waker(&waker);
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop {
+//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+//! #     }
+//! # }
+//! ```
+
+mod auth;
+mod discovery;
+mod params;
+mod reply;
+mod resources;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{Method, Request, Response};
+use percent_encoding::percent_decode_str;
+use tracing::Instrument;
+
+pub use auth::{Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token};
+pub use reply::SCIM_CONTENT_TYPE;
+
+use crate::{
+    Compat, RequestContext, ResourceKind, SchemaRegistry, ScimError, ScimStore,
+    ServiceProviderConfig,
+};
+use params::Search;
+
+/// What a successful PATCH answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PatchResponse {
+    /// `200 OK` with the patched resource (what the SCIM Validator expects).
+    #[default]
+    Resource,
+    /// `204 No Content` (what Entra's tutorial shows for groups).
+    NoContent,
+}
+
+/// Where the engine is mounted, set by an adapter as a request extension when the app nests
+/// the endpoint under a prefix (`/scim/v2`): `meta.location` and `Location` then point at
+/// the right place when no [`EngineBuilder::base_url`] is configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountPath(pub String);
+
+type MeHook = dyn Fn(&RequestContext) -> Option<String> + Send + Sync;
+
+/// A SCIM 2.0 service over a [`ScimStore`]: cheap to clone, shared by every request.
+///
+/// Build it with [`Engine::builder`], then hand requests to [`Engine::handle`] (an adapter
+/// does that for axum or actix-web). Paths are relative to where the service is mounted:
+/// `/Users`, `/Groups/{id}`, `/Schemas`...
+pub struct Engine<S> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    store: S,
+    auth: Box<dyn Authenticator>,
+    registry: Arc<SchemaRegistry>,
+    compat: Compat,
+    config: ServiceProviderConfig,
+    base_url: Option<String>,
+    patch_response: PatchResponse,
+    me: Option<Box<MeHook>>,
+    hidden: Vec<(String, String)>,
+}
+
+impl<S> Clone for Engine<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Engine<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("base_url", &self.inner.base_url)
+            .field("compat", &self.inner.compat)
+            .field("config", &self.inner.config)
+            .field("patch_response", &self.inner.patch_response)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Engine`]; see [`Engine::builder`].
+pub struct EngineBuilder<S> {
+    inner: Inner<S>,
+}
+
+impl<S> fmt::Debug for EngineBuilder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineBuilder").finish_non_exhaustive()
+    }
+}
+
+impl<S: ScimStore> EngineBuilder<S> {
+    /// The schemas resources are validated against and discovery advertises; it should be
+    /// the registry the store was built with. Default: [`SchemaRegistry::new`].
+    #[must_use]
+    pub fn registry(mut self, registry: Arc<SchemaRegistry>) -> Self {
+        self.inner.registry = registry;
+        self
+    }
+
+    /// The compatibility policy. Default: [`Compat::entra`].
+    #[must_use]
+    pub fn compat(mut self, compat: Compat) -> Self {
+        self.inner.compat = compat;
+        self
+    }
+
+    /// What `/ServiceProviderConfig` advertises; its `max_results` clamps `count` and its
+    /// `max_payload_size` is the body limit.
+    #[must_use]
+    pub fn service_provider_config(mut self, config: ServiceProviderConfig) -> Self {
+        self.inner.config = config;
+        self
+    }
+
+    /// The public URL of the service (`https://app.example.com/scim/v2`), for `Location`
+    /// and `meta.location`. Behind a proxy, set it: the `Host` header is only a fallback.
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.inner.base_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// What a successful PATCH answers with. Default: [`PatchResponse::Resource`].
+    #[must_use]
+    pub fn patch_response(mut self, response: PatchResponse) -> Self {
+        self.inner.patch_response = response;
+        self
+    }
+
+    /// Serves `/Me` (RFC 7644 §3.11): `hook` names the id of the User the authenticated
+    /// caller is, or `None` (404). Without a hook `/Me` answers `501`.
+    #[must_use]
+    pub fn me(
+        mut self,
+        hook: impl Fn(&RequestContext) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.me = Some(Box::new(hook));
+        self
+    }
+
+    /// Leaves attribute `path` (`"x509Certificates"`, `"name.honorificSuffix"`) of schema
+    /// `urn` out of `/Schemas`, for an app that does not keep it. Validation still knows it.
+    #[must_use]
+    pub fn hide_attribute(mut self, urn: impl Into<String>, path: impl Into<String>) -> Self {
+        self.inner.hidden.push((urn.into(), path.into()));
+        self
+    }
+
+    /// The engine.
+    pub fn build(self) -> Engine<S> {
+        Engine {
+            inner: Arc::new(self.inner),
+        }
+    }
+}
+
+/// A route, as the path names it.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    Collection(ResourceKind),
+    Item(ResourceKind, String),
+    Search(Option<ResourceKind>),
+    Me,
+    ServiceProviderConfig,
+    ResourceTypes(Option<String>),
+    Schemas(Option<String>),
+    Bulk,
+}
+
+impl Route {
+    fn parse(path: &str) -> Option<Self> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let kind = |s: &str| {
+            [ResourceKind::User, ResourceKind::Group]
+                .into_iter()
+                .find(|k| k.endpoint()[1..].eq_ignore_ascii_case(s))
+        };
+        let decode = |s: &str| {
+            percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|s| s.into_owned())
+                .filter(|s| !s.is_empty())
+        };
+        Some(match segments.as_slice() {
+            [".search"] => Self::Search(None),
+            [name] if kind(name).is_some() => Self::Collection(kind(name)?),
+            [name, ".search"] if kind(name).is_some() => Self::Search(kind(name)),
+            [name, id] if kind(name).is_some() => Self::Item(kind(name)?, decode(id)?),
+            [name] if name.eq_ignore_ascii_case("Me") => Self::Me,
+            [name] if name.eq_ignore_ascii_case("Bulk") => Self::Bulk,
+            [name] if name.eq_ignore_ascii_case("ServiceProviderConfig") => {
+                Self::ServiceProviderConfig
+            }
+            [name, rest @ ..] if name.eq_ignore_ascii_case("ResourceTypes") && rest.len() < 2 => {
+                Self::ResourceTypes(rest.first().and_then(|s| decode(s)))
+            }
+            [name, rest @ ..] if name.eq_ignore_ascii_case("Schemas") && rest.len() < 2 => {
+                Self::Schemas(rest.first().and_then(|s| decode(s)))
+            }
+            _ => return None,
+        })
+    }
+
+    /// The methods the route answers.
+    fn allowed(&self) -> &'static [Method] {
+        match self {
+            Self::Collection(_) => &[Method::GET, Method::POST],
+            Self::Item(..) | Self::Me => &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE],
+            Self::Search(_) | Self::Bulk => &[Method::POST],
+            Self::ServiceProviderConfig | Self::ResourceTypes(_) | Self::Schemas(_) => {
+                &[Method::GET]
+            }
+        }
+    }
+}
+
+/// One request on its way through the engine.
+struct Call<'a> {
+    parts: &'a Parts,
+    body: Bytes,
+    ctx: RequestContext,
+    base: String,
+}
+
+impl<S: ScimStore> Engine<S> {
+    /// An engine with default settings: the [`Compat::entra`] policy, RFC 7643's schemas,
+    /// and `Location` from the `Host` header.
+    pub fn new(store: S, auth: impl Authenticator) -> Self {
+        Self::builder(store, auth).build()
+    }
+
+    /// Starts configuring an engine over `store`, letting in what `auth` accepts.
+    pub fn builder(store: S, auth: impl Authenticator) -> EngineBuilder<S> {
+        EngineBuilder {
+            inner: Inner {
+                store,
+                auth: Box::new(auth),
+                registry: Arc::new(SchemaRegistry::new()),
+                compat: Compat::default(),
+                config: ServiceProviderConfig::default(),
+                base_url: None,
+                patch_response: PatchResponse::default(),
+                me: None,
+                hidden: Vec::new(),
+            },
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    /// The schemas.
+    pub fn registry(&self) -> &SchemaRegistry {
+        &self.inner.registry
+    }
+
+    /// The largest request body accepted, in bytes. An adapter reads at most this much (and
+    /// one byte more) and answers a longer body with [`Engine::payload_too_large`].
+    pub fn body_limit(&self) -> usize {
+        self.inner.config.max_payload_size
+    }
+
+    /// The `413` answer to a body longer than [`Engine::body_limit`].
+    pub fn payload_too_large(&self) -> Response<Bytes> {
+        reply::error(&self.too_large())
+    }
+
+    /// The answer to a request whose body could not be read (a broken connection, bad
+    /// chunked encoding): `400 invalidSyntax`.
+    pub fn unreadable_body(&self, reason: &dyn fmt::Display) -> Response<Bytes> {
+        reply::error(&ScimError::invalid_syntax(format!(
+            "the request body could not be read: {reason}"
+        )))
+    }
+
+    fn too_large(&self) -> ScimError {
+        ScimError::new(
+            413,
+            format!(
+                "the request body is larger than the {} bytes this service accepts",
+                self.body_limit()
+            ),
+        )
+    }
+
+    /// Answers one request. Never panics on client input and never answers `500` for it:
+    /// every failure is a SCIM error body with the right status and `scimType`.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let started = Instant::now();
+        let (parts, body) = request.into_parts();
+        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        let span = tracing::info_span!(
+            "scim",
+            method = %parts.method,
+            path = parts.uri.path(),
+            request_id = %request_id,
+            resource = tracing::field::Empty,
+            tenant = tracing::field::Empty,
+        );
+        async move {
+            let response = match self.dispatch(&parts, body, request_id).await {
+                Ok(response) => response,
+                Err(err) => reply::error(&err),
+            };
+            let status = response.status().as_u16();
+            let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            if response.status().is_server_error() {
+                tracing::warn!(status, latency_us, "request failed");
+            } else {
+                tracing::info!(status, latency_us, "request answered");
+            }
+            response
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn dispatch(
+        &self,
+        parts: &Parts,
+        body: Bytes,
+        request_id: String,
+    ) -> Result<Response<Bytes>, ScimError> {
+        if body.len() > self.body_limit() {
+            return Err(self.too_large());
+        }
+        let principal = self.inner.auth.authenticate(parts)?;
+        let span = tracing::Span::current();
+        span.record("tenant", principal.tenant.as_str());
+        let mut ctx = RequestContext::new(principal.tenant).with_request_id(request_id);
+        if let Some(client) = principal.client {
+            ctx = ctx.with_client(client);
+        }
+        let route = Route::parse(parts.uri.path()).ok_or_else(|| {
+            ScimError::not_found(format!("there is no SCIM endpoint at {}", parts.uri.path()))
+        })?;
+        if !route.allowed().contains(&parts.method) {
+            return Ok(reply::method_not_allowed(&parts.method, route.allowed()));
+        }
+        let call = Call {
+            parts,
+            body,
+            ctx,
+            base: self.base(parts),
+        };
+        let method = &parts.method;
+        match route {
+            Route::Collection(kind) if method == Method::GET => {
+                span.record("resource", kind.as_str());
+                let search = Search::from_query(parts.uri.query().unwrap_or(""))?;
+                self.list(&call, Some(kind), search).await
+            }
+            Route::Collection(kind) => {
+                span.record("resource", kind.as_str());
+                self.create(&call, kind).await
+            }
+            Route::Search(kind) => {
+                if let Some(kind) = kind {
+                    span.record("resource", kind.as_str());
+                }
+                let search = Search::from_body(reply::json_body(&call)?)?;
+                self.list(&call, kind, search).await
+            }
+            Route::Item(kind, id) => {
+                span.record("resource", kind.as_str());
+                self.item(&call, kind, &id).await
+            }
+            Route::Me => {
+                let hook = self.inner.me.as_ref().ok_or_else(|| {
+                    ScimError::new(501, "/Me is not supported by this service")
+                })?;
+                let id = hook(&call.ctx).ok_or_else(|| {
+                    ScimError::not_found("the authenticated caller is not a User of this service")
+                })?;
+                span.record("resource", "User");
+                self.item(&call, ResourceKind::User, &id).await
+            }
+            Route::Bulk => Err(ScimError::new(501, "/Bulk is not supported by this service")),
+            Route::ServiceProviderConfig => self.service_provider_config(&call),
+            Route::ResourceTypes(id) => self.resource_types(&call, id.as_deref()),
+            Route::Schemas(id) => self.schemas(&call, id.as_deref()),
+        }
+    }
+
+    async fn item(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        match call.parts.method {
+            Method::GET => self.read(call, kind, id).await,
+            Method::PUT => self.put(call, kind, id).await,
+            Method::PATCH => self.patch(call, kind, id).await,
+            _ => self.delete(call, kind, id).await,
+        }
+    }
+
+    /// The base URL resources are located under.
+    fn base(&self, parts: &Parts) -> String {
+        if let Some(base) = &self.inner.base_url {
+            return base.clone();
+        }
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
+            .unwrap_or("localhost");
+        let mount = parts
+            .extensions
+            .get::<MountPath>()
+            .map_or("", |m| m.0.trim_end_matches('/'));
+        format!("http://{host}{mount}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(Route::parse("/Users"), Some(Route::Collection(ResourceKind::User)));
+        assert_eq!(Route::parse("/users/"), Some(Route::Collection(ResourceKind::User)));
+        assert_eq!(
+            Route::parse("/Groups/a%20b"),
+            Some(Route::Item(ResourceKind::Group, "a b".into()))
+        );
+        assert_eq!(Route::parse("/.search"), Some(Route::Search(None)));
+        assert_eq!(
+            Route::parse("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
+            Some(Route::Schemas(Some(
+                "urn:ietf:params:scim:schemas:core:2.0:User".into()
+            )))
+        );
+        assert_eq!(Route::parse("/Users/a/b"), None);
+        assert_eq!(Route::parse("/"), None);
+        assert_eq!(Route::parse("/Users/%FF"), None);
+    }
+}

@@ -1,0 +1,159 @@
+//! The list parameters (RFC 7644 §3.4.2), from a query string or a `.search` body.
+
+use scim_filter::{AttrPath, Filter};
+use serde_json::Value;
+
+use crate::{ListQuery, Projection, ScimError, ScimType, SortOrder};
+
+/// `attributes` and `excludedAttributes`, as given.
+#[derive(Debug, Default)]
+pub(super) struct Attributes {
+    pub(super) attributes: Option<String>,
+    pub(super) excluded: Option<String>,
+}
+
+impl Attributes {
+    pub(super) fn projection(&self) -> Result<Projection, ScimError> {
+        Projection::new(self.attributes.as_deref(), self.excluded.as_deref())
+    }
+}
+
+/// Every list parameter, as given.
+#[derive(Debug, Default)]
+pub(super) struct Search {
+    pub(super) attrs: Attributes,
+    filter: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+}
+
+/// A list request, checked: the store query and where the page starts.
+pub(super) struct Listing {
+    pub(super) query: ListQuery,
+    pub(super) projection: Projection,
+    pub(super) start_index: usize,
+    pub(super) count: usize,
+}
+
+impl Search {
+    /// From a query string. Parameter names are matched without regard to case.
+    pub(super) fn from_query(query: &str) -> Result<Self, ScimError> {
+        let mut search = Self::default();
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            let value = value.into_owned();
+            match key.to_ascii_lowercase().as_str() {
+                "filter" => search.filter = Some(value),
+                "sortby" => search.sort_by = Some(value),
+                "sortorder" => search.sort_order = Some(value),
+                "startindex" => search.start_index = Some(integer("startIndex", &value)?),
+                "count" => search.count = Some(integer("count", &value)?),
+                "attributes" => search.attrs.attributes = Some(value),
+                "excludedattributes" => search.attrs.excluded = Some(value),
+                _ => {}
+            }
+        }
+        Ok(search)
+    }
+
+    /// From a `POST .search` body (RFC 7644 §3.4.3).
+    pub(super) fn from_body(body: Value) -> Result<Self, ScimError> {
+        let Value::Object(body) = body else {
+            return Err(ScimError::invalid_syntax(
+                "a search request must be a JSON object",
+            ));
+        };
+        let mut search = Self::default();
+        for (key, value) in body {
+            let text = |value: Value| match value {
+                Value::String(s) => Ok(Some(s)),
+                Value::Null => Ok(None),
+                Value::Array(items) => items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s),
+                        _ => Err(()),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|l| Some(l.join(","))),
+                _ => Err(()),
+            }
+            .map_err(|()| ScimError::invalid_value(format!("\"{key}\" must be a string")));
+            let number = |value: Value| match value {
+                Value::Number(n) => Ok(n.as_i64().unwrap_or(i64::MAX)),
+                Value::String(s) => integer(&key, &s),
+                _ => Err(ScimError::invalid_value(format!(
+                    "\"{key}\" must be an integer"
+                ))),
+            };
+            match key.to_ascii_lowercase().as_str() {
+                "filter" => search.filter = text(value)?,
+                "sortby" => search.sort_by = text(value)?,
+                "sortorder" => search.sort_order = text(value)?,
+                "startindex" => search.start_index = Some(number(value)?),
+                "count" => search.count = Some(number(value)?),
+                "attributes" => search.attrs.attributes = text(value)?,
+                "excludedattributes" => search.attrs.excluded = text(value)?,
+                _ => {}
+            }
+        }
+        Ok(search)
+    }
+
+    /// Checks the parameters. `startIndex` below 1 counts as 1 and a negative `count` as 0
+    /// (RFC 7644 §3.4.2.4); `count` is clamped to `max_results`.
+    pub(super) fn into_listing(self, max_results: usize) -> Result<Listing, ScimError> {
+        let mut query = ListQuery::new();
+        if let Some(filter) = self.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+            query = query.with_filter(Filter::parse(filter)?);
+        }
+        if let Some(by) = self.sort_by.as_deref().filter(|s| !s.trim().is_empty()) {
+            let by = AttrPath::parse(by.trim()).map_err(|e| {
+                ScimError::bad_request(ScimType::InvalidPath, format!("sortBy: {e}"))
+            })?;
+            let order = match self.sort_order.as_deref().map(str::trim) {
+                None | Some("") => SortOrder::Ascending,
+                Some(o) if o.eq_ignore_ascii_case("ascending") => SortOrder::Ascending,
+                Some(o) if o.eq_ignore_ascii_case("descending") => SortOrder::Descending,
+                Some(o) => {
+                    return Err(ScimError::invalid_value(format!(
+                        "sortOrder must be \"ascending\" or \"descending\", not \"{o}\""
+                    )));
+                }
+            };
+            query = query.with_sort(by, order);
+        }
+        let start_index = usize::try_from(self.start_index.unwrap_or(1).max(1)).unwrap_or(1);
+        let count = self.count.map_or(max_results, |c| {
+            usize::try_from(c.max(0)).map_or(max_results, |c| c.min(max_results))
+        });
+        let projection = self.attrs.projection()?;
+        query = query
+            .with_page(start_index, Some(count))
+            .with_projection(projection.clone());
+        Ok(Listing {
+            query,
+            projection,
+            start_index,
+            count,
+        })
+    }
+}
+
+/// An integer parameter. Digits beyond `i64` saturate (a `count` of 10^30 is "as many as
+/// allowed"), anything else is `400 invalidValue`.
+fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
+    let value = value.trim();
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ScimError::invalid_value(format!(
+            "{name} must be an integer, not \"{value}\""
+        )));
+    }
+    Ok(value.parse().unwrap_or(if value.starts_with('-') {
+        i64::MIN
+    } else {
+        i64::MAX
+    }))
+}

@@ -1,0 +1,129 @@
+//! Request bodies in, responses out: the one place statuses, headers and bodies are written.
+
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_TYPE, ETAG, LOCATION, WWW_AUTHENTICATE};
+use http::{HeaderValue, Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::Call;
+use crate::{ScimError, Version};
+
+/// The media type of every SCIM response body (RFC 7644 §8.1).
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// The URN of a list response.
+const LIST_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// The request body as JSON. It must be labelled `application/scim+json` or
+/// `application/json` (any parameters), or not labelled at all; anything else is `415`.
+pub(super) fn json_body(call: &Call<'_>) -> Result<Value, ScimError> {
+    if let Some(value) = call.parts.headers.get(CONTENT_TYPE) {
+        let mime = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .map(str::trim)
+            .unwrap_or_default();
+        let json = ["application/scim+json", "application/json"]
+            .iter()
+            .any(|m| mime.eq_ignore_ascii_case(m));
+        if !json {
+            return Err(ScimError::new(
+                415,
+                format!(
+                    "request bodies must be application/scim+json or application/json, not \"{}\"",
+                    value.to_str().unwrap_or("?")
+                ),
+            ));
+        }
+    }
+    if call.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ScimError::invalid_syntax("the request needs a JSON body"));
+    }
+    serde_json::from_slice(&call.body)
+        .map_err(|e| ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")))
+}
+
+/// A response with a SCIM JSON body.
+pub(super) fn json(status: StatusCode, body: &Value) -> Response<Bytes> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = Response::new(Bytes::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(SCIM_CONTENT_TYPE),
+    );
+    response
+}
+
+/// A resource, with its ETag and, for a creation, its `Location`.
+pub(super) fn resource(
+    status: StatusCode,
+    body: &Value,
+    version: Option<&Version>,
+    location: Option<&str>,
+) -> Response<Bytes> {
+    let mut response = json(status, body);
+    with_etag(&mut response, version);
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+/// An empty answer (`204`, `304`), with the resource's ETag when there is one.
+pub(super) fn empty(status: StatusCode, version: Option<&Version>) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = status;
+    with_etag(&mut response, version);
+    response
+}
+
+fn with_etag(response: &mut Response<Bytes>, version: Option<&Version>) {
+    if let Some(tag) = version.and_then(|v| HeaderValue::from_str(&v.to_etag()).ok()) {
+        response.headers_mut().insert(ETAG, tag);
+    }
+}
+
+/// A list response (RFC 7644 §3.4.2).
+pub(super) fn list(total: usize, start_index: usize, resources: Vec<Value>) -> Response<Bytes> {
+    let mut body = json!({
+        "schemas": [LIST_RESPONSE_URN],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+    });
+    body["Resources"] = Value::Array(resources);
+    json(StatusCode::OK, &body)
+}
+
+/// An error body (RFC 7644 §3.12); a `401` also says how to authenticate.
+pub(crate) fn error(err: &ScimError) -> Response<Bytes> {
+    let status =
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json(status, &err.to_json());
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"SCIM\""),
+        );
+    }
+    response
+}
+
+/// `405`, listing the methods the route answers.
+pub(super) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Response<Bytes> {
+    let list = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = error(&ScimError::new(
+        405,
+        format!("{method} is not supported here; use {list}"),
+    ));
+    if let Ok(value) = HeaderValue::from_str(&list) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}

@@ -1,0 +1,351 @@
+//! Users and Groups: list, create, read, replace, patch, delete.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use http::header::{IF_MATCH, IF_NONE_MATCH};
+use http::{HeaderMap, HeaderName, Response, StatusCode};
+use scim_patch::PatchRequest;
+use serde_json::Value;
+
+use super::params::{Attributes, Search};
+use super::{Call, Engine, PatchResponse, reply};
+use crate::{
+    MemberChange, Projection, Resource, ResourceKind, ScimError, ScimStore, StoreError, Version,
+};
+
+/// How often a write without `If-Match` is retried when another writer got in first.
+const WRITE_ATTEMPTS: usize = 8;
+
+/// A store error as the client sees it; a backend failure is logged here, with its source,
+/// and reaches the client only as a bare `500`.
+fn store_error(err: StoreError) -> ScimError {
+    if let StoreError::Backend(source) = &err {
+        tracing::error!(error = %source, "the store failed");
+    }
+    err.into()
+}
+
+/// The versions an `If-Match` / `If-None-Match` header lists; `None` for `*` or no header.
+enum Condition {
+    None,
+    Any,
+    Tags(Vec<Version>),
+}
+
+impl Condition {
+    fn of(headers: &HeaderMap, name: HeaderName) -> Self {
+        let mut tags = Vec::new();
+        let mut seen = false;
+        for value in headers.get_all(name) {
+            seen = true;
+            for tag in value.to_str().unwrap_or("").split(',').map(str::trim) {
+                if tag == "*" {
+                    return Self::Any;
+                }
+                if let Some(v) = Version::from_etag(tag) {
+                    tags.push(v);
+                }
+            }
+        }
+        if seen { Self::Tags(tags) } else { Self::None }
+    }
+
+    /// Whether `version` satisfies the header (weak comparison, RFC 7232 §2.3.2).
+    fn matches(&self, version: Option<&Version>) -> bool {
+        match self {
+            Self::None | Self::Any => true,
+            Self::Tags(tags) => version.is_some_and(|v| tags.contains(v)),
+        }
+    }
+}
+
+fn precondition_failed(kind: ResourceKind, id: &str) -> ScimError {
+    ScimError::precondition_failed(format!(
+        "{kind} \"{id}\" has changed: its version no longer matches If-Match"
+    ))
+}
+
+impl<S: ScimStore> Engine<S> {
+    fn attributes(call: &Call<'_>) -> Result<Projection, ScimError> {
+        match call.parts.uri.query() {
+            Some(q) => Search::from_query(q)?.attrs.projection(),
+            None => Attributes::default().projection(),
+        }
+    }
+
+    /// The resource as the response carries it.
+    fn render(&self, call: &Call<'_>, projection: &Projection, mut resource: Resource) -> Value {
+        resource.set_location(&call.base);
+        projection.apply(self.inner.registry.resource(resource.kind()), &resource)
+    }
+
+    fn respond(
+        &self,
+        call: &Call<'_>,
+        status: StatusCode,
+        resource: Resource,
+        location: bool,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
+        let version = resource.version();
+        let location = location.then(|| {
+            format!(
+                "{}{}/{}",
+                call.base,
+                resource.kind().endpoint(),
+                resource.id().unwrap_or_default()
+            )
+        });
+        let body = self.render(call, &projection, resource);
+        Ok(reply::resource(
+            status,
+            &body,
+            version.as_ref(),
+            location.as_deref(),
+        ))
+    }
+
+    pub(super) async fn list(
+        &self,
+        call: &Call<'_>,
+        kind: Option<ResourceKind>,
+        search: Search,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let listing = search.into_listing(self.inner.config.max_results)?;
+        let store = &self.inner.store;
+        let ctx = &call.ctx;
+        let render = |r: Resource| self.render(call, &listing.projection, r);
+        let (total, resources) = match kind {
+            Some(kind) => {
+                let page = store
+                    .list(ctx, kind, &listing.query)
+                    .await
+                    .map_err(store_error)?;
+                let total = page.total_results;
+                (total, page.resources.into_iter().map(render).collect())
+            }
+            None => {
+                // The root search: Users, then Groups, paged as one list.
+                let users = store
+                    .list(ctx, ResourceKind::User, &listing.query)
+                    .await
+                    .map_err(store_error)?;
+                let offset = listing.query.offset().saturating_sub(users.total_results);
+                let left = listing.count.saturating_sub(users.resources.len());
+                let groups_query = listing.query.clone().with_page(offset + 1, Some(left));
+                let groups = store
+                    .list(ctx, ResourceKind::Group, &groups_query)
+                    .await
+                    .map_err(store_error)?;
+                let total = users.total_results + groups.total_results;
+                let resources = users.resources.into_iter().chain(groups.resources);
+                (total, resources.map(render).collect())
+            }
+        };
+        Ok(reply::list(total, listing.start_index, resources))
+    }
+
+    pub(super) async fn create(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let input = reply::json_body(call)?;
+        let resource = self
+            .inner
+            .registry
+            .resource(kind)
+            .validate_create(input, &self.inner.compat)?;
+        let created = self
+            .inner
+            .store
+            .create(&call.ctx, resource)
+            .await
+            .map_err(store_error)?;
+        self.respond(call, StatusCode::CREATED, created, true)
+    }
+
+    pub(super) async fn read(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let resource = self
+            .inner
+            .store
+            .get(&call.ctx, kind, id)
+            .await
+            .map_err(store_error)?;
+        let version = resource.version();
+        let none_match = Condition::of(&call.parts.headers, IF_NONE_MATCH);
+        if !matches!(none_match, Condition::None) && none_match.matches(version.as_ref()) {
+            return Ok(reply::empty(StatusCode::NOT_MODIFIED, version.as_ref()));
+        }
+        self.respond(call, StatusCode::OK, resource, false)
+    }
+
+    /// The stored resource and its version, checked against `If-Match`.
+    async fn current(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+        condition: &Condition,
+    ) -> Result<(Resource, Version), ScimError> {
+        let resource = self
+            .inner
+            .store
+            .get(&call.ctx, kind, id)
+            .await
+            .map_err(store_error)?;
+        let version = resource
+            .version()
+            .ok_or_else(|| store_error(StoreError::backend("a stored resource has no version")))?;
+        if !condition.matches(Some(&version)) {
+            return Err(precondition_failed(kind, id));
+        }
+        Ok((resource, version))
+    }
+
+    pub(super) async fn put(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let input = reply::json_body(call)?;
+        let condition = Condition::of(&call.parts.headers, IF_MATCH);
+        let schemas = self.inner.registry.resource(kind);
+        for attempt in 1.. {
+            let (existing, version) = self.current(call, kind, id, &condition).await?;
+            let resource =
+                schemas.validate_replace(input.clone(), &existing, &self.inner.compat)?;
+            match self.inner.store.replace(&call.ctx, resource, &version).await {
+                Ok(stored) => return self.respond(call, StatusCode::OK, stored, false),
+                Err(StoreError::PreconditionFailed { .. })
+                    if matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS => {}
+                Err(StoreError::PreconditionFailed { .. }) => {
+                    return Err(precondition_failed(kind, id));
+                }
+                Err(err) => return Err(store_error(err)),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    pub(super) async fn patch(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        // Checks the media type and that there is a body; the envelope is parsed below.
+        reply::json_body(call)?;
+        let request = PatchRequest::from_slice(&call.body)?;
+        let condition = Condition::of(&call.parts.headers, IF_MATCH);
+        let retry = |attempt: usize| matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS;
+        let schemas = self.inner.registry.resource(kind);
+        let store = &self.inner.store;
+        for attempt in 1.. {
+            let (existing, version) = self.current(call, kind, id, &condition).await?;
+            let (patched, outcome) =
+                schemas.apply_patch(&existing, request.clone(), &self.inner.compat)?;
+            if !outcome.changed() {
+                return self.patched(call, existing);
+            }
+            if kind == ResourceKind::Group && outcome.changed_attributes == ["members"] {
+                let change = member_change(&patched, &outcome);
+                drop(outcome);
+                match store
+                    .modify_members(&call.ctx, id, &change, Some(&version))
+                    .await
+                {
+                    Ok(version) => {
+                        return match self.inner.patch_response {
+                            PatchResponse::NoContent => {
+                                Ok(reply::empty(StatusCode::NO_CONTENT, Some(&version)))
+                            }
+                            _ => {
+                                let stored = store
+                                    .get(&call.ctx, kind, id)
+                                    .await
+                                    .map_err(store_error)?;
+                                self.patched(call, stored)
+                            }
+                        };
+                    }
+                    Err(StoreError::NotImplemented { .. }) => {}
+                    Err(StoreError::PreconditionFailed { .. }) if retry(attempt) => continue,
+                    Err(StoreError::PreconditionFailed { .. }) => {
+                        return Err(precondition_failed(kind, id));
+                    }
+                    Err(err) => return Err(store_error(err)),
+                }
+            }
+            match store.replace(&call.ctx, patched, &version).await {
+                Ok(stored) => return self.patched(call, stored),
+                Err(StoreError::PreconditionFailed { .. }) if retry(attempt) => {}
+                Err(StoreError::PreconditionFailed { .. }) => {
+                    return Err(precondition_failed(kind, id));
+                }
+                Err(err) => return Err(store_error(err)),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    fn patched(&self, call: &Call<'_>, resource: Resource) -> Result<Response<Bytes>, ScimError> {
+        match self.inner.patch_response {
+            PatchResponse::NoContent => Ok(reply::empty(
+                StatusCode::NO_CONTENT,
+                resource.version().as_ref(),
+            )),
+            _ => self.respond(call, StatusCode::OK, resource, false),
+        }
+    }
+
+    pub(super) async fn delete(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let condition = Condition::of(&call.parts.headers, IF_MATCH);
+        let expected = match condition {
+            Condition::None => None,
+            _ => Some(self.current(call, kind, id, &condition).await?.1),
+        };
+        match self
+            .inner
+            .store
+            .delete(&call.ctx, kind, id, expected.as_ref())
+            .await
+        {
+            Ok(()) => Ok(reply::empty(StatusCode::NO_CONTENT, None)),
+            Err(StoreError::PreconditionFailed { .. }) => Err(precondition_failed(kind, id)),
+            Err(err) => Err(store_error(err)),
+        }
+    }
+}
+
+/// The membership change a members-only PATCH made, with the added members as the patched
+/// group holds them (`value`, `display`, `$ref`, `type`).
+fn member_change(patched: &Resource, outcome: &scim_patch::Outcome) -> MemberChange {
+    let (added, removed) = outcome.members_delta();
+    let added: HashSet<&str> = added.into_iter().collect();
+    let add = match patched.get("members") {
+        Some(Value::Array(members)) if !added.is_empty() => members
+            .iter()
+            .filter(|m| {
+                m.get("value")
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| added.contains(v))
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    MemberChange::new(add, removed.into_iter().map(str::to_owned).collect())
+}
