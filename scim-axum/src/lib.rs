@@ -1,4 +1,97 @@
 //! Mount a SCIM 2.0 endpoint in an axum application.
 //!
-//! **Placeholder.** Nothing is implemented here yet and the crate exports nothing; it exists so
-//! that the workspace has its final shape. Its work is tracked by issue #5.
+//! scim-core's [`Engine`] makes every protocol decision; this crate only turns axum requests
+//! into engine requests and engine responses back into axum responses.
+//!
+//! ```no_run
+//! use axum::Router;
+//! use scim_core::MemoryStore;
+//! use scim_core::engine::{BearerToken, Engine};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let engine = Engine::new(MemoryStore::new(), BearerToken::new("s3cret"));
+//! let app = Router::new()
+//!     .route("/", axum::routing::get(|| async { "my app" }))
+//!     .nest("/scim/v2", scim_axum::router(engine));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::OriginalUri;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use scim_core::ScimStore;
+use scim_core::engine::{Engine, MountPath};
+
+/// A [`Router`] serving the SCIM endpoint, to [`nest`](Router::nest) anywhere: every path
+/// below the nesting point goes to `engine`, and what the engine does not know (a wrong
+/// path, a wrong method) gets a SCIM error from it, not axum's default.
+pub fn router<S: ScimStore, St: Clone + Send + Sync + 'static>(engine: Engine<S>) -> Router<St> {
+    Router::new().fallback_service(ScimService::new(engine))
+}
+
+/// The SCIM endpoint as a [`tower_service::Service`], for apps that compose services
+/// themselves. It never fails: errors are SCIM responses.
+#[derive(Debug)]
+pub struct ScimService<S> {
+    engine: Engine<S>,
+}
+
+impl<S> Clone for ScimService<S> {
+    fn clone(&self) -> Self {
+        Self {
+            engine: self.engine.clone(),
+        }
+    }
+}
+
+impl<S: ScimStore> ScimService<S> {
+    /// The service answering with `engine`.
+    pub fn new(engine: Engine<S>) -> Self {
+        Self { engine }
+    }
+}
+
+impl<S: ScimStore> tower_service::Service<Request<Body>> for ScimService<S> {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let engine = self.engine.clone();
+        Box::pin(async move { Ok(handle(&engine, request).await.map(Body::from)) })
+    }
+}
+
+async fn handle<S: ScimStore>(engine: &Engine<S>, request: Request<Body>) -> Response<Bytes> {
+    let (mut parts, body) = request.into_parts();
+    // Under `nest`, axum strips the prefix from the URI and keeps the original: the
+    // difference is where the endpoint is mounted.
+    if let Some(OriginalUri(original)) = parts.extensions.get::<OriginalUri>() {
+        let mount = original
+            .path()
+            .strip_suffix(parts.uri.path())
+            .unwrap_or_default()
+            .to_owned();
+        parts.extensions.insert(MountPath(mount));
+    }
+    let body = match Limited::new(body, engine.body_limit()).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<LengthLimitError>() => return engine.payload_too_large(),
+        Err(err) => return engine.unreadable_body(&err),
+    };
+    engine.handle(Request::from_parts(parts, body)).await
+}
