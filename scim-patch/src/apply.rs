@@ -259,6 +259,11 @@ impl<L: AttributeLookup> Run<'_, L> {
             (OpKind::Add, Some(Value::Null)) => Ok(()),
             (_, Some(Value::Object(attributes))) => {
                 for (name, value) in attributes {
+                    // scim2-models writes the extension's own `schemas` into the object: it
+                    // names no attribute.
+                    if name.eq_ignore_ascii_case("schemas") {
+                        continue;
+                    }
                     let text = format!("{urn}:{name}");
                     let path =
                         PatchPath::parse(&text).map_err(|e| PatchError::bad_path(&text, &e))?;

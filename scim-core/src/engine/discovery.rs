@@ -40,8 +40,12 @@ impl<S: ScimStore> Engine<S> {
         id: Option<&str>,
     ) -> Result<Response<Bytes>, ScimError> {
         no_filter(call)?;
-        let all = [ResourceKind::User, ResourceKind::Group]
-            .map(|k| self.inner.registry.resource(k).resource_type_json(&call.base));
+        let all = [ResourceKind::User, ResourceKind::Group].map(|k| {
+            self.inner
+                .registry
+                .resource(k)
+                .resource_type_json(&call.base)
+        });
         one_or_all(id, "ResourceType", all.into())
     }
 
@@ -71,16 +75,16 @@ impl<S: ScimStore> Engine<S> {
 }
 
 /// The document whose `id` is `id` (`404` if none), or all of them as a list response.
-fn one_or_all(
-    id: Option<&str>,
-    what: &str,
-    all: Vec<Value>,
-) -> Result<Response<Bytes>, ScimError> {
+fn one_or_all(id: Option<&str>, what: &str, all: Vec<Value>) -> Result<Response<Bytes>, ScimError> {
     let Some(id) = id else {
         return Ok(reply::list(all.len(), 1, all));
     };
     all.into_iter()
-        .find(|doc| doc["id"].as_str().is_some_and(|d| d.eq_ignore_ascii_case(id)))
+        .find(|doc| {
+            doc["id"]
+                .as_str()
+                .is_some_and(|d| d.eq_ignore_ascii_case(id))
+        })
         .map(|doc| reply::json(StatusCode::OK, &doc))
         .ok_or_else(|| ScimError::not_found(format!("there is no {what} \"{id}\"")))
 }
@@ -94,7 +98,11 @@ fn hide(attributes: &mut Value, path: &str) {
         Some((name, sub)) => (name, Some(sub)),
         None => (path, None),
     };
-    let named = |a: &Value, n: &str| a["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n));
+    let named = |a: &Value, n: &str| {
+        a["name"]
+            .as_str()
+            .is_some_and(|x| x.eq_ignore_ascii_case(n))
+    };
     match sub {
         None => list.retain(|a| !named(a, name)),
         Some(sub) => {

@@ -409,16 +409,20 @@ impl<S: ScimStore> Engine<S> {
                 self.item(&call, kind, &id).await
             }
             Route::Me => {
-                let hook = self.inner.me.as_ref().ok_or_else(|| {
-                    ScimError::new(501, "/Me is not supported by this service")
-                })?;
+                let hook =
+                    self.inner.me.as_ref().ok_or_else(|| {
+                        ScimError::new(501, "/Me is not supported by this service")
+                    })?;
                 let id = hook(&call.ctx).ok_or_else(|| {
                     ScimError::not_found("the authenticated caller is not a User of this service")
                 })?;
                 span.record("resource", "User");
                 self.item(&call, ResourceKind::User, &id).await
             }
-            Route::Bulk => Err(ScimError::new(501, "/Bulk is not supported by this service")),
+            Route::Bulk => Err(ScimError::new(
+                501,
+                "/Bulk is not supported by this service",
+            )),
             Route::ServiceProviderConfig => self.service_provider_config(&call),
             Route::ResourceTypes(id) => self.resource_types(&call, id.as_deref()),
             Route::Schemas(id) => self.schemas(&call, id.as_deref()),
@@ -464,8 +468,14 @@ mod tests {
 
     #[test]
     fn routes() {
-        assert_eq!(Route::parse("/Users"), Some(Route::Collection(ResourceKind::User)));
-        assert_eq!(Route::parse("/users/"), Some(Route::Collection(ResourceKind::User)));
+        assert_eq!(
+            Route::parse("/Users"),
+            Some(Route::Collection(ResourceKind::User))
+        );
+        assert_eq!(
+            Route::parse("/users/"),
+            Some(Route::Collection(ResourceKind::User))
+        );
         assert_eq!(
             Route::parse("/Groups/a%20b"),
             Some(Route::Item(ResourceKind::Group, "a b".into()))

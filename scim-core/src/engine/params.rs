@@ -66,20 +66,22 @@ impl Search {
         };
         let mut search = Self::default();
         for (key, value) in body {
-            let text = |value: Value| match value {
-                Value::String(s) => Ok(Some(s)),
-                Value::Null => Ok(None),
-                Value::Array(items) => items
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::String(s) => Ok(s),
-                        _ => Err(()),
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|l| Some(l.join(","))),
-                _ => Err(()),
-            }
-            .map_err(|()| ScimError::invalid_value(format!("\"{key}\" must be a string")));
+            let text = |value: Value| {
+                match value {
+                    Value::String(s) => Ok(Some(s)),
+                    Value::Null => Ok(None),
+                    Value::Array(items) => items
+                        .into_iter()
+                        .map(|v| match v {
+                            Value::String(s) => Ok(s),
+                            _ => Err(()),
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|l| Some(l.join(","))),
+                    _ => Err(()),
+                }
+                .map_err(|()| ScimError::invalid_value(format!("\"{key}\" must be a string")))
+            };
             let number = |value: Value| match value {
                 Value::Number(n) => Ok(n.as_i64().unwrap_or(i64::MAX)),
                 Value::String(s) => integer(&key, &s),

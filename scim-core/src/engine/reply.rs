@@ -49,10 +49,9 @@ pub(super) fn json(status: StatusCode, body: &Value) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut response = Response::new(Bytes::from(bytes));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(SCIM_CONTENT_TYPE),
-    );
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
     response
 }
 
@@ -99,8 +98,7 @@ pub(super) fn list(total: usize, start_index: usize, resources: Vec<Value>) -> R
 
 /// An error body (RFC 7644 §3.12); a `401` also says how to authenticate.
 pub(crate) fn error(err: &ScimError) -> Response<Bytes> {
-    let status =
-        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = json(status, &err.to_json());
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(

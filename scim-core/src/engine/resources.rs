@@ -222,7 +222,12 @@ impl<S: ScimStore> Engine<S> {
             let (existing, version) = self.current(call, kind, id, &condition).await?;
             let resource =
                 schemas.validate_replace(input.clone(), &existing, &self.inner.compat)?;
-            match self.inner.store.replace(&call.ctx, resource, &version).await {
+            match self
+                .inner
+                .store
+                .replace(&call.ctx, resource, &version)
+                .await
+            {
                 Ok(stored) => return self.respond(call, StatusCode::OK, stored, false),
                 Err(StoreError::PreconditionFailed { .. })
                     if matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS => {}
@@ -245,7 +250,8 @@ impl<S: ScimStore> Engine<S> {
         reply::json_body(call)?;
         let request = PatchRequest::from_slice(&call.body)?;
         let condition = Condition::of(&call.parts.headers, IF_MATCH);
-        let retry = |attempt: usize| matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS;
+        let retry =
+            |attempt: usize| matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS;
         let schemas = self.inner.registry.resource(kind);
         let store = &self.inner.store;
         for attempt in 1.. {
@@ -268,10 +274,8 @@ impl<S: ScimStore> Engine<S> {
                                 Ok(reply::empty(StatusCode::NO_CONTENT, Some(&version)))
                             }
                             _ => {
-                                let stored = store
-                                    .get(&call.ctx, kind, id)
-                                    .await
-                                    .map_err(store_error)?;
+                                let stored =
+                                    store.get(&call.ctx, kind, id).await.map_err(store_error)?;
                                 self.patched(call, stored)
                             }
                         };

@@ -13,6 +13,8 @@
 //!
 //! Not API-stable: cases are added as the store contract is pinned down.
 
+pub mod http;
+
 use std::collections::BTreeSet;
 use std::future::Future;
 

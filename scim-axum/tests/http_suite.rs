@@ -1,0 +1,102 @@
+//! The framework-neutral HTTP suite through scim-axum's `Router`, nested under `/scim/v2`
+//! as an app mounts it, plus what only the adapter decides: where it is mounted, and reading
+//! the body within the limit.
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use scim_core::MemoryStore;
+use scim_core::engine::{BearerToken, Engine};
+use scim_core::testing::http::{Client, Harness, HttpClient, TOKEN, entra_user};
+use tower::ServiceExt;
+
+const MOUNT: &str = "/scim/v2";
+
+/// An app with the SCIM router nested under [`MOUNT`] next to its own routes.
+struct AxumApp(Router);
+
+impl HttpClient for AxumApp {
+    async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let (mut parts, body) = request.into_parts();
+        parts.uri = format!("{MOUNT}{}", parts.uri)
+            .parse()
+            .expect("a valid URI");
+        let response = self
+            .0
+            .clone()
+            .oneshot(Request::from_parts(parts, Body::from(body)))
+            .await
+            .expect("infallible");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("a readable body").to_bytes();
+        Response::from_parts(parts, body)
+    }
+}
+
+fn app(engine: Engine<MemoryStore>) -> Router {
+    Router::new()
+        .route("/", axum::routing::get(|| async { "the app's own page" }))
+        .nest(MOUNT, scim_axum::router(engine))
+}
+
+struct Axum;
+
+impl Harness for Axum {
+    type Client = AxumApp;
+
+    async fn serve(&self, engine: Engine<MemoryStore>) -> AxumApp {
+        AxumApp(app(engine))
+    }
+}
+
+scim_core::scim_http_tests!(Axum);
+
+/// Without a configured base URL, `Location` is built from `Host` and the nesting prefix.
+#[tokio::test]
+async fn location_follows_the_mount_point() {
+    let engine = Engine::new(MemoryStore::new(), BearerToken::new(TOKEN));
+    let client = Client::new(AxumApp(app(engine)));
+    let body = entra_user("mounted");
+    let request = Client::<AxumApp>::request(http::Method::POST, "/Users", Some(&body))
+        .header("host", "app.example.com")
+        .body(Bytes::from(serde_json::to_vec(&body).expect("JSON")))
+        .expect("request");
+    let created = client.raw(request).await;
+    created.expect(201);
+    let location = format!("http://app.example.com/scim/v2/Users/{}", created.id());
+    assert_eq!(created.header("location"), Some(location.as_str()));
+    assert_eq!(
+        created.body["meta"]["location"],
+        serde_json::json!(location)
+    );
+}
+
+/// The app's own routes stay the app's; SCIM answers only below its prefix.
+#[tokio::test]
+async fn the_app_keeps_its_routes() {
+    let engine = Engine::new(MemoryStore::new(), BearerToken::new(TOKEN));
+    let page = app(engine)
+        .oneshot(Request::get("/").body(Body::empty()).expect("request"))
+        .await
+        .expect("infallible");
+    assert_eq!(page.status(), 200);
+    let body = page.into_body().collect().await.expect("body").to_bytes();
+    assert_eq!(&body[..], b"the app's own page");
+}
+
+/// A body longer than the limit is refused while it is read, with the engine's `413`.
+#[tokio::test]
+async fn bodies_are_read_within_the_limit() {
+    let engine = Engine::new(MemoryStore::new(), BearerToken::new(TOKEN));
+    let body = Body::from(vec![b' '; engine.body_limit() + 1]);
+    let request = Request::post("/scim/v2/Users")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/scim+json")
+        .body(body)
+        .expect("request");
+    let response = app(engine).oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["content-type"], "application/scim+json");
+}
