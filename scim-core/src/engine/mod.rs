@@ -339,6 +339,8 @@ impl<S: ScimStore> Engine<S> {
             request_id = %request_id,
             resource = tracing::field::Empty,
             tenant = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
         );
         async move {
             let response = match self.dispatch(&parts, body, request_id).await {
@@ -347,10 +349,13 @@ impl<S: ScimStore> Engine<S> {
             };
             let status = response.status().as_u16();
             let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let span = tracing::Span::current();
+            span.record("status", status);
+            span.record("latency_us", latency_us);
             if response.status().is_server_error() {
-                tracing::warn!(status, latency_us, "request failed");
+                tracing::warn!("request failed");
             } else {
-                tracing::info!(status, latency_us, "request answered");
+                tracing::info!("request answered");
             }
             response
         }
@@ -369,7 +374,7 @@ impl<S: ScimStore> Engine<S> {
         }
         let principal = self.inner.auth.authenticate(parts)?;
         let span = tracing::Span::current();
-        span.record("tenant", principal.tenant.as_str());
+        span.record("tenant", tracing::field::display(&principal.tenant));
         let mut ctx = RequestContext::new(principal.tenant).with_request_id(request_id);
         if let Some(client) = principal.client {
             ctx = ctx.with_client(client);
@@ -389,23 +394,23 @@ impl<S: ScimStore> Engine<S> {
         let method = &parts.method;
         match route {
             Route::Collection(kind) if method == Method::GET => {
-                span.record("resource", kind.as_str());
+                span.record("resource", tracing::field::display(kind));
                 let search = Search::from_query(parts.uri.query().unwrap_or(""))?;
                 self.list(&call, Some(kind), search).await
             }
             Route::Collection(kind) => {
-                span.record("resource", kind.as_str());
+                span.record("resource", tracing::field::display(kind));
                 self.create(&call, kind).await
             }
             Route::Search(kind) => {
                 if let Some(kind) = kind {
-                    span.record("resource", kind.as_str());
+                    span.record("resource", tracing::field::display(kind));
                 }
                 let search = Search::from_body(reply::json_body(&call)?)?;
                 self.list(&call, kind, search).await
             }
             Route::Item(kind, id) => {
-                span.record("resource", kind.as_str());
+                span.record("resource", tracing::field::display(kind));
                 self.item(&call, kind, &id).await
             }
             Route::Me => {
@@ -416,7 +421,7 @@ impl<S: ScimStore> Engine<S> {
                 let id = hook(&call.ctx).ok_or_else(|| {
                     ScimError::not_found("the authenticated caller is not a User of this service")
                 })?;
-                span.record("resource", "User");
+                span.record("resource", tracing::field::display(ResourceKind::User));
                 self.item(&call, ResourceKind::User, &id).await
             }
             Route::Bulk => Err(ScimError::new(

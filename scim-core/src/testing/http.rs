@@ -809,6 +809,106 @@ pub async fn patch_entra_users<H: Harness>(harness: &H) {
     assert!(c.get(&path).await.body[ENTERPRISE].get("manager").is_none());
 }
 
+/// Entra's role and manager shapes beyond the defaults: the old manager form (U15), roles
+/// as a JSON string (U18), a replace of the whole list (U19), typed adds of sub-attributes
+/// of absent entries (U13), roles on create with `primary: "True"` (U17).
+pub async fn patch_entra_roles<H: Harness>(harness: &H) {
+    let c = client(harness, engine()).await;
+    let manager = c.user(&unique("boss")).await;
+    let mut body = entra_user(&unique("roles"));
+    body["roles"] =
+        json!([{"primary": "True", "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]);
+    let created = c.post("/Users", body).await;
+    created.expect(201);
+    assert_eq!(
+        created.body["roles"][0]["primary"],
+        json!(true),
+        "\"True\" is stored as a boolean"
+    );
+    let path = format!("/Users/{}", created.id());
+    let role = "{\"id\":\"06b0\",\"value\":\"25\",\"displayName\":\"Role1234\"}";
+    for ops in [
+        json!([{"op": "Add", "path": "manager", "value": [{"$ref": format!("{BASE_URL}/Users/{manager}"), "value": manager}]}]),
+        json!([{"op": "Add", "path": "roles", "value": [{"value": role}]}]),
+        json!([
+            {"op": "add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 555 0100"},
+            {"op": "add", "path": "emails[type eq \"other\"].display", "value": "Other"},
+            {"op": "add", "path": "emails[type eq \"other\"].primary", "value": false},
+        ]),
+    ] {
+        let r = c.patch(&path, ops).await;
+        assert!(
+            r.status == 200 || r.status == 204,
+            "{}: {}",
+            r.status,
+            r.body
+        );
+    }
+    let user = c.get(&path).await.body.clone();
+    assert_eq!(user[ENTERPRISE]["manager"]["value"], json!(manager));
+    assert!(
+        user["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .any(|r| r["value"] == role),
+        "{user}"
+    );
+    assert_eq!(
+        user["phoneNumbers"],
+        json!([{"type": "work", "value": "+1 555 0100"}]),
+        "stored exactly as sent"
+    );
+    assert!(
+        user["emails"]
+            .as_array()
+            .expect("emails")
+            .iter()
+            .any(|e| e["type"] == "other" && e["display"] == "Other")
+    );
+
+    let replaced = json!([
+        {"primary": false, "type": "WindowsAzureActiveDirectoryRole", "display": "Reader", "value": "ReadOnly"},
+        {"primary": true, "type": "WindowsAzureActiveDirectoryRole", "display": "Owner", "value": "EnterpriseAdmin"},
+    ]);
+    c.patch(
+        &path,
+        json!([{"op": "replace", "path": "roles", "value": replaced}]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(c.get(&path).await.body["roles"], replaced);
+    c.patch(&path, json!([{"op": "replace", "path": "roles", "value": [{"primary": true, "value": "a"}, {"primary": true, "value": "b"}]}]))
+        .await
+        .expect_error(400, Some("invalidValue"));
+}
+
+/// `/Me` through the app's hook: the caller's own User, read and patched.
+pub async fn me_hook<H: Harness>(harness: &H) {
+    let me = Arc::new(std::sync::Mutex::new(None::<String>));
+    let hook = Arc::clone(&me);
+    let c = client(
+        harness,
+        engine().me(move |_ctx| hook.lock().expect("lock").clone()),
+    )
+    .await;
+    c.get("/Me").await.expect_error(404, None);
+    let id = c.user(&unique("me")).await;
+    *me.lock().expect("lock") = Some(id.clone());
+    let read = c.get("/Me").await;
+    assert_eq!(read.expect(200).id(), id);
+    c.patch(
+        "/Me",
+        json!([{"op": "add", "path": "nickName", "value": "myself"}]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        c.get(&format!("/Users/{id}")).await.body["nickName"],
+        json!("myself")
+    );
+}
+
 /// Deactivation (U8, U9, Okta): `"False"`, `false`, and a path-less object; the user stays
 /// visible to GET and to filters (soft delete).
 pub async fn patch_deactivate<H: Harness>(harness: &H) {
@@ -1427,6 +1527,8 @@ macro_rules! scim_http_tests {
             search_endpoints,
             put_replaces,
             patch_entra_users,
+            patch_entra_roles,
+            me_hook,
             patch_deactivate,
             patch_groups,
             patch_versions,
