@@ -154,6 +154,8 @@ impl<S: ScimStore> EngineBuilder<S> {
 
     /// The public URL of the service (`https://app.example.com/scim/v2`), for `Location`
     /// and `meta.location`. Behind a proxy, set it: the `Host` header is only a fallback.
+    /// `{tenant}` in it stands for the caller's tenant
+    /// (`https://app.example.com/scim/{tenant}/v2`).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.inner.base_url = Some(url.into().trim_end_matches('/').to_owned());
@@ -388,8 +390,8 @@ impl<S: ScimStore> Engine<S> {
         let call = Call {
             parts,
             body,
+            base: self.base(parts, &ctx),
             ctx,
-            base: self.base(parts),
         };
         let method = &parts.method;
         match route {
@@ -449,9 +451,9 @@ impl<S: ScimStore> Engine<S> {
     }
 
     /// The base URL resources are located under.
-    fn base(&self, parts: &Parts) -> String {
+    fn base(&self, parts: &Parts, ctx: &RequestContext) -> String {
         if let Some(base) = &self.inner.base_url {
-            return base.clone();
+            return base.replace("{tenant}", ctx.tenant());
         }
         let host = parts
             .headers

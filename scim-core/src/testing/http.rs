@@ -22,7 +22,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response};
 use serde_json::{Value, json};
 
-use crate::engine::{BearerToken, Engine, EngineBuilder, PatchResponse};
+use crate::engine::{BearerToken, Engine, EngineBuilder, PatchResponse, Principal};
 use crate::{
     AttrType, Attribute, MemoryStore, ResourceKind, Schema, SchemaRegistry, ScimStore,
     ServiceProviderConfig,
@@ -1378,6 +1378,77 @@ pub async fn authentication<H: Harness>(harness: &H) {
     }
 }
 
+/// An authenticator that maps each token to a tenant: each tenant sees only its own
+/// resources, and `Location` follows the `{tenant}` in the base URL.
+pub async fn tenants_and_locations<H: Harness>(harness: &H) {
+    let by_token = |parts: &http::request::Parts| match crate::engine::bearer_token(parts) {
+        Some("acme-token") => Ok(Principal::new("acme")),
+        Some("globex-token") => Ok(Principal::new("globex")),
+        _ => Err(crate::ScimError::unauthorized("unknown token")),
+    };
+    let registry = Arc::new(SchemaRegistry::new());
+    let engine = Engine::builder(MemoryStore::with_registry(Arc::clone(&registry)), by_token)
+        .registry(registry)
+        .base_url("https://scim.example.com/scim/{tenant}/v2");
+    let c = client(harness, engine).await;
+    let send = |token: &str, method: Method, path: &str, body: Option<Value>| {
+        let bytes = body
+            .as_ref()
+            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON")))
+            .unwrap_or_default();
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/scim+json")
+            .body(bytes)
+            .expect("request");
+        c.raw(request)
+    };
+    let created = send(
+        "acme-token",
+        Method::POST,
+        "/Users",
+        Some(json!({"userName": "shared-name"})),
+    )
+    .await;
+    created.expect(201);
+    let id = created.id();
+    assert_eq!(
+        created.header("location"),
+        Some(format!("https://scim.example.com/scim/acme/v2/Users/{id}").as_str())
+    );
+    // The same userName is free in another tenant, which cannot see acme's user.
+    send(
+        "globex-token",
+        Method::POST,
+        "/Users",
+        Some(json!({"userName": "shared-name"})),
+    )
+    .await
+    .expect(201);
+    let path = format!("/Users/{id}");
+    send("globex-token", Method::GET, &path, None)
+        .await
+        .expect_error(404, None);
+    send("globex-token", Method::DELETE, &path, None)
+        .await
+        .expect_error(404, None);
+    let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]});
+    send("globex-token", Method::PATCH, &path, Some(patch))
+        .await
+        .expect_error(404, None);
+    let listed = send("globex-token", Method::GET, "/Users", None).await;
+    assert_eq!(listed.total(), 1);
+    assert_ne!(listed.resources()[0]["id"], json!(id));
+    send("acme-token", Method::GET, &path, None)
+        .await
+        .expect(200);
+    send("nobody", Method::GET, "/Users", None)
+        .await
+        .expect_error(401, None);
+}
+
 /// Unknown routes are `404`, unsupported methods `405` with `Allow`, `/Me` without a hook
 /// and `/Bulk` are `501`, all as SCIM errors.
 pub async fn routes_and_methods<H: Harness>(harness: &H) {
@@ -1541,6 +1612,7 @@ macro_rules! scim_http_tests {
             etags,
             delete_resources,
             authentication,
+            tenants_and_locations,
             routes_and_methods,
             discovery,
             concurrent_patches,
