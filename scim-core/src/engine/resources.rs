@@ -172,18 +172,27 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Response<Bytes>, ScimError> {
-        let resource = self
-            .inner
-            .store
-            .get(&call.ctx, kind, id)
-            .await
-            .map_err(store_error)?;
+        let resource = self.fetch(call, kind, id).await?;
         let version = resource.version();
         let none_match = Condition::of(&call.parts.headers, IF_NONE_MATCH);
         if !matches!(none_match, Condition::None) && none_match.matches(version.as_ref()) {
             return Ok(reply::empty(StatusCode::NOT_MODIFIED, version.as_ref()));
         }
         self.respond(call, StatusCode::OK, resource, false)
+    }
+
+    /// The stored resource.
+    async fn fetch(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Resource, ScimError> {
+        self.inner
+            .store
+            .get(&call.ctx, kind, id)
+            .await
+            .map_err(store_error)
     }
 
     /// The stored resource and its version, checked against `If-Match`.
@@ -194,12 +203,7 @@ impl<S: ScimStore> Engine<S> {
         id: &str,
         condition: &Condition,
     ) -> Result<(Resource, Version), ScimError> {
-        let resource = self
-            .inner
-            .store
-            .get(&call.ctx, kind, id)
-            .await
-            .map_err(store_error)?;
+        let resource = self.fetch(call, kind, id).await?;
         let version = resource
             .version()
             .ok_or_else(|| store_error(StoreError::backend("a stored resource has no version")))?;
@@ -274,8 +278,7 @@ impl<S: ScimStore> Engine<S> {
                                 Ok(reply::empty(StatusCode::NO_CONTENT, Some(&version)))
                             }
                             _ => {
-                                let stored =
-                                    store.get(&call.ctx, kind, id).await.map_err(store_error)?;
+                                let stored = self.fetch(call, kind, id).await?;
                                 self.patched(call, stored)
                             }
                         };
