@@ -1,4 +1,109 @@
 //! Mount a SCIM 2.0 endpoint in an actix-web application.
 //!
-//! **Placeholder.** Nothing is implemented here yet and the crate exports nothing; it exists so
-//! that the workspace has its final shape. Its work is tracked by issue #7.
+//! scim-core's [`Engine`] makes every protocol decision; this crate only turns actix-web
+//! requests into engine requests and engine responses back into actix-web responses.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use scim_core::MemoryStore;
+//! use scim_core::engine::{BearerToken, Engine};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let engine = Engine::new(MemoryStore::new(), BearerToken::new("s3cret"));
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .route("/", web::get().to(|| async { "my app" }))
+//!         .service(web::scope("/scim/v2").configure(scim_actix::configure(engine.clone())))
+//! })
+//! .bind("127.0.0.1:8080")?
+//! .run()
+//! .await
+//! # }
+//! ```
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use scim_core::ScimStore;
+use scim_core::engine::{Engine, MountPath};
+
+/// Mounts the SCIM endpoint in a [`web::ServiceConfig`]: for
+/// [`Scope::configure`](actix_web::Scope::configure) (usually, under `/scim/v2`) or
+/// [`App::configure`](actix_web::App::configure). Every request the scope does not route
+/// elsewhere goes to `engine`, so unknown paths and methods get SCIM errors.
+pub fn configure<S: ScimStore>(engine: Engine<S>) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |config| {
+        config
+            .app_data(web::Data::new(engine.clone()))
+            .default_service(web::to(handle::<S>));
+    }
+}
+
+/// `web::scope(prefix).configure(configure(engine))`.
+pub fn scope<S: ScimStore>(prefix: &str, engine: Engine<S>) -> actix_web::Scope {
+    web::scope(prefix).configure(configure(engine))
+}
+
+async fn handle<S: ScimStore>(
+    request: HttpRequest,
+    payload: web::Payload,
+    engine: web::Data<Engine<S>>,
+) -> HttpResponse {
+    let body = match payload.to_bytes_limited(engine.body_limit()).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(err)) => return respond(engine.unreadable_body(&err)),
+        Err(_) => return respond(engine.payload_too_large()),
+    };
+    respond(engine.handle(convert(&request, body)).await)
+}
+
+/// The actix-web request as the engine takes it: the path below the mount point, the
+/// headers, the body, and where it is mounted.
+fn convert(request: &HttpRequest, body: Bytes) -> http::Request<Bytes> {
+    let relative = request.match_info().unprocessed();
+    let mount = request
+        .path()
+        .strip_suffix(relative)
+        .unwrap_or_default()
+        .to_owned();
+    let uri = match request.query_string() {
+        "" => relative.to_owned(),
+        query => format!("{relative}?{query}"),
+    };
+    let mut builder = http::Request::builder()
+        .method(request.method().as_str())
+        .uri(uri);
+    for (name, value) in request.headers() {
+        builder = builder.header(name.as_str(), value.as_bytes());
+    }
+    let mut converted = builder.body(body).unwrap_or_else(|_| {
+        // A method or path actix accepted but `http` does not (both follow RFC 9110, so
+        // this does not happen): the engine answers an empty request as unauthenticated.
+        http::Request::new(Bytes::new())
+    });
+    if !converted.headers().contains_key(http::header::HOST)
+        && let Ok(host) = http::HeaderValue::from_str(request.connection_info().host())
+    {
+        converted.headers_mut().insert(http::header::HOST, host);
+    }
+    converted.extensions_mut().insert(MountPath(mount));
+    converted
+}
+
+/// The engine's response as actix-web writes it.
+fn respond(response: http::Response<Bytes>) -> HttpResponse {
+    let (parts, body) = response.into_parts();
+    let status =
+        StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in &parts.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_str().as_bytes()),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            builder.append_header((name, value));
+        }
+    }
+    builder.body(body)
+}

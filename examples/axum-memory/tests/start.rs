@@ -1,106 +1,14 @@
-//! Starts the example binary as a script would (`--bind`, `--token`, and the same through
-//! `SCIM_BIND` / `SCIM_TOKEN`), waits for its `SCIM base URL:` line, and provisions a user
-//! over real HTTP on 127.0.0.1.
+//! Starts `axum-memory` as a script would and provisions a user over real HTTP.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-
-/// The running server; killed when dropped.
-struct Server {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(command: &mut Command) -> Server {
-    let mut child = command
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base_url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("SCIM base URL: ").map(str::to_owned))
-        .expect("a \"SCIM base URL:\" line");
-    std::thread::spawn(move || lines.for_each(drop));
-    Server { child, base_url }
-}
-
-/// One HTTP/1.1 exchange: the status code and the body.
-fn send(base_url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
-    let rest = base_url.strip_prefix("http://").expect("an http URL");
-    let (host, prefix) = rest.split_once('/').expect("a path");
-    let mut stream = TcpStream::connect(host).expect("the server accepts connections");
-    write!(
-        stream,
-        "{method} /{prefix}{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response[9..12].parse().expect("a status code");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
+#[path = "../../start_test.rs"]
+mod start_test;
 
 #[test]
 fn starts_on_the_given_address_with_the_given_token() {
-    let server = start(Command::new(env!("CARGO_BIN_EXE_axum-memory")).args([
-        "--bind",
-        "127.0.0.1:0",
-        "--token",
-        "given-token",
-    ]));
-    assert!(server.base_url.starts_with("http://127.0.0.1:"));
-    assert!(server.base_url.ends_with("/scim/v2"));
-    let user = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#;
-    let (status, body) = send(&server.base_url, "POST", "/Users", "given-token", user);
-    assert_eq!(status, 201, "{body}");
-    assert!(
-        body.contains(&format!("\"location\":\"{}/Users/", server.base_url)),
-        "{body}"
-    );
-    let (status, body) = send(
-        &server.base_url,
-        "GET",
-        "/Users?filter=userName%20eq%20%22bjensen%22",
-        "given-token",
-        "",
-    );
-    assert_eq!(status, 200);
-    assert!(body.contains("\"totalResults\":1"), "{body}");
-    let (status, _) = send(&server.base_url, "GET", "/Users", "other-token", "");
-    assert_eq!(status, 401);
+    start_test::flags(env!("CARGO_BIN_EXE_axum-memory"));
 }
 
 #[test]
 fn takes_its_options_from_the_environment() {
-    let server = start(
-        Command::new(env!("CARGO_BIN_EXE_axum-memory"))
-            .env("SCIM_BIND", "127.0.0.1:0")
-            .env("SCIM_TOKEN", "env-token"),
-    );
-    let (status, body) = send(
-        &server.base_url,
-        "GET",
-        "/ServiceProviderConfig",
-        "env-token",
-        "",
-    );
-    assert_eq!(status, 200, "{body}");
+    start_test::environment(env!("CARGO_BIN_EXE_axum-memory"));
 }
