@@ -1,5 +1,6 @@
 //! What the engine writes to `tracing`: one line per request with method, path, resource
-//! type, tenant, status and latency, and never a token, a password or a request body.
+//! type, tenant, status and latency, an audit line per write, and never a token, a password
+//! or a request body.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -49,8 +50,14 @@ async fn one_line_per_request_without_secrets() {
     assert_eq!(engine.handle(wrong).await.status(), 401);
 
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
-    let lines: Vec<&str> = logs.lines().collect();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("request answered"))
+        .collect();
     assert_eq!(lines.len(), 2, "one line per request:\n{logs}");
+    let audit: Vec<&str> = logs.lines().filter(|l| l.contains("scim::audit")).collect();
+    assert_eq!(audit.len(), 1, "one audit line per write:\n{logs}");
+    assert!(audit[0].contains("action=\"created\"") && audit[0].contains("resource=User"));
     for (line, status) in lines.iter().zip(["201", "401"]) {
         for field in ["method=", "path=", "status=", "latency_us="] {
             assert!(line.contains(field), "{field} missing: {line}");

@@ -34,10 +34,15 @@
 //! ```
 
 mod auth;
+mod bulk;
 mod discovery;
+mod events;
 mod params;
 mod reply;
 mod resources;
+mod rules;
+mod tenants;
+mod tokens;
 
 use std::fmt;
 use std::sync::Arc;
@@ -50,7 +55,14 @@ use percent_encoding::percent_decode_str;
 use tracing::Instrument;
 
 pub use auth::{Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token};
+pub use events::{Event, EventKind, EventSink};
 pub use reply::SCIM_CONTENT_TYPE;
+pub use rules::{RoleMapping, Write, WriteRule};
+pub use tenants::{TenantSettings, Tenants};
+pub use tokens::{
+    MAX_ACTIVE_PER_TENANT, NewToken, SecretToken, TOKEN_PREFIX, TokenError, TokenOptions,
+    TokenRecord, Tokens,
+};
 
 use crate::{
     Compat, RequestContext, ResourceKind, SchemaRegistry, ScimError, ScimStore,
@@ -96,6 +108,10 @@ struct Inner<S> {
     patch_response: PatchResponse,
     me: Option<Box<MeHook>>,
     hidden: Vec<(String, String)>,
+    tenant_path: Option<tenants::TenantPath>,
+    tenants: Tenants,
+    events: Option<Box<dyn EventSink>>,
+    rules: Vec<Box<dyn WriteRule>>,
 }
 
 impl<S> Clone for Engine<S> {
@@ -188,6 +204,45 @@ impl<S: ScimStore> EngineBuilder<S> {
         self
     }
 
+    /// Takes the tenant from the path: `template` is where it sits below the mount point,
+    /// such as `"/{tenant}/v2"` for an endpoint nested at `/scim` and served at
+    /// `/scim/{tenant}/v2/Users`. A request is then let in only if the authenticator's tenant
+    /// is the one in the path (`401` otherwise). Without a template the tenant is the
+    /// authenticator's alone. Panics if `template` has no `{tenant}` segment.
+    ///
+    /// Either way, a tenant URL followed by `/dry-run` (`/scim/acme/v2/dry-run/Users`) runs
+    /// every request fully but persists nothing and publishes no events.
+    #[must_use]
+    pub fn tenant_path(mut self, template: &str) -> Self {
+        self.inner.tenant_path =
+            Some(tenants::TenantPath::new(template).unwrap_or_else(|| {
+                panic!("the tenant path {template:?} has no {{tenant}} segment")
+            }));
+        self
+    }
+
+    /// Each tenant's settings (enabled, policy, limits), which the app may change while the
+    /// engine runs.
+    #[must_use]
+    pub fn tenants(mut self, tenants: Tenants) -> Self {
+        self.inner.tenants = tenants;
+        self
+    }
+
+    /// Where provisioning events go (after the store commits).
+    #[must_use]
+    pub fn events(mut self, sink: impl EventSink) -> Self {
+        self.inner.events = Some(Box::new(sink));
+        self
+    }
+
+    /// Adds a check run before every write; rules run in the order they were added.
+    #[must_use]
+    pub fn rule(mut self, rule: impl WriteRule) -> Self {
+        self.inner.rules.push(Box::new(rule));
+        self
+    }
+
     /// The engine.
     pub fn build(self) -> Engine<S> {
         Engine {
@@ -263,6 +318,8 @@ struct Call<'a> {
     body: Bytes,
     ctx: RequestContext,
     base: String,
+    compat: Compat,
+    max_results: usize,
 }
 
 impl<S: ScimStore> Engine<S> {
@@ -285,6 +342,10 @@ impl<S: ScimStore> Engine<S> {
                 patch_response: PatchResponse::default(),
                 me: None,
                 hidden: Vec::new(),
+                tenant_path: None,
+                tenants: Tenants::new(),
+                events: None,
+                rules: Vec::new(),
             },
         }
     }
@@ -374,46 +435,91 @@ impl<S: ScimStore> Engine<S> {
         if body.len() > self.body_limit() {
             return Err(self.too_large());
         }
+        let path = parts.uri.path();
+        let located = tenants::locate(self.inner.tenant_path.as_ref(), path)
+            .ok_or_else(|| no_endpoint(path))?;
         let principal = self.inner.auth.authenticate(parts)?;
-        let span = tracing::Span::current();
-        span.record("tenant", tracing::field::display(&principal.tenant));
-        let mut ctx = RequestContext::new(principal.tenant).with_request_id(request_id);
+        if located
+            .tenant
+            .as_ref()
+            .is_some_and(|t| *t != principal.tenant)
+        {
+            return Err(ScimError::unauthorized(
+                "the bearer token is not valid for this tenant",
+            ));
+        }
+        tracing::Span::current().record("tenant", tracing::field::display(&principal.tenant));
+        let settings = self.inner.tenants.get(&principal.tenant);
+        if !settings.enabled {
+            return Err(ScimError::new(
+                403,
+                settings
+                    .disabled_detail
+                    .unwrap_or_else(|| "provisioning is disabled for this tenant".to_owned()),
+            ));
+        }
+        if settings
+            .max_payload_size
+            .is_some_and(|max| body.len() > max)
+        {
+            return Err(ScimError::new(
+                413,
+                format!(
+                    "the request body is larger than the {} bytes this tenant accepts",
+                    settings.max_payload_size.unwrap_or_default()
+                ),
+            ));
+        }
+        let mut ctx = RequestContext::new(principal.tenant)
+            .with_request_id(request_id)
+            .with_dry_run(located.dry_run);
         if let Some(client) = principal.client {
             ctx = ctx.with_client(client);
         }
-        let route = Route::parse(parts.uri.path()).ok_or_else(|| {
-            ScimError::not_found(format!("there is no SCIM endpoint at {}", parts.uri.path()))
-        })?;
-        if !route.allowed().contains(&parts.method) {
-            return Ok(reply::method_not_allowed(&parts.method, route.allowed()));
-        }
+        let route = Route::parse(located.rest).ok_or_else(|| no_endpoint(path))?;
         let call = Call {
             parts,
             body,
-            base: self.base(parts, &ctx),
+            base: self.base(parts, &ctx, located.prefix),
             ctx,
+            compat: settings.compat.unwrap_or(self.inner.compat),
+            max_results: settings
+                .max_results
+                .map_or(self.inner.config.max_results, |m| {
+                    m.min(self.inner.config.max_results)
+                }),
         };
+        self.serve(&call, route).await
+    }
+
+    /// Answers an authenticated request (or one operation of a bulk request).
+    async fn serve(&self, call: &Call<'_>, route: Route) -> Result<Response<Bytes>, ScimError> {
+        let parts = call.parts;
+        if !route.allowed().contains(&parts.method) {
+            return Ok(reply::method_not_allowed(&parts.method, route.allowed()));
+        }
+        let span = tracing::Span::current();
         let method = &parts.method;
         match route {
             Route::Collection(kind) if method == Method::GET => {
                 span.record("resource", tracing::field::display(kind));
                 let search = Search::from_query(parts.uri.query().unwrap_or(""))?;
-                self.list(&call, Some(kind), search).await
+                self.list(call, Some(kind), search).await
             }
             Route::Collection(kind) => {
                 span.record("resource", tracing::field::display(kind));
-                self.create(&call, kind).await
+                self.create(call, kind).await
             }
             Route::Search(kind) => {
                 if let Some(kind) = kind {
                     span.record("resource", tracing::field::display(kind));
                 }
-                let search = Search::from_body(reply::json_body(&call)?)?;
-                self.list(&call, kind, search).await
+                let search = Search::from_body(reply::json_body(call)?)?;
+                self.list(call, kind, search).await
             }
             Route::Item(kind, id) => {
                 span.record("resource", tracing::field::display(kind));
-                self.item(&call, kind, &id).await
+                self.item(call, kind, &id).await
             }
             Route::Me => {
                 let hook =
@@ -424,15 +530,12 @@ impl<S: ScimStore> Engine<S> {
                     ScimError::not_found("the authenticated caller is not a User of this service")
                 })?;
                 span.record("resource", tracing::field::display(ResourceKind::User));
-                self.item(&call, ResourceKind::User, &id).await
+                self.item(call, ResourceKind::User, &id).await
             }
-            Route::Bulk => Err(ScimError::new(
-                501,
-                "/Bulk is not supported by this service",
-            )),
-            Route::ServiceProviderConfig => self.service_provider_config(&call),
-            Route::ResourceTypes(id) => self.resource_types(&call, id.as_deref()),
-            Route::Schemas(id) => self.schemas(&call, id.as_deref()),
+            Route::Bulk => Box::pin(self.bulk(call)).await,
+            Route::ServiceProviderConfig => self.service_provider_config(call),
+            Route::ResourceTypes(id) => self.resource_types(call, id.as_deref()),
+            Route::Schemas(id) => self.schemas(call, id.as_deref()),
         }
     }
 
@@ -451,7 +554,7 @@ impl<S: ScimStore> Engine<S> {
     }
 
     /// The base URL resources are located under.
-    fn base(&self, parts: &Parts, ctx: &RequestContext) -> String {
+    fn base(&self, parts: &Parts, ctx: &RequestContext, prefix: &str) -> String {
         if let Some(base) = &self.inner.base_url {
             return base.replace("{tenant}", ctx.tenant());
         }
@@ -465,8 +568,12 @@ impl<S: ScimStore> Engine<S> {
             .extensions
             .get::<MountPath>()
             .map_or("", |m| m.0.trim_end_matches('/'));
-        format!("http://{host}{mount}")
+        format!("http://{host}{mount}{prefix}")
     }
+}
+
+fn no_endpoint(path: &str) -> ScimError {
+    ScimError::not_found(format!("there is no SCIM endpoint at {path}"))
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use http::{HeaderMap, HeaderName, Response, StatusCode};
 use scim_patch::PatchRequest;
 use serde_json::Value;
 
+use super::events::{Change, EventKind};
 use super::params::{Attributes, Search};
+use super::rules::Write;
 use super::{Call, Engine, PatchResponse, reply};
 use crate::{
     MemberChange, Projection, Resource, ResourceKind, ScimError, ScimStore, StoreError, Version,
@@ -112,7 +114,7 @@ impl<S: ScimStore> Engine<S> {
         kind: Option<ResourceKind>,
         search: Search,
     ) -> Result<Response<Bytes>, ScimError> {
-        let listing = search.into_listing(self.inner.config.max_results)?;
+        let listing = search.into_listing(call.max_results)?;
         let store = &self.inner.store;
         let ctx = &call.ctx;
         let render = |r: Resource| self.render(call, &listing.projection, r);
@@ -156,13 +158,24 @@ impl<S: ScimStore> Engine<S> {
             .inner
             .registry
             .resource(kind)
-            .validate_create(input, &self.inner.compat)?;
+            .validate_create(input, &call.compat)?;
+        self.check_rules(call, &resource, None)?;
         let created = self
             .inner
             .store
             .create(&call.ctx, resource)
             .await
             .map_err(store_error)?;
+        self.committed(
+            call,
+            kind,
+            created.id().unwrap_or_default(),
+            Change {
+                kind: EventKind::Created,
+                before: None,
+                after: Some(&created),
+            },
+        );
         self.respond(call, StatusCode::CREATED, created, true)
     }
 
@@ -179,6 +192,53 @@ impl<S: ScimStore> Engine<S> {
             return Ok(reply::empty(StatusCode::NOT_MODIFIED, version.as_ref()));
         }
         self.respond(call, StatusCode::OK, resource, false)
+    }
+
+    /// Runs the app's rules on a write about to happen.
+    fn check_rules(
+        &self,
+        call: &Call<'_>,
+        resource: &Resource,
+        previous: Option<&Resource>,
+    ) -> Result<(), ScimError> {
+        let write = Write {
+            ctx: &call.ctx,
+            resource,
+            previous,
+        };
+        self.inner
+            .rules
+            .iter()
+            .try_for_each(|rule| rule.check(&write))
+    }
+
+    /// After the store committed a write: the audit line, and the events (not for a dry run).
+    fn committed(&self, call: &Call<'_>, kind: ResourceKind, id: &str, change: Change<'_>) {
+        let ctx = &call.ctx;
+        let changed = match &change.kind {
+            EventKind::Patched { changed } => changed.join(","),
+            _ => String::new(),
+        };
+        tracing::info!(
+            target: "scim::audit",
+            tenant = %ctx.tenant(),
+            client = ctx.client().unwrap_or(""),
+            request_id = %ctx.request_id(),
+            resource = %kind,
+            id,
+            action = change.kind.name(),
+            changed,
+            dry_run = ctx.dry_run(),
+            "write",
+        );
+        if ctx.dry_run() {
+            return;
+        }
+        if let Some(sink) = &self.inner.events {
+            for event in change.events(ctx, kind, id) {
+                sink.publish(&event);
+            }
+        }
     }
 
     /// The stored resource.
@@ -224,15 +284,25 @@ impl<S: ScimStore> Engine<S> {
         let schemas = self.inner.registry.resource(kind);
         for attempt in 1.. {
             let (existing, version) = self.current(call, kind, id, &condition).await?;
-            let resource =
-                schemas.validate_replace(input.clone(), &existing, &self.inner.compat)?;
+            let resource = schemas.validate_replace(input.clone(), &existing, &call.compat)?;
+            self.check_rules(call, &resource, Some(&existing))?;
             match self
                 .inner
                 .store
                 .replace(&call.ctx, resource, &version)
                 .await
             {
-                Ok(stored) => return self.respond(call, StatusCode::OK, stored, false),
+                Ok(stored) => {
+                    if stored.version().as_ref() != Some(&version) {
+                        let change = Change {
+                            kind: EventKind::Replaced,
+                            before: Some(&existing),
+                            after: Some(&stored),
+                        };
+                        self.committed(call, kind, id, change);
+                    }
+                    return self.respond(call, StatusCode::OK, stored, false);
+                }
                 Err(StoreError::PreconditionFailed { .. })
                     if matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS => {}
                 Err(StoreError::PreconditionFailed { .. }) => {
@@ -261,10 +331,19 @@ impl<S: ScimStore> Engine<S> {
         for attempt in 1.. {
             let (existing, version) = self.current(call, kind, id, &condition).await?;
             let (patched, outcome) =
-                schemas.apply_patch(&existing, request.clone(), &self.inner.compat)?;
+                schemas.apply_patch(&existing, request.clone(), &call.compat)?;
             if !outcome.changed() {
                 return self.patched(call, existing);
             }
+            self.check_rules(call, &patched, Some(&existing))?;
+            let changed = outcome.changed_attributes.clone();
+            let event = |after| Change {
+                kind: EventKind::Patched {
+                    changed: changed.clone(),
+                },
+                before: Some(&existing),
+                after: Some(after),
+            };
             if kind == ResourceKind::Group && outcome.changed_attributes == ["members"] {
                 let change = member_change(&patched, &outcome);
                 drop(outcome);
@@ -273,6 +352,7 @@ impl<S: ScimStore> Engine<S> {
                     .await
                 {
                     Ok(version) => {
+                        self.committed(call, kind, id, event(&patched));
                         return match self.inner.patch_response {
                             PatchResponse::NoContent => {
                                 Ok(reply::empty(StatusCode::NO_CONTENT, Some(&version)))
@@ -292,7 +372,10 @@ impl<S: ScimStore> Engine<S> {
                 }
             }
             match store.replace(&call.ctx, patched, &version).await {
-                Ok(stored) => return self.patched(call, stored),
+                Ok(stored) => {
+                    self.committed(call, kind, id, event(&stored));
+                    return self.patched(call, stored);
+                }
                 Err(StoreError::PreconditionFailed { .. }) if retry(attempt) => {}
                 Err(StoreError::PreconditionFailed { .. }) => {
                     return Err(precondition_failed(kind, id));
@@ -330,7 +413,15 @@ impl<S: ScimStore> Engine<S> {
             .delete(&call.ctx, kind, id, expected.as_ref())
             .await
         {
-            Ok(()) => Ok(reply::empty(StatusCode::NO_CONTENT, None)),
+            Ok(()) => {
+                let change = Change {
+                    kind: EventKind::Deleted,
+                    before: None,
+                    after: None,
+                };
+                self.committed(call, kind, id, change);
+                Ok(reply::empty(StatusCode::NO_CONTENT, None))
+            }
             Err(StoreError::PreconditionFailed { .. }) => Err(precondition_failed(kind, id)),
             Err(err) => Err(store_error(err)),
         }

@@ -1,0 +1,166 @@
+//! Provisioning events, sent after the store commits, and the audit line of every write.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::{RequestContext, Resource, ResourceKind};
+
+/// What happened to a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// Created (`POST`).
+    Created,
+    /// Replaced (`PUT`).
+    Replaced,
+    /// Patched, with the attributes that changed (core by name, extension attributes
+    /// qualified by their URN).
+    Patched {
+        /// The changed attributes.
+        changed: Vec<String>,
+    },
+    /// A user's `active` went from false (or absent) to true.
+    Activated,
+    /// A user's `active` went to false: end their sessions.
+    Deactivated,
+    /// Deleted.
+    Deleted,
+    /// Users joined a group.
+    MembersAdded {
+        /// Their ids.
+        ids: Vec<String>,
+    },
+    /// Users left a group.
+    MembersRemoved {
+        /// Their ids.
+        ids: Vec<String>,
+    },
+}
+
+impl EventKind {
+    /// The event's name in audit lines (`created`, `members_added`...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Replaced => "replaced",
+            Self::Patched { .. } => "patched",
+            Self::Activated => "activated",
+            Self::Deactivated => "deactivated",
+            Self::Deleted => "deleted",
+            Self::MembersAdded { .. } => "members_added",
+            Self::MembersRemoved { .. } => "members_removed",
+        }
+    }
+}
+
+/// One provisioning event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The tenant.
+    pub tenant: String,
+    /// The resource type.
+    pub resource_type: ResourceKind,
+    /// The resource's id.
+    pub id: String,
+    /// The request that did it.
+    pub request_id: String,
+}
+
+/// Receives events after the store has committed the write (never for a dry run or a
+/// failed write). Called on the request's task: hand slow work (mail, session revocation)
+/// to a queue or a spawned task.
+///
+/// ```
+/// use scim_core::engine::{Event, EventKind};
+///
+/// let sink = |event: &Event| match &event.kind {
+///     EventKind::Created => println!("invite user {} of {}", event.id, event.tenant),
+///     EventKind::Deactivated => println!("end the sessions of {}", event.id),
+///     _ => {}
+/// };
+/// # let _: &dyn scim_core::engine::EventSink = &sink;
+/// ```
+pub trait EventSink: Send + Sync + 'static {
+    /// Handles one event.
+    fn publish(&self, event: &Event);
+}
+
+impl<F: Fn(&Event) + Send + Sync + 'static> EventSink for F {
+    fn publish(&self, event: &Event) {
+        self(event);
+    }
+}
+
+/// Whether a user is active; a user without `active` counts as active.
+fn active(resource: &Resource) -> bool {
+    resource
+        .get("active")
+        .and_then(Value::as_bool)
+        .unwrap_or(true)
+}
+
+fn member_set(resource: Option<&Resource>) -> HashSet<&str> {
+    resource
+        .map(|r| r.member_ids().collect())
+        .unwrap_or_default()
+}
+
+/// The events of one write, from what was there before and what is there now.
+pub(super) struct Change<'a> {
+    pub(super) kind: EventKind,
+    pub(super) before: Option<&'a Resource>,
+    pub(super) after: Option<&'a Resource>,
+}
+
+impl Change<'_> {
+    /// The events: the write itself, then the activation and membership changes it made (a
+    /// user created inactive is not "deactivated"; a group created with members has them
+    /// "added").
+    pub(super) fn events(
+        self,
+        ctx: &RequestContext,
+        resource_type: ResourceKind,
+        id: &str,
+    ) -> Vec<Event> {
+        let event = |kind| Event {
+            kind,
+            tenant: ctx.tenant().to_owned(),
+            resource_type,
+            id: id.to_owned(),
+            request_id: ctx.request_id().to_owned(),
+        };
+        let mut events = vec![event(self.kind)];
+        let Some(after) = self.after else {
+            return events;
+        };
+        match (resource_type, self.before) {
+            (ResourceKind::User, Some(before)) => match (active(before), active(after)) {
+                (false, true) => events.push(event(EventKind::Activated)),
+                (true, false) => events.push(event(EventKind::Deactivated)),
+                _ => {}
+            },
+            (ResourceKind::Group, before) => {
+                let (before, after) = (member_set(before), member_set(Some(after)));
+                let sorted = |set: std::collections::hash_set::Difference<'_, &str, _>| {
+                    let mut ids: Vec<String> = set.map(|s| (*s).to_owned()).collect();
+                    ids.sort();
+                    ids
+                };
+                let added = sorted(after.difference(&before));
+                let removed = sorted(before.difference(&after));
+                if !added.is_empty() {
+                    events.push(event(EventKind::MembersAdded { ids: added }));
+                }
+                if !removed.is_empty() {
+                    events.push(event(EventKind::MembersRemoved { ids: removed }));
+                }
+            }
+            _ => {}
+        }
+        events
+    }
+}
