@@ -260,6 +260,28 @@ impl MemoryStore {
         &self.inner.registry
     }
 
+    /// Everything `tenant` holds, as `{"Users": [...], "Groups": [...]}` in creation order:
+    /// for backups, debugging, and tests that compare a store before and after.
+    pub fn export(&self, tenant: &str) -> Value {
+        let ctx = RequestContext::new(tenant);
+        self.read(&ctx, |tenant| {
+            let list = |coll: Option<&Collection>| -> Vec<Value> {
+                coll.map(|c| {
+                    c.order
+                        .values()
+                        .filter_map(|id| c.entries.get(id))
+                        .map(|e| e.doc.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+            };
+            serde_json::json!({
+                "Users": list(tenant.map(|t| &t.users)),
+                "Groups": list(tenant.map(|t| &t.groups)),
+            })
+        })
+    }
+
     fn next_version(&self) -> Version {
         Version::new(
             self.inner

@@ -145,6 +145,20 @@ impl<S> fmt::Debug for EngineBuilder<S> {
 }
 
 impl<S: ScimStore> EngineBuilder<S> {
+    /// Replaces the store.
+    #[must_use]
+    pub fn store(mut self, store: S) -> Self {
+        self.inner.store = store;
+        self
+    }
+
+    /// Replaces the authenticator (a [`Tokens`] service, your own OAuth check...).
+    #[must_use]
+    pub fn authenticator(mut self, auth: impl Authenticator) -> Self {
+        self.inner.auth = Box::new(auth);
+        self
+    }
+
     /// The schemas resources are validated against and discovery advertises; it should be
     /// the registry the store was built with. Default: [`SchemaRegistry::new`].
     #[must_use]

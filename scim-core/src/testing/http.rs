@@ -15,6 +15,8 @@
 //! Paths in requests are relative to the endpoint (`/Users`); the client adds its mount
 //! prefix. Every case builds its own engine over a fresh [`MemoryStore`].
 
+mod saas;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -27,6 +29,8 @@ use crate::{
     AttrType, Attribute, MemoryStore, ResourceKind, Schema, SchemaRegistry, ScimStore,
     ServiceProviderConfig,
 };
+
+pub use saas::{bulk, cross_tenant, dry_run, events, tenant_settings, token_rotation, write_rules};
 
 /// The bearer token the suite's engines accept.
 pub const TOKEN: &str = "scim-http-suite-token";
@@ -1616,6 +1620,13 @@ macro_rules! scim_http_tests {
             routes_and_methods,
             discovery,
             concurrent_patches,
+            token_rotation,
+            cross_tenant,
+            dry_run,
+            tenant_settings,
+            events,
+            write_rules,
+            bulk,
         );
     };
     (@cases $harness:expr; $($case:ident),* $(,)?) => {

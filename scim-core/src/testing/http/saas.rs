@@ -1,0 +1,920 @@
+//! Cases for what SaaS products build around SCIM: tokens, tenants, dry runs, events, app
+//! rules and bulk.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{Method, Request};
+use serde_json::{Value, json};
+
+use super::{Client, Harness, PATCH_OP, Reply, client, engine, entra_user, unique};
+use crate::engine::{
+    EngineBuilder, Event, EventKind, MAX_ACTIVE_PER_TENANT, RoleMapping, TenantSettings, Tenants,
+    TokenError, TokenOptions, Tokens, Write,
+};
+use crate::{Compat, MemoryStore, ScimError, ServiceProviderConfig};
+
+/// Where tenants sit in the path in these cases: `/tenants/{tenant}/Users`.
+const TENANT_PATH: &str = "/tenants/{tenant}";
+
+/// The suite's engine with `tokens` as the authenticator and tenants in the path.
+fn tenant_engine(tokens: &Tokens) -> EngineBuilder<MemoryStore> {
+    engine()
+        .authenticator(tokens.clone())
+        .tenant_path(TENANT_PATH)
+}
+
+/// Sends a request with `token`, to a path under `tenant`'s URL.
+async fn send<C: super::HttpClient>(
+    c: &Client<C>,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
+    let bytes = body
+        .as_ref()
+        .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON")))
+        .unwrap_or_default();
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/scim+json")
+        .body(bytes)
+        .expect("a valid request");
+    c.raw(request).await
+}
+
+fn issue(tokens: &Tokens, tenant: &str) -> String {
+    tokens
+        .issue(tenant, TokenOptions::default())
+        .expect("a token")
+        .secret
+        .expose()
+        .to_owned()
+}
+
+/// A tenant rotates its token without downtime: two tokens valid at once, the old one
+/// revoked and refused, expiry honoured; with no active token the endpoint is `401`.
+pub async fn token_rotation<H: Harness>(harness: &H) {
+    let tokens = Tokens::new();
+    let c = client(harness, tenant_engine(&tokens)).await;
+    let users = "/tenants/acme/Users";
+    let old = tokens
+        .issue("acme", TokenOptions::default().label("Entra, 2026"))
+        .expect("a token");
+    let old_secret = old.secret.expose().to_owned();
+    assert!(old_secret.starts_with("scim_") && old_secret.len() == 69);
+    assert!(
+        !format!("{old:?} {tokens:?}").contains(&old_secret),
+        "Debug never shows a secret"
+    );
+    assert!(
+        !serde_json::to_string(&old.record)
+            .expect("JSON")
+            .contains(&old_secret)
+    );
+    send(&c, &old_secret, Method::GET, users, None)
+        .await
+        .expect(200);
+
+    let new = tokens
+        .issue("acme", TokenOptions::default().expires_in_days(90))
+        .expect("a second token");
+    let new_secret = new.secret.expose().to_owned();
+    send(&c, &old_secret, Method::GET, users, None)
+        .await
+        .expect(200);
+    send(&c, &new_secret, Method::GET, users, None)
+        .await
+        .expect(200);
+
+    let revoked = tokens.revoke(&old.record.id).expect("revoked");
+    assert!(revoked.revoked_at.is_some());
+    let refused = send(&c, &old_secret, Method::GET, users, None).await;
+    refused.expect_error(401, None);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("revoked")
+    );
+    send(&c, &new_secret, Method::GET, users, None)
+        .await
+        .expect(200);
+
+    // Records persist and load back (the app stores them where it likes).
+    let saved = serde_json::to_string(&tokens.records()).expect("JSON");
+    let reloaded = Tokens::from_records(serde_json::from_str::<Vec<_>>(&saved).expect("records"));
+    assert_eq!(reloaded.verify(&new_secret).expect("valid").tenant, "acme");
+    assert!(reloaded.verify(&old_secret).is_err());
+
+    // Expiry: the record says when.
+    let mut expired = new.record.clone();
+    expired.expires_at = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
+    tokens.insert(expired);
+    let refused = send(&c, &new_secret, Method::GET, users, None).await;
+    refused.expect_error(401, None);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("expired")
+    );
+    assert!(
+        tokens
+            .list("acme")
+            .iter()
+            .all(|r| !r.is_active(chrono::Utc::now()))
+    );
+    send(&c, "scim_0000", Method::GET, users, None)
+        .await
+        .expect_error(401, None);
+
+    for _ in 0..MAX_ACTIVE_PER_TENANT {
+        issue(&tokens, "busy");
+    }
+    assert_eq!(
+        tokens.issue("busy", TokenOptions::default()).map(|_| ()),
+        Err(TokenError::TooMany("busy".into()))
+    );
+}
+
+/// A token of one tenant opens no route of another: `401` on every route of the other
+/// tenant's URL, dry runs included, and the other tenant's data is untouched.
+pub async fn cross_tenant<H: Harness>(harness: &H) {
+    let tokens = Tokens::new();
+    let store = MemoryStore::new();
+    let built = tenant_engine(&tokens);
+    let c = client(harness, with_store(built, &store)).await;
+    let acme = issue(&tokens, "acme");
+    let globex = issue(&tokens, "globex");
+    let user = send(
+        &c,
+        &acme,
+        Method::POST,
+        "/tenants/acme/Users",
+        Some(entra_user("victim")),
+    )
+    .await
+    .expect(201)
+    .id();
+    let group = send(
+        &c,
+        &acme,
+        Method::POST,
+        "/tenants/acme/Groups",
+        Some(json!({"displayName": "Victims"})),
+    )
+    .await
+    .expect(201)
+    .id();
+    let before = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "owned"}]});
+    let routes: Vec<(Method, String, Option<Value>)> = ["", "/dry-run"]
+        .iter()
+        .flat_map(|dry| {
+            let base = format!("/tenants/acme{dry}");
+            vec![
+                (Method::GET, format!("{base}/Users"), None),
+                (
+                    Method::POST,
+                    format!("{base}/Users"),
+                    Some(entra_user("intruder")),
+                ),
+                (Method::GET, format!("{base}/Users/{user}"), None),
+                (
+                    Method::PUT,
+                    format!("{base}/Users/{user}"),
+                    Some(entra_user("intruder")),
+                ),
+                (
+                    Method::PATCH,
+                    format!("{base}/Users/{user}"),
+                    Some(patch.clone()),
+                ),
+                (Method::DELETE, format!("{base}/Users/{user}"), None),
+                (Method::GET, format!("{base}/Groups"), None),
+                (
+                    Method::POST,
+                    format!("{base}/Groups"),
+                    Some(json!({"displayName": "x"})),
+                ),
+                (Method::GET, format!("{base}/Groups/{group}"), None),
+                (
+                    Method::PUT,
+                    format!("{base}/Groups/{group}"),
+                    Some(json!({"displayName": "x"})),
+                ),
+                (
+                    Method::PATCH,
+                    format!("{base}/Groups/{group}"),
+                    Some(patch.clone()),
+                ),
+                (Method::DELETE, format!("{base}/Groups/{group}"), None),
+                (
+                    Method::POST,
+                    format!("{base}/Users/.search"),
+                    Some(json!({})),
+                ),
+                (
+                    Method::POST,
+                    format!("{base}/Groups/.search"),
+                    Some(json!({})),
+                ),
+                (Method::POST, format!("{base}/.search"), Some(json!({}))),
+                (Method::GET, format!("{base}/Me"), None),
+                (
+                    Method::POST,
+                    format!("{base}/Bulk"),
+                    Some(json!({"Operations": []})),
+                ),
+                (Method::GET, format!("{base}/ServiceProviderConfig"), None),
+                (Method::GET, format!("{base}/ResourceTypes"), None),
+                (Method::GET, format!("{base}/Schemas"), None),
+                (Method::GET, format!("{base}/nowhere"), None),
+            ]
+        })
+        .collect();
+    for (method, path, body) in &routes {
+        let reply = send(&c, &globex, method.clone(), path, body.clone()).await;
+        assert_eq!(
+            reply.status, 401,
+            "{method} {path} with another tenant's token: {}",
+            reply.body
+        );
+    }
+    // On its own URL, the other tenant does not see acme's ids.
+    send(
+        &c,
+        &globex,
+        Method::GET,
+        &format!("/tenants/globex/Users/{user}"),
+        None,
+    )
+    .await
+    .expect_error(404, None);
+    send(
+        &c,
+        &globex,
+        Method::DELETE,
+        &format!("/tenants/globex/Groups/{group}"),
+        None,
+    )
+    .await
+    .expect_error(404, None);
+    assert_eq!(
+        send(&c, &globex, Method::GET, "/tenants/globex/Users", None)
+            .await
+            .total(),
+        0
+    );
+    let after = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    assert_eq!(before, after, "nothing of acme changed");
+    send(
+        &c,
+        &acme,
+        Method::GET,
+        &format!("/tenants/acme/Users/{user}"),
+        None,
+    )
+    .await
+    .expect(200);
+}
+
+/// The suite's engine over `store` (a handle the case keeps, to look inside).
+fn with_store(
+    builder: EngineBuilder<MemoryStore>,
+    store: &MemoryStore,
+) -> EngineBuilder<MemoryStore> {
+    builder.store(store.clone())
+}
+
+/// A full provisioning cycle under `/dry-run` answers as the real requests would (ids,
+/// `201`s, `409`s, `400`s) and leaves the store byte for byte as it was, with no events.
+pub async fn dry_run<H: Harness>(harness: &H) {
+    let tokens = Tokens::new();
+    let store = MemoryStore::new();
+    let events = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let sink = Arc::clone(&events);
+    let builder = with_store(tenant_engine(&tokens), &store)
+        .events(move |e: &Event| sink.lock().expect("lock").push(e.clone()));
+    let c = client(harness, builder).await;
+    let token = issue(&tokens, "acme");
+    let real = "/tenants/acme";
+    let dry = "/tenants/acme/dry-run";
+    let existing = send(
+        &c,
+        &token,
+        Method::POST,
+        &format!("{real}/Users"),
+        Some(entra_user("existing")),
+    )
+    .await
+    .expect(201)
+    .id();
+    let group = send(
+        &c,
+        &token,
+        Method::POST,
+        &format!("{real}/Groups"),
+        Some(json!({"displayName": "Existing"})),
+    )
+    .await
+    .expect(201)
+    .id();
+    events.lock().expect("lock").clear();
+    let before = serde_json::to_vec(&store.export("acme")).expect("JSON");
+
+    // Entra's cycle: look up, create, patch, add members, deactivate, delete.
+    let lookup = send(
+        &c,
+        &token,
+        Method::GET,
+        &format!("{dry}/Users?filter=userName%20eq%20%22existing%22"),
+        None,
+    )
+    .await;
+    assert_eq!(lookup.total(), 1);
+    let created = send(
+        &c,
+        &token,
+        Method::POST,
+        &format!("{dry}/Users"),
+        Some(entra_user("newcomer")),
+    )
+    .await;
+    created.expect(201);
+    assert!(
+        created
+            .header("location")
+            .is_some_and(|l| l.ends_with(&created.id()))
+    );
+    send(
+        &c,
+        &token,
+        Method::POST,
+        &format!("{dry}/Users"),
+        Some(entra_user("existing")),
+    )
+    .await
+    .expect_error(409, Some("uniqueness"));
+    send(
+        &c,
+        &token,
+        Method::POST,
+        &format!("{dry}/Users"),
+        Some(json!({"displayName": "no userName"})),
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    let patch = |ops: Value| json!({"schemas": [PATCH_OP], "Operations": ops});
+    let patched = send(
+        &c,
+        &token,
+        Method::PATCH,
+        &format!("{dry}/Users/{existing}"),
+        Some(patch(
+            json!([{"op": "Replace", "path": "displayName", "value": "Renamed"}]),
+        )),
+    )
+    .await;
+    assert_eq!(patched.expect(200).body["displayName"], json!("Renamed"));
+    send(
+        &c,
+        &token,
+        Method::PATCH,
+        &format!("{dry}/Groups/{group}"),
+        Some(patch(
+            json!([{"op": "Add", "path": "members", "value": [{"value": existing}]}]),
+        )),
+    )
+    .await
+    .expect(200);
+    send(
+        &c,
+        &token,
+        Method::PATCH,
+        &format!("{dry}/Users/{existing}"),
+        Some(patch(
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )),
+    )
+    .await
+    .expect(200);
+    let mut replacement = entra_user("existing");
+    replacement["title"] = json!("Dry");
+    send(
+        &c,
+        &token,
+        Method::PUT,
+        &format!("{dry}/Users/{existing}"),
+        Some(replacement),
+    )
+    .await
+    .expect(200);
+    send(
+        &c,
+        &token,
+        Method::DELETE,
+        &format!("{dry}/Groups/{group}"),
+        None,
+    )
+    .await
+    .expect(204);
+    send(
+        &c,
+        &token,
+        Method::DELETE,
+        &format!("{dry}/Users/{existing}"),
+        None,
+    )
+    .await
+    .expect(204);
+
+    let after = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    assert_eq!(before, after, "a dry run persists nothing");
+    assert!(
+        events.lock().expect("lock").is_empty(),
+        "a dry run publishes no events"
+    );
+    send(
+        &c,
+        &token,
+        Method::GET,
+        &format!("{real}/Users/{existing}"),
+        None,
+    )
+    .await
+    .expect(200);
+}
+
+/// A disabled tenant is `403` with the app's detail, on every route, until re-enabled;
+/// per-tenant policy and limits apply to that tenant only.
+pub async fn tenant_settings<H: Harness>(harness: &H) {
+    let tokens = Tokens::new();
+    let tenants = Tenants::new();
+    let c = client(harness, tenant_engine(&tokens).tenants(tenants.clone())).await;
+    let acme = issue(&tokens, "acme");
+    let globex = issue(&tokens, "globex");
+    let detail = "Provisioning needs the Enterprise plan: ask your account owner to upgrade.";
+    tenants.set("acme", TenantSettings::new().disabled(detail));
+    for path in [
+        "/tenants/acme/Users",
+        "/tenants/acme/ServiceProviderConfig",
+        "/tenants/acme/dry-run/Users",
+    ] {
+        let refused = send(&c, &acme, Method::GET, path, None).await;
+        refused.expect_error(403, None);
+        assert_eq!(refused.body["detail"], json!(detail));
+    }
+    send(&c, &globex, Method::GET, "/tenants/globex/Users", None)
+        .await
+        .expect(200);
+    tenants.set("acme", TenantSettings::new());
+    send(&c, &acme, Method::GET, "/tenants/acme/Users", None)
+        .await
+        .expect(200);
+
+    tenants.set(
+        "acme",
+        TenantSettings::new()
+            .compat(Compat::strict())
+            .max_results(1)
+            .max_payload_size(300),
+    );
+    for name in ["s1", "s2"] {
+        let user = json!({"schemas": [super::USER], "userName": name});
+        send(&c, &acme, Method::POST, "/tenants/acme/Users", Some(user))
+            .await
+            .expect(201);
+        send(
+            &c,
+            &globex,
+            Method::POST,
+            "/tenants/globex/Users",
+            Some(json!({"userName": name})),
+        )
+        .await
+        .expect(201);
+    }
+    let acme_list = send(&c, &acme, Method::GET, "/tenants/acme/Users?count=50", None).await;
+    assert_eq!(acme_list.body["itemsPerPage"], json!(1));
+    let globex_list = send(
+        &c,
+        &globex,
+        Method::GET,
+        "/tenants/globex/Users?count=50",
+        None,
+    )
+    .await;
+    assert_eq!(globex_list.body["itemsPerPage"], json!(2));
+    let big = json!({"schemas": [super::USER], "userName": "big", "title": "x".repeat(400)});
+    send(
+        &c,
+        &acme,
+        Method::POST,
+        "/tenants/acme/Users",
+        Some(big.clone()),
+    )
+    .await
+    .expect_error(413, None);
+    send(
+        &c,
+        &globex,
+        Method::POST,
+        "/tenants/globex/Users",
+        Some(big),
+    )
+    .await
+    .expect(201);
+    let id = acme_list.resources()[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let disable = json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+    send(
+        &c,
+        &acme,
+        Method::PATCH,
+        &format!("/tenants/acme/Users/{id}"),
+        Some(disable.clone()),
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    let other = globex_list.resources()[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    send(
+        &c,
+        &globex,
+        Method::PATCH,
+        &format!("/tenants/globex/Users/{other}"),
+        Some(disable),
+    )
+    .await
+    .expect(200);
+    // A path that does not fit the template is no endpoint at all.
+    send(&c, &acme, Method::GET, "/Users", None)
+        .await
+        .expect_error(404, None);
+}
+
+/// Events after each committed write, with the changed attributes, activation and
+/// membership changes; none for failed or no-op writes.
+pub async fn events<H: Harness>(harness: &H) {
+    let events = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let sink = Arc::clone(&events);
+    let c = client(
+        harness,
+        engine().events(move |e: &Event| sink.lock().expect("lock").push(e.clone())),
+    )
+    .await;
+    let take = || -> Vec<(EventKind, String)> {
+        events
+            .lock()
+            .expect("lock")
+            .drain(..)
+            .map(|e| (e.kind, e.id))
+            .collect()
+    };
+    let patch = |ops: Value| json!({"schemas": [PATCH_OP], "Operations": ops});
+
+    let user = c.user(&unique("evented")).await;
+    assert_eq!(take(), [(EventKind::Created, user.clone())]);
+    c.post("/Users", entra_user("evented-dup"))
+        .await
+        .expect(201);
+    take();
+    c.post("/Users", entra_user("evented-dup"))
+        .await
+        .expect_error(409, Some("uniqueness"));
+    assert_eq!(take(), [], "a failed write publishes nothing");
+
+    let path = format!("/Users/{user}");
+    c.call(
+        Method::PATCH,
+        &path,
+        Some(patch(
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        take(),
+        [
+            (
+                EventKind::Patched {
+                    changed: vec!["active".into()]
+                },
+                user.clone()
+            ),
+            (EventKind::Deactivated, user.clone()),
+        ]
+    );
+    c.call(
+        Method::PATCH,
+        &path,
+        Some(patch(
+            json!([{"op": "replace", "path": "active", "value": false}]),
+        )),
+    )
+    .await
+    .expect(200);
+    assert_eq!(take(), [], "a PATCH that changes nothing publishes nothing");
+    c.call(
+        Method::PATCH,
+        &path,
+        Some(patch(
+            json!([{"op": "replace", "value": {"active": true, "title": "CTO"}}]),
+        )),
+    )
+    .await
+    .expect(200);
+    let got = take();
+    assert!(
+        matches!(&got[0].0, EventKind::Patched { changed } if changed.contains(&"active".to_owned()) && changed.contains(&"title".to_owned())),
+        "{got:?}"
+    );
+    assert_eq!(got[1], (EventKind::Activated, user.clone()));
+
+    let group = c
+        .post(
+            "/Groups",
+            json!({"displayName": unique("Evented"), "members": [{"value": user}]}),
+        )
+        .await
+        .expect(201)
+        .id();
+    assert_eq!(
+        take(),
+        [
+            (EventKind::Created, group.clone()),
+            (
+                EventKind::MembersAdded {
+                    ids: vec![user.clone()]
+                },
+                group.clone()
+            ),
+        ]
+    );
+    let other = c.user(&unique("joiner")).await;
+    take();
+    c.patch(
+        &format!("/Groups/{group}"),
+        json!([
+            {"op": "add", "path": "members", "value": [{"value": other}]},
+            {"op": "remove", "path": format!("members[value eq \"{user}\"]")},
+        ]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        take(),
+        [
+            (
+                EventKind::Patched {
+                    changed: vec!["members".into()]
+                },
+                group.clone()
+            ),
+            (
+                EventKind::MembersAdded {
+                    ids: vec![other.clone()]
+                },
+                group.clone()
+            ),
+            (
+                EventKind::MembersRemoved {
+                    ids: vec![user.clone()]
+                },
+                group.clone()
+            ),
+        ]
+    );
+    let mut replacement = c.get(&path).await.body.clone();
+    replacement["active"] = json!(false);
+    c.put(&path, replacement).await.expect(200);
+    assert_eq!(
+        take(),
+        [
+            (EventKind::Replaced, user.clone()),
+            (EventKind::Deactivated, user.clone())
+        ]
+    );
+    c.delete(&path).await.expect(204);
+    assert_eq!(take(), [(EventKind::Deleted, user.clone())]);
+    c.delete(&path).await.expect_error(404, None);
+    assert_eq!(take(), []);
+}
+
+/// App rules see the resource about to be written and the previous one; a refusal is the
+/// request's answer, with the app's detail, and nothing is written (dry runs included).
+pub async fn write_rules<H: Harness>(harness: &H) {
+    let roles = RoleMapping::new()
+        .with("Admin", "admin")
+        .with("EnterpriseAdmin", "owner")
+        .with("User", "member");
+    let rule = move |write: &Write<'_>| {
+        if roles.all(write.resource).len() > 1 {
+            return Err(ScimError::invalid_value(
+                "a user can hold only one global role",
+            ));
+        }
+        if write
+            .previous
+            .is_some_and(|p| p.user_name() == Some("locked"))
+        {
+            return Err(ScimError::new(403, "this user is managed by the app"));
+        }
+        Ok(())
+    };
+    let c = client(harness, engine().rule(rule)).await;
+    let two_roles = json!([{"value": "Admin"}, {"value": "User"}]);
+    let mut body = entra_user(&unique("ruled"));
+    body["roles"] = two_roles.clone();
+    let refused = c.post("/Users", body).await;
+    refused.expect_error(400, Some("invalidValue"));
+    assert_eq!(
+        refused.body["detail"],
+        json!("a user can hold only one global role")
+    );
+
+    let id = c.user(&unique("ruled")).await;
+    let path = format!("/Users/{id}");
+    let before = c.get(&path).await.body.clone();
+    c.patch(
+        &path,
+        json!([{"op": "add", "path": "roles", "value": two_roles}]),
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    c.patch(
+        &path,
+        json!([{"op": "add", "path": "roles", "value": [{"value": "Admin", "primary": "True"}]}]),
+    )
+    .await
+    .expect(200);
+    let mut replacement = before.clone();
+    replacement["roles"] = json!([{"value": "Admin"}, {"value": "EnterpriseAdmin"}]);
+    c.put(&path, replacement)
+        .await
+        .expect_error(400, Some("invalidValue"));
+    assert_eq!(
+        c.get(&path).await.body["roles"],
+        json!([{"value": "Admin", "primary": true}])
+    );
+
+    let locked = c.user("locked").await;
+    c.patch(
+        &format!("/Users/{locked}"),
+        json!([{"op": "add", "path": "title", "value": "x"}]),
+    )
+    .await
+    .expect_error(403, None);
+}
+
+/// `/Bulk` (RFC 7644 §3.7): `bulkId` references, forward ones included, `failOnErrors`,
+/// circles, and the advertised limits enforced.
+pub async fn bulk<H: Harness>(harness: &H) {
+    let config = ServiceProviderConfig {
+        bulk: true,
+        bulk_max_operations: 6,
+        max_payload_size: 4096,
+        ..ServiceProviderConfig::default()
+    };
+    let c = client(harness, engine().service_provider_config(config)).await;
+    let spc = c.get("/ServiceProviderConfig").await;
+    assert_eq!(
+        spc.body["bulk"],
+        json!({"supported": true, "maxOperations": 6, "maxPayloadSize": 4096})
+    );
+    let bulk = |ops: Value, fail_on_errors: Option<u64>| {
+        let mut body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops});
+        if let Some(n) = fail_on_errors {
+            body["failOnErrors"] = json!(n);
+        }
+        c.post("/Bulk", body)
+    };
+    // The group refers to a user created later in the request (a forward reference).
+    let name = unique("bulk");
+    let reply = bulk(json!([
+        {"method": "POST", "bulkId": "team", "path": "/Groups", "data": {"displayName": name, "members": [{"value": "bulkId:alice"}]}},
+        {"method": "POST", "bulkId": "alice", "path": "/Users", "data": {"userName": format!("{name}-alice")}},
+        {"method": "PATCH", "path": "/Users/bulkId:alice", "data": {"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "title", "value": "Lead"}]}},
+    ]), None).await;
+    reply.expect(200).expect_scim_json();
+    assert_eq!(
+        reply.body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:BulkResponse"])
+    );
+    let ops = reply.body["Operations"]
+        .as_array()
+        .expect("Operations")
+        .clone();
+    let statuses: Vec<&str> = ops
+        .iter()
+        .map(|o| o["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["201", "201", "200"], "{}", reply.body);
+    let alice_location = ops[1]["location"].as_str().expect("location");
+    let alice = alice_location.rsplit('/').next().expect("id");
+    assert!(
+        ops[0]["version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("W/"))
+    );
+    let group = ops[0]["location"]
+        .as_str()
+        .expect("location")
+        .rsplit('/')
+        .next()
+        .expect("id");
+    let group_body = c.get(&format!("/Groups/{group}")).await.body.clone();
+    assert_eq!(
+        group_body["members"],
+        json!([{"value": alice}]),
+        "bulkId references resolve to ids"
+    );
+    assert_eq!(
+        c.get(&format!("/Users/{alice}")).await.body["title"],
+        json!("Lead")
+    );
+
+    // failOnErrors: processing stops at the N-th error.
+    let reply = bulk(json!([
+        {"method": "POST", "bulkId": "a", "path": "/Users", "data": {"userName": format!("{name}-alice")}},
+        {"method": "DELETE", "path": "/Users/missing"},
+        {"method": "POST", "bulkId": "b", "path": "/Users", "data": {"userName": format!("{name}-never")}},
+    ]), Some(2)).await;
+    let ops = reply.expect(200).body["Operations"]
+        .as_array()
+        .expect("Operations")
+        .clone();
+    assert_eq!(ops.len(), 2, "{}", reply.body);
+    assert_eq!(ops[0]["status"], json!("409"));
+    assert_eq!(ops[0]["response"]["scimType"], json!("uniqueness"));
+    assert_eq!(ops[1]["status"], json!("404"));
+    assert_eq!(
+        c.filter("/Users", &format!("userName eq \"{name}-never\""))
+            .await
+            .total(),
+        0
+    );
+
+    // Without failOnErrors every operation runs; circles and references to failed
+    // operations are 409.
+    let reply = bulk(json!([
+        {"method": "POST", "bulkId": "x", "path": "/Groups", "data": {"displayName": format!("{name}-x"), "members": [{"value": "bulkId:y"}]}},
+        {"method": "POST", "bulkId": "y", "path": "/Groups", "data": {"displayName": format!("{name}-y"), "members": [{"value": "bulkId:x"}]}},
+        {"method": "POST", "bulkId": "bad", "path": "/Users", "data": {"userName": 7}},
+        {"method": "PATCH", "path": "/Users/bulkId:bad", "data": {"schemas": [PATCH_OP], "Operations": []}},
+        {"method": "POST", "path": "/Schemas", "data": {}},
+        {"method": "POST", "bulkId": "ok", "path": "/Users", "data": {"userName": format!("{name}-ok")}},
+    ]), None).await;
+    let ops = reply.expect(200).body["Operations"]
+        .as_array()
+        .expect("Operations")
+        .clone();
+    let by_status: Vec<(&str, &str)> = ops
+        .iter()
+        .map(|o| {
+            (
+                o["bulkId"].as_str().unwrap_or("-"),
+                o["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_status,
+        [
+            ("x", "409"),
+            ("y", "409"),
+            ("bad", "400"),
+            ("-", "409"),
+            ("-", "400"),
+            ("ok", "201")
+        ],
+        "{}",
+        reply.body
+    );
+
+    // Limits.
+    let too_many: Vec<Value> = (0..7)
+        .map(|i| json!({"method": "DELETE", "path": format!("/Users/{i}")}))
+        .collect();
+    bulk(Value::Array(too_many), None)
+        .await
+        .expect_error(413, None);
+    let big = json!([{"method": "POST", "path": "/Users", "data": {"userName": "x".repeat(5000)}}]);
+    bulk(big, None).await.expect_error(413, None);
+    c.post("/Bulk", json!({"Operations": "all"}))
+        .await
+        .expect_error(400, Some("invalidSyntax"));
+    bulk(json!([{"method": "POST", "bulkId": "same", "path": "/Users", "data": {"userName": "a"}}, {"method": "POST", "bulkId": "same", "path": "/Users", "data": {"userName": "b"}}]), None)
+        .await
+        .expect_error(400, Some("invalidValue"));
+}
