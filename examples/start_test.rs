@@ -63,7 +63,7 @@ pub(crate) fn flags(binary: &str) {
     let server =
         start(Command::new(binary).args(["--bind", "127.0.0.1:0", "--token", "given-token"]));
     assert!(server.base_url.starts_with("http://127.0.0.1:"));
-    assert!(server.base_url.ends_with("/scim/v2"));
+    assert!(server.base_url.ends_with("/v2"));
     let user = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#;
     let (status, body) = send(&server.base_url, "POST", "/Users", "given-token", user);
     assert_eq!(status, 201, "{body}");

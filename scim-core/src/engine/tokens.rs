@@ -222,13 +222,43 @@ impl Tokens {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| TokenError::Random(e.to_string()))?;
         let secret = format!("{TOKEN_PREFIX}{}", hex(&random));
+        let record = self.add(tenant, &secret, options)?;
+        Ok(NewToken {
+            secret: SecretToken(secret),
+            record,
+        })
+    }
+
+    /// Adds a token whose secret was made elsewhere: one migrated from an earlier system, or
+    /// a fixed one for tests and demos. Only its digest is kept. Prefer [`Tokens::issue`]:
+    /// a secret a person chose is easier to guess than 256 random bits.
+    pub fn import(
+        &self,
+        tenant: &str,
+        secret: &str,
+        options: TokenOptions,
+    ) -> Result<TokenRecord, TokenError> {
+        self.add(tenant, secret, options)
+    }
+
+    fn add(
+        &self,
+        tenant: &str,
+        secret: &str,
+        options: TokenOptions,
+    ) -> Result<TokenRecord, TokenError> {
         let now = Utc::now();
+        let tail = secret
+            .char_indices()
+            .rev()
+            .nth(3)
+            .map_or("", |(i, _)| &secret[i..]);
         let record = TokenRecord {
             id: uuid::Uuid::new_v4().simple().to_string(),
             tenant: tenant.to_owned(),
             label: options.label,
-            digest: hex(&digest(&secret)),
-            hint: format!("{TOKEN_PREFIX}…{}", &secret[secret.len() - 4..]),
+            digest: hex(&digest(secret)),
+            hint: format!("{TOKEN_PREFIX}…{tail}"),
             created_at: now,
             expires_at: options
                 .expires_in_days
@@ -243,11 +273,8 @@ impl Tokens {
         if active >= MAX_ACTIVE_PER_TENANT {
             return Err(TokenError::TooMany(tenant.to_owned()));
         }
-        records.insert(digest(&secret), record.clone());
-        Ok(NewToken {
-            secret: SecretToken(secret),
-            record,
-        })
+        records.insert(digest(secret), record.clone());
+        Ok(record)
     }
 
     /// Revokes the token `id`: its requests are `401` from now on. The updated record (to
