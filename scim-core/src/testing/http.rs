@@ -241,6 +241,28 @@ impl<C: HttpClient> Client<C> {
         self.raw(request).await
     }
 
+    /// Sends `method path` with an optional JSON body and `token` as the bearer token.
+    pub async fn as_bearer(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let bytes = body
+            .as_ref()
+            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON")))
+            .unwrap_or_default();
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/scim+json")
+            .body(bytes)
+            .expect("a valid request");
+        self.raw(request).await
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Reply {
         self.call(Method::GET, path, None).await
@@ -1395,27 +1417,14 @@ pub async fn tenants_and_locations<H: Harness>(harness: &H) {
         .registry(registry)
         .base_url("https://scim.example.com/scim/{tenant}/v2");
     let c = client(harness, engine).await;
-    let send = |token: &str, method: Method, path: &str, body: Option<Value>| {
-        let bytes = body
-            .as_ref()
-            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON")))
-            .unwrap_or_default();
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/scim+json")
-            .body(bytes)
-            .expect("request");
-        c.raw(request)
-    };
-    let created = send(
-        "acme-token",
-        Method::POST,
-        "/Users",
-        Some(json!({"userName": "shared-name"})),
-    )
-    .await;
+    let created = c
+        .as_bearer(
+            "acme-token",
+            Method::POST,
+            "/Users",
+            Some(json!({"userName": "shared-name"})),
+        )
+        .await;
     created.expect(201);
     let id = created.id();
     assert_eq!(
@@ -1423,7 +1432,7 @@ pub async fn tenants_and_locations<H: Harness>(harness: &H) {
         Some(format!("https://scim.example.com/scim/acme/v2/Users/{id}").as_str())
     );
     // The same userName is free in another tenant, which cannot see acme's user.
-    send(
+    c.as_bearer(
         "globex-token",
         Method::POST,
         "/Users",
@@ -1432,23 +1441,25 @@ pub async fn tenants_and_locations<H: Harness>(harness: &H) {
     .await
     .expect(201);
     let path = format!("/Users/{id}");
-    send("globex-token", Method::GET, &path, None)
+    c.as_bearer("globex-token", Method::GET, &path, None)
         .await
         .expect_error(404, None);
-    send("globex-token", Method::DELETE, &path, None)
+    c.as_bearer("globex-token", Method::DELETE, &path, None)
         .await
         .expect_error(404, None);
     let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "x"}]});
-    send("globex-token", Method::PATCH, &path, Some(patch))
+    c.as_bearer("globex-token", Method::PATCH, &path, Some(patch))
         .await
         .expect_error(404, None);
-    let listed = send("globex-token", Method::GET, "/Users", None).await;
+    let listed = c
+        .as_bearer("globex-token", Method::GET, "/Users", None)
+        .await;
     assert_eq!(listed.total(), 1);
     assert_ne!(listed.resources()[0]["id"], json!(id));
-    send("acme-token", Method::GET, &path, None)
+    c.as_bearer("acme-token", Method::GET, &path, None)
         .await
         .expect(200);
-    send("nobody", Method::GET, "/Users", None)
+    c.as_bearer("nobody", Method::GET, "/Users", None)
         .await
         .expect_error(401, None);
 }

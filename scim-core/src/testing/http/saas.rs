@@ -3,8 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use http::{Method, Request};
+use http::Method;
 use serde_json::{Value, json};
 
 use super::{Client, Harness, PATCH_OP, Reply, client, engine, entra_user, unique};
@@ -24,7 +23,7 @@ fn tenant_engine(tokens: &Tokens) -> EngineBuilder<MemoryStore> {
         .tenant_path(TENANT_PATH)
 }
 
-/// Sends a request with `token`, to a path under `tenant`'s URL.
+/// Sends a request with `token`.
 async fn send<C: super::HttpClient>(
     c: &Client<C>,
     token: &str,
@@ -32,18 +31,7 @@ async fn send<C: super::HttpClient>(
     path: &str,
     body: Option<Value>,
 ) -> Reply {
-    let bytes = body
-        .as_ref()
-        .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON")))
-        .unwrap_or_default();
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/scim+json")
-        .body(bytes)
-        .expect("a valid request");
-    c.raw(request).await
+    c.as_bearer(token, method, path, body).await
 }
 
 fn issue(tokens: &Tokens, tenant: &str) -> String {
