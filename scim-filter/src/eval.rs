@@ -401,7 +401,7 @@ fn looks_like_datetime(s: &str) -> bool {
 }
 
 /// An `xsd:dateTime`: RFC 3339 with an offset, or without one (read as UTC).
-fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.to_utc());
     }

@@ -7,6 +7,9 @@ mod eval;
 mod fold;
 mod parser;
 mod schema;
+#[cfg(feature = "sql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sql")))]
+pub mod sql;
 
 use std::str::FromStr;
 

@@ -1,0 +1,483 @@
+//! Filters as SQL `WHERE` clauses with bound parameters (feature `sql`).
+//!
+//! A store describes its tables through [`SqlSchema`]: which column holds a single-valued
+//! attribute, which child table holds a multi-valued one. [`to_sql`] then translates a
+//! filter into a clause and its parameters. Values are only ever bound, never written into
+//! the SQL text; anything the schema does not map is an error (the store answers
+//! `invalidFilter`), never "all rows".
+//!
+//! ```
+//! use scim_filter::sql::{ChildTable, Column, Dialect, SqlSchema, SqlValue, to_sql};
+//! use scim_filter::{AttrPath, Filter};
+//!
+//! struct Users;
+//!
+//! impl SqlSchema for Users {
+//!     fn column(&self, attr: &AttrPath) -> Option<Column> {
+//!         match (attr.name.as_str(), attr.sub_attr.as_deref()) {
+//!             ("userName", None) => Some(Column::text("u.user_name").folded("u.user_name_ci")),
+//!             ("active", None) => Some(Column::boolean("u.active")),
+//!             _ => None,
+//!         }
+//!     }
+//!     fn child(&self, attr: &AttrPath) -> Option<ChildTable> {
+//!         (attr.name == "emails").then(|| ChildTable::new("user_emails", "e", "e.user_id = u.id"))
+//!     }
+//!     fn child_column(&self, _parent: &AttrPath, sub: &str) -> Option<Column> {
+//!         match sub {
+//!             "value" => Some(Column::text("e.value").folded("e.value_ci")),
+//!             "type" => Some(Column::text("e.type")),
+//!             _ => None,
+//!         }
+//!     }
+//! }
+//!
+//! let filter = Filter::parse(r#"userName eq "BJensen" and emails[type eq "work"]"#)?;
+//! let sql = to_sql(&filter, &Users, Dialect::Postgres).unwrap();
+//! assert_eq!(
+//!     sql.clause,
+//!     "(u.user_name_ci = $1 AND EXISTS (SELECT 1 FROM user_emails e WHERE e.user_id = u.id AND (LOWER(e.type) = $2)))"
+//! );
+//! assert_eq!(sql.params, [SqlValue::Text("bjensen".into()), SqlValue::Text("work".into())]);
+//!
+//! let unmapped = Filter::parse(r#"nickName eq "Babs""#)?;
+//! assert!(to_sql(&unmapped, &Users, Dialect::Postgres).is_err());
+//! # Ok::<(), scim_filter::ParseError>(())
+//! ```
+
+use std::fmt;
+
+use crate::ast::{AttrPath, CompValue, CompareOp, Filter};
+use crate::eval::{parse_datetime, string_boolean};
+use crate::fold::Fold;
+
+/// How parameters are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// `?`, in order (SQLite, MySQL).
+    Sqlite,
+    /// `$1`, `$2`... (PostgreSQL).
+    Postgres,
+}
+
+/// What a column holds, which decides the operators it takes and how values are bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnType {
+    /// Text; `case_exact: false` compares without regard to case.
+    Text {
+        /// Whether case matters (the attribute's `caseExact`).
+        case_exact: bool,
+    },
+    /// A boolean.
+    Boolean,
+    /// A whole number.
+    Integer,
+    /// A decimal number.
+    Decimal,
+    /// A timestamp stored as RFC 3339 text in UTC with milliseconds
+    /// (`2026-11-29T15:36:14.000Z`), so text order is time order.
+    DateTime,
+}
+
+/// A column (or any SQL expression) holding one attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The expression, qualified as the query needs (`u.user_name`).
+    pub expr: String,
+    /// What it holds.
+    pub kind: ColumnType,
+    /// An expression holding the lower-cased value, for case-insensitive comparisons that
+    /// use an index; without one, `LOWER(expr)` is compared.
+    pub folded: Option<String>,
+}
+
+impl Column {
+    /// A case-insensitive text column (`caseExact: false`, the SCIM default).
+    pub fn text(expr: impl Into<String>) -> Self {
+        Self::of(expr, ColumnType::Text { case_exact: false })
+    }
+
+    /// A case-sensitive text column (`caseExact: true`: ids, `externalId`).
+    pub fn exact_text(expr: impl Into<String>) -> Self {
+        Self::of(expr, ColumnType::Text { case_exact: true })
+    }
+
+    /// A boolean column.
+    pub fn boolean(expr: impl Into<String>) -> Self {
+        Self::of(expr, ColumnType::Boolean)
+    }
+
+    /// A timestamp column (see [`ColumnType::DateTime`]).
+    pub fn datetime(expr: impl Into<String>) -> Self {
+        Self::of(expr, ColumnType::DateTime)
+    }
+
+    /// A column of any type.
+    pub fn of(expr: impl Into<String>, kind: ColumnType) -> Self {
+        Self {
+            expr: expr.into(),
+            kind,
+            folded: None,
+        }
+    }
+
+    /// Names the expression holding the lower-cased value.
+    #[must_use]
+    pub fn folded(mut self, expr: impl Into<String>) -> Self {
+        self.folded = Some(expr.into());
+        self
+    }
+}
+
+/// The table holding a multi-valued attribute's elements, one row each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildTable {
+    /// The table.
+    pub table: String,
+    /// Its alias in the subquery.
+    pub alias: String,
+    /// The condition tying a child row to the parent row (`e.user_id = u.id`).
+    pub join: String,
+}
+
+impl ChildTable {
+    /// `table` as `alias`, joined to the parent by `join`.
+    pub fn new(
+        table: impl Into<String>,
+        alias: impl Into<String>,
+        join: impl Into<String>,
+    ) -> Self {
+        Self {
+            table: table.into(),
+            alias: alias.into(),
+            join: join.into(),
+        }
+    }
+}
+
+/// How a store's tables hold attributes. Names arrive as the client wrote them: compare
+/// without regard to case.
+pub trait SqlSchema {
+    /// The column of a single-valued attribute or sub-attribute (`userName`,
+    /// `name.givenName`, `meta.lastModified`).
+    fn column(&self, attr: &AttrPath) -> Option<Column>;
+    /// The child table of a multi-valued attribute (`emails`, `members`).
+    fn child(&self, attr: &AttrPath) -> Option<ChildTable>;
+    /// The column of sub-attribute `sub` in `parent`'s child table.
+    fn child_column(&self, parent: &AttrPath, sub: &str) -> Option<Column>;
+}
+
+/// A bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SqlValue {
+    /// Text.
+    Text(String),
+    /// A boolean.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A decimal number.
+    Float(f64),
+}
+
+/// A translated filter: the clause, and its parameters in placeholder order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFilter {
+    /// The `WHERE` condition.
+    pub clause: String,
+    /// The values for its placeholders.
+    pub params: Vec<SqlValue>,
+}
+
+/// Why a filter cannot be translated (a store answers `400 invalidFilter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError(String);
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SqlError {}
+
+/// Translates `filter` for `schema`'s tables. The clause's placeholders start at `$1` (or
+/// are `?`); a store that has parameters of its own before it renumbers with
+/// [`to_sql_from`].
+pub fn to_sql(
+    filter: &Filter,
+    schema: &impl SqlSchema,
+    dialect: Dialect,
+) -> Result<SqlFilter, SqlError> {
+    to_sql_from(filter, schema, dialect, 0)
+}
+
+/// [`to_sql`] with `already` parameters bound before the clause's (its first placeholder is
+/// `$already+1`).
+pub fn to_sql_from(
+    filter: &Filter,
+    schema: &impl SqlSchema,
+    dialect: Dialect,
+    already: usize,
+) -> Result<SqlFilter, SqlError> {
+    let mut folder = Translator {
+        schema,
+        dialect,
+        offset: already,
+        params: Vec::new(),
+    };
+    let clause = filter.fold(&mut folder)?;
+    Ok(SqlFilter {
+        clause,
+        params: folder.params,
+    })
+}
+
+struct Translator<'a, S> {
+    schema: &'a S,
+    dialect: Dialect,
+    offset: usize,
+    params: Vec<SqlValue>,
+}
+
+impl<S: SqlSchema> Translator<'_, S> {
+    fn bind(&mut self, value: SqlValue) -> String {
+        self.params.push(value);
+        match self.dialect {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${}", self.offset + self.params.len()),
+        }
+    }
+
+    /// `EXISTS` over `parent`'s child table with `condition` on a child row.
+    fn exists(child: &ChildTable, condition: Option<&str>) -> String {
+        match condition {
+            Some(c) => format!(
+                "EXISTS (SELECT 1 FROM {} {} WHERE {} AND ({c}))",
+                child.table, child.alias, child.join
+            ),
+            None => format!(
+                "EXISTS (SELECT 1 FROM {} {} WHERE {})",
+                child.table, child.alias, child.join
+            ),
+        }
+    }
+
+    fn unmapped(attr: &AttrPath) -> SqlError {
+        SqlError(format!(
+            "filtering on \"{attr}\" is not supported by this service"
+        ))
+    }
+
+    /// Where `attr` lives: a column of the row being filtered, or one of a child table.
+    fn locate(
+        &self,
+        scope: Option<&AttrPath>,
+        attr: &AttrPath,
+    ) -> Result<(Column, Option<ChildTable>), SqlError> {
+        if let Some(parent) = scope {
+            return self
+                .schema
+                .child_column(parent, &attr.name)
+                .map(|c| (c, None))
+                .ok_or_else(|| Self::unmapped(attr));
+        }
+        if let Some(column) = self.schema.column(attr) {
+            return Ok((column, None));
+        }
+        let base = AttrPath {
+            schema: attr.schema.clone(),
+            name: attr.name.clone(),
+            sub_attr: None,
+        };
+        let child = self
+            .schema
+            .child(&base)
+            .ok_or_else(|| Self::unmapped(attr))?;
+        let sub = attr.sub_attr.as_deref().unwrap_or("value");
+        let column = self
+            .schema
+            .child_column(&base, sub)
+            .ok_or_else(|| Self::unmapped(attr))?;
+        Ok((column, Some(child)))
+    }
+
+    fn condition(
+        &mut self,
+        column: &Column,
+        attr: &AttrPath,
+        op: CompareOp,
+        value: &CompValue,
+    ) -> Result<String, SqlError> {
+        let expr = &column.expr;
+        if matches!(value, CompValue::Null) {
+            return match op {
+                CompareOp::Eq => Ok(format!("{expr} IS NULL")),
+                CompareOp::Ne => Ok(format!("{expr} IS NOT NULL")),
+                _ => Err(SqlError(format!(
+                    "\"{attr} {op} null\": only eq and ne compare with null"
+                ))),
+            };
+        }
+        let mismatch = || SqlError(format!("\"{attr}\" cannot be compared with {value}"));
+        match column.kind {
+            ColumnType::Text { case_exact } => {
+                let CompValue::String(text) = value else {
+                    return Err(mismatch());
+                };
+                let (target, text) = if case_exact {
+                    (expr.clone(), text.clone())
+                } else {
+                    let target = column
+                        .folded
+                        .clone()
+                        .unwrap_or_else(|| format!("LOWER({expr})"));
+                    (target, text.to_lowercase())
+                };
+                Ok(self.text(&target, op, text))
+            }
+            ColumnType::DateTime => {
+                let CompValue::String(text) = value else {
+                    return Err(mismatch());
+                };
+                let at = parse_datetime(text).ok_or_else(|| {
+                    SqlError(format!(
+                        "\"{text}\" is not a dateTime (RFC 3339) for \"{attr}\""
+                    ))
+                })?;
+                let normalized = at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                match op {
+                    CompareOp::Co | CompareOp::Sw | CompareOp::Ew => Err(SqlError(format!(
+                        "\"{attr}\" is a dateTime: use eq, ne, gt, ge, lt or le"
+                    ))),
+                    _ => Ok(self.text(expr, op, normalized)),
+                }
+            }
+            ColumnType::Boolean => {
+                let flag = match value {
+                    CompValue::Bool(b) => *b,
+                    CompValue::String(s) => string_boolean(s).ok_or_else(mismatch)?,
+                    _ => return Err(mismatch()),
+                };
+                let placeholder = self.bind(SqlValue::Bool(flag));
+                match op {
+                    CompareOp::Eq => Ok(format!("{expr} = {placeholder}")),
+                    CompareOp::Ne => Ok(format!("{expr} <> {placeholder}")),
+                    _ => Err(SqlError(format!("\"{attr}\" is a boolean: use eq or ne"))),
+                }
+            }
+            ColumnType::Integer | ColumnType::Decimal => {
+                let CompValue::Number(n) = value else {
+                    return Err(mismatch());
+                };
+                let bound = match (column.kind, n.as_i64()) {
+                    (ColumnType::Integer, Some(i)) => SqlValue::Int(i),
+                    _ => SqlValue::Float(n.as_f64().ok_or_else(mismatch)?),
+                };
+                let sql_op = ordering_op(op).ok_or_else(|| {
+                    SqlError(format!(
+                        "\"{attr}\" is a number: co, sw and ew do not apply"
+                    ))
+                })?;
+                let placeholder = self.bind(bound);
+                Ok(format!("{expr} {sql_op} {placeholder}"))
+            }
+        }
+    }
+
+    /// A text comparison; `co`, `sw` and `ew` become `LIKE` with the value's wildcards escaped.
+    fn text(&mut self, target: &str, op: CompareOp, text: String) -> String {
+        let like = |pattern: String, this: &mut Self| {
+            let placeholder = this.bind(SqlValue::Text(pattern));
+            format!("{target} LIKE {placeholder} ESCAPE '\\'")
+        };
+        let escaped = || {
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
+        match op {
+            CompareOp::Co => like(format!("%{}%", escaped()), self),
+            CompareOp::Sw => like(format!("{}%", escaped()), self),
+            CompareOp::Ew => like(format!("%{}", escaped()), self),
+            _ => {
+                let sql_op = ordering_op(op).unwrap_or("=");
+                let placeholder = self.bind(SqlValue::Text(text));
+                format!("{target} {sql_op} {placeholder}")
+            }
+        }
+    }
+}
+
+fn ordering_op(op: CompareOp) -> Option<&'static str> {
+    Some(match op {
+        CompareOp::Eq => "=",
+        CompareOp::Ne => "<>",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => return None,
+    })
+}
+
+impl<S: SqlSchema> Fold for Translator<'_, S> {
+    type Output = String;
+    type Error = SqlError;
+
+    fn compare(
+        &mut self,
+        scope: Option<&AttrPath>,
+        attr: &AttrPath,
+        op: CompareOp,
+        value: &CompValue,
+    ) -> Result<String, SqlError> {
+        let (column, child) = self.locate(scope, attr)?;
+        let condition = self.condition(&column, attr, op, value)?;
+        Ok(match child {
+            Some(child) => Self::exists(&child, Some(&condition)),
+            None => condition,
+        })
+    }
+
+    fn present(&mut self, scope: Option<&AttrPath>, attr: &AttrPath) -> Result<String, SqlError> {
+        if scope.is_none() && attr.sub_attr.is_none() && self.schema.column(attr).is_none() {
+            if let Some(child) = self.schema.child(attr) {
+                return Ok(Self::exists(&child, None));
+            }
+        }
+        let (column, child) = self.locate(scope, attr)?;
+        let expr = &column.expr;
+        let condition = match column.kind {
+            ColumnType::Text { .. } => format!("({expr} IS NOT NULL AND {expr} <> '')"),
+            _ => format!("{expr} IS NOT NULL"),
+        };
+        Ok(match child {
+            Some(child) => Self::exists(&child, Some(&condition)),
+            None => condition,
+        })
+    }
+
+    fn value_path(&mut self, attr: &AttrPath, inner: String) -> Result<String, SqlError> {
+        let child = self
+            .schema
+            .child(attr)
+            .ok_or_else(|| Self::unmapped(attr))?;
+        Ok(Self::exists(&child, Some(&inner)))
+    }
+
+    fn not(&mut self, inner: String) -> Result<String, SqlError> {
+        Ok(format!("NOT ({inner})"))
+    }
+
+    fn and(&mut self, parts: Vec<String>) -> Result<String, SqlError> {
+        Ok(format!("({})", parts.join(" AND ")))
+    }
+
+    fn or(&mut self, parts: Vec<String>) -> Result<String, SqlError> {
+        Ok(format!("({})", parts.join(" OR ")))
+    }
+}
