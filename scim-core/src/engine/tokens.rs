@@ -216,6 +216,16 @@ impl Tokens {
         true
     }
 
+    /// Replaces every record with `records`, at once: how a server picks up tokens that
+    /// admin commands issued or revoked in the database.
+    pub fn reload(&self, records: impl IntoIterator<Item = TokenRecord>) {
+        let fresh: HashMap<[u8; 32], TokenRecord> = records
+            .into_iter()
+            .filter_map(|r| unhex(&r.digest).map(|key| (key, r)))
+            .collect();
+        *self.write() = fresh;
+    }
+
     /// Issues a token for `tenant`: 256 bits from the operating system's CSPRNG, as
     /// `scim_` and 64 hex digits. At most [`MAX_ACTIVE_PER_TENANT`] may be active at once.
     pub fn issue(&self, tenant: &str, options: TokenOptions) -> Result<NewToken, TokenError> {

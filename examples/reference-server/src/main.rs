@@ -1,0 +1,284 @@
+//! The SCIM 2.0 reference server: axum, scim-axum and a SQL store.
+//!
+//! ```sh
+//! cargo run -p reference-server                 # SQLite in ./scim.db, prints a tenant URL and token
+//! cargo run -p reference-server -- --database-url postgres://postgres@127.0.0.1/test
+//! cargo run -p reference-server -- tenants create acme   # prints acme's URL path and token
+//! ```
+//!
+//! Options (also as environment variables): `--bind ADDR` (`SCIM_BIND`), `--token TOKEN`
+//! (`SCIM_TOKEN`, a fixed token for the default tenant), `--database-url URL`
+//! (`SCIM_DATABASE_URL` or `DATABASE_URL`), `--public-url URL` (`SCIM_PUBLIC_URL`, the URL
+//! clients reach the server at, behind a proxy), `--extension FILE` (repeatable, or
+//! `SCIM_EXTENSIONS` separated by commas: an RFC 7643 §7 schema for a User or Group
+//! extension).
+//!
+//! Commands on the same database: `tenants create NAME`, `tenants list`,
+//! `tenants disable NAME [DETAIL]`, `tenants enable NAME`, `tokens list TENANT`,
+//! `tokens rotate TENANT [DAYS]`, `tokens revoke ID`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use reference_server::{Admin, DEFAULT_TENANT, SqlStore};
+use scim_core::engine::{Engine, Tenants, TokenOptions, Tokens};
+use scim_core::{ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The command line: options anywhere, the rest positional.
+struct Args {
+    options: Vec<(String, String)>,
+    positional: Vec<String>,
+}
+
+impl Args {
+    fn parse() -> Self {
+        let mut options = Vec::new();
+        let mut positional = Vec::new();
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.strip_prefix("--") {
+                Some(flag) => match flag.split_once('=') {
+                    Some((name, value)) => options.push((name.to_owned(), value.to_owned())),
+                    None => options.push((flag.to_owned(), args.next().unwrap_or_default())),
+                },
+                None => positional.push(arg),
+            }
+        }
+        Self {
+            options,
+            positional,
+        }
+    }
+
+    /// `--name`, else the first of `env` that is set.
+    fn get(&self, name: &str, env: &[&str]) -> Option<String> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| env.iter().find_map(|e| std::env::var(e).ok()))
+    }
+
+    fn all(&self, name: &str, env: &str) -> Vec<String> {
+        let given: Vec<String> = self
+            .options
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect();
+        if !given.is_empty() {
+            return given;
+        }
+        std::env::var(env)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let url = args
+        .get("database-url", &["SCIM_DATABASE_URL", "DATABASE_URL"])
+        .unwrap_or_else(|| "sqlite://scim.db?mode=rwc".into());
+    let registry = Arc::new(registry(&args.all("extension", "SCIM_EXTENSIONS"))?);
+    let store = SqlStore::connect(&url, Arc::clone(&registry)).await?;
+    let admin = Admin::new(store.pool().clone(), store.dialect());
+    if !args.positional.is_empty() {
+        return command(&admin, &args.positional).await;
+    }
+    serve(&args, store, admin, registry).await
+}
+
+/// The registry with the extensions given as files: a schema whose id ends in `:Group`
+/// extends groups, any other extends users.
+fn registry(files: &[String]) -> Result<SchemaRegistry, Error> {
+    let mut registry = SchemaRegistry::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("--extension {file}: {e}"))?;
+        let schema = Schema::from_json(&text).map_err(|e| format!("--extension {file}: {e}"))?;
+        let kind = if schema.id.ends_with(":Group") {
+            ResourceKind::Group
+        } else {
+            ResourceKind::User
+        };
+        registry = registry
+            .with_extension(kind, schema, false)
+            .map_err(|e| format!("--extension {file}: {e}"))?;
+    }
+    Ok(registry)
+}
+
+async fn serve(
+    args: &Args,
+    store: SqlStore,
+    admin: Admin,
+    registry: Arc<SchemaRegistry>,
+) -> Result<(), Error> {
+    let bind = args
+        .get("bind", &["SCIM_BIND"])
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listener = tokio::net::TcpListener::bind(&bind).await?;
+    let addr = listener.local_addr()?;
+    let public = args
+        .get("public-url", &["SCIM_PUBLIC_URL"])
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let public = public.trim_end_matches('/');
+
+    // The default tenant and its token: given, kept from an earlier start, or new (printed once).
+    admin.create_tenant(DEFAULT_TENANT).await?;
+    let token = match args.get("token", &["SCIM_TOKEN"]) {
+        Some(token) => {
+            admin.import_token(DEFAULT_TENANT, &token).await?;
+            Some(token)
+        }
+        None => {
+            let records = admin.token_records().await?;
+            let now = chrono::Utc::now();
+            let active = records
+                .iter()
+                .any(|r| r.tenant == DEFAULT_TENANT && r.is_active(now));
+            if active {
+                None
+            } else {
+                Some(
+                    admin
+                        .issue_token(DEFAULT_TENANT, TokenOptions::default().label("first start"))
+                        .await?,
+                )
+            }
+        }
+    };
+
+    let tokens = Tokens::new();
+    let tenants = Tenants::new();
+    admin.load(&tokens, &tenants).await?;
+    // Admin commands run in another process: pick up their changes every two seconds.
+    let (reload_tokens, reload_tenants, reload_admin) =
+        (tokens.clone(), tenants.clone(), admin.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if let Err(err) = reload_admin.load(&reload_tokens, &reload_tenants).await {
+                tracing::warn!(error = %err, "reloading tenants and tokens failed");
+            }
+        }
+    });
+
+    let mut config = ServiceProviderConfig::default();
+    config.bulk = true;
+    let engine = Engine::builder(store, tokens)
+        .registry(registry)
+        .tenants(tenants)
+        .service_provider_config(config)
+        .tenant_path("/{tenant}/v2")
+        .base_url(format!("{public}/scim/{{tenant}}/v2"))
+        .build();
+    let app = Router::new().nest("/scim", scim_axum::router(engine));
+
+    println!("SCIM base URL: {public}/scim/{DEFAULT_TENANT}/v2");
+    match token {
+        Some(token) => println!("Secret token: {token}"),
+        None => println!(
+            "Secret token: as printed on the first start (or run `tokens rotate {DEFAULT_TENANT}`)"
+        ),
+    }
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+async fn command(admin: &Admin, words: &[String]) -> Result<(), Error> {
+    let word = |i: usize| words.get(i).map(String::as_str);
+    match (word(0), word(1)) {
+        (Some("tenants"), Some("create")) => {
+            let name = word(2).ok_or("usage: tenants create NAME")?;
+            if !admin.create_tenant(name).await? {
+                return Err(format!("tenant \"{name}\" exists already").into());
+            }
+            let token = admin
+                .issue_token(
+                    name,
+                    TokenOptions::default().label("created with the tenant"),
+                )
+                .await?;
+            println!("Tenant URL path: /scim/{name}/v2");
+            println!("Secret token: {token}");
+        }
+        (Some("tenants"), Some("list")) => {
+            for tenant in admin.tenants().await? {
+                let state = if tenant.enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
+                println!("{}\t{state}", tenant.name);
+            }
+        }
+        (Some("tenants"), Some("disable")) => {
+            let name = word(2).ok_or("usage: tenants disable NAME [DETAIL]")?;
+            let detail = word(3).unwrap_or("provisioning is disabled for this tenant");
+            admin.set_enabled(name, Some(detail)).await?;
+        }
+        (Some("tenants"), Some("enable")) => {
+            let name = word(2).ok_or("usage: tenants enable NAME")?;
+            admin.set_enabled(name, None).await?;
+        }
+        (Some("tokens"), Some("list")) => {
+            let tenant = word(2).ok_or("usage: tokens list TENANT")?;
+            let now = chrono::Utc::now();
+            for record in admin
+                .token_records()
+                .await?
+                .into_iter()
+                .filter(|r| r.tenant == tenant)
+            {
+                let state = if record.is_active(now) {
+                    "active"
+                } else {
+                    "inactive"
+                };
+                let label = record.label.as_deref().unwrap_or("");
+                println!("{}\t{}\t{state}\t{label}", record.id, record.hint);
+            }
+        }
+        (Some("tokens"), Some("rotate")) => {
+            let tenant = word(2).ok_or("usage: tokens rotate TENANT [DAYS]")?;
+            let mut options = TokenOptions::default().label("rotated");
+            if let Some(days) = word(3) {
+                options =
+                    options.expires_in_days(days.parse().map_err(|_| "DAYS must be a number")?);
+            }
+            let token = admin.issue_token(tenant, options).await?;
+            println!("Secret token: {token}");
+            println!("The previous tokens stay valid until revoked: tokens revoke ID");
+        }
+        (Some("tokens"), Some("revoke")) => {
+            let id = word(2).ok_or("usage: tokens revoke ID")?;
+            if !admin.revoke_token(id).await? {
+                return Err(format!("no token \"{id}\"").into());
+            }
+        }
+        _ => {
+            return Err(format!(
+                "unknown command \"{}\"; see the top of main.rs",
+                words.join(" ")
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
