@@ -7,19 +7,32 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
 /// The running server; killed when dropped.
-struct Server {
-    child: Child,
-    base_url: String,
+pub(crate) struct Server {
+    child: Option<Child>,
+    pub(crate) base_url: String,
+}
+
+impl Server {
+    /// A handle on another URL of a server started elsewhere (nothing to stop when dropped).
+    #[allow(dead_code)]
+    pub(crate) fn at(base_url: &str) -> Self {
+        Self {
+            child: None,
+            base_url: base_url.to_owned(),
+        }
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
-fn start(command: &mut Command) -> Server {
+pub(crate) fn start(command: &mut Command) -> Server {
     let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -33,11 +46,20 @@ fn start(command: &mut Command) -> Server {
         .find_map(|line| line.strip_prefix("SCIM base URL: ").map(str::to_owned))
         .expect("a \"SCIM base URL:\" line");
     std::thread::spawn(move || lines.for_each(drop));
-    Server { child, base_url }
+    Server {
+        child: Some(child),
+        base_url,
+    }
 }
 
 /// One HTTP/1.1 exchange: the status code and the body.
-fn send(base_url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+pub(crate) fn send(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, String) {
     let rest = base_url.strip_prefix("http://").expect("an http URL");
     let (host, prefix) = rest.split_once('/').expect("a path");
     let mut stream = TcpStream::connect(host).expect("the server accepts connections");

@@ -1,0 +1,260 @@
+//! The reference server binary on 127.0.0.1 with a fresh SQLite file: a full Entra
+//! provisioning cycle over real HTTP, a restart that keeps everything, and the admin
+//! commands taking effect on the running server.
+
+#[path = "../../start_test.rs"]
+mod start_test;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use start_test::{Server, send, start};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_reference-server");
+
+fn database() -> String {
+    let path =
+        std::env::temp_dir().join(format!("scim-server-{}.db", uuid::Uuid::new_v4().simple()));
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn server(database: &str, token: Option<&str>) -> Server {
+    let mut command = Command::new(BINARY);
+    command.args(["--bind", "127.0.0.1:0", "--database-url", database]);
+    if let Some(token) = token {
+        command.args(["--token", token]);
+    }
+    start(&mut command)
+}
+
+/// One request; the status and the body as JSON.
+fn call(server: &Server, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let text = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let (status, body) = send(&server.base_url, method, path, token, &text);
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+fn patch(ops: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+}
+
+/// `filter`, URL-encoded enough for these tests.
+fn filtered(endpoint: &str, filter: &str) -> String {
+    let encoded = filter
+        .replace(' ', "%20")
+        .replace('"', "%22")
+        .replace('[', "%5B")
+        .replace(']', "%5D");
+    format!("{endpoint}?filter={encoded}")
+}
+
+#[test]
+fn entra_provisioning_cycle() {
+    let db = database();
+    let s = server(&db, Some("cycle-token"));
+    let t = "cycle-token";
+    assert!(s.base_url.ends_with("/scim/default/v2"), "{}", s.base_url);
+
+    // Test connection: a random lookup is an empty list.
+    let (status, body) = call(
+        &s,
+        t,
+        "GET",
+        &filtered(
+            "/Users",
+            "userName eq \"0b5c1f0e-94ad-4a1d-a2a4-1f5a3a1f0a11\"",
+        ),
+        Value::Null,
+    );
+    assert_eq!((status, body["totalResults"].clone()), (200, json!(0)));
+
+    // Create (U1), then find it by userName, externalId and work email (U3-U5).
+    let user = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+        "userName": "Test_User_dfeef4c5@contoso.com",
+        "active": true,
+        "emails": [{"primary": true, "type": "work", "value": "Test_User_11bb6c4e@contoso.com"}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+        "roles": [],
+    });
+    let (status, created) = call(&s, t, "POST", "/Users", user);
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    for filter in [
+        "userName eq \"test_user_dfeef4c5@contoso.com\"",
+        "externalId eq \"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159\"",
+        "emails[type eq \"work\"].value eq \"Test_User_11bb6c4e@contoso.com\"",
+    ] {
+        let (status, body) = call(&s, t, "GET", &filtered("/Users", filter), Value::Null);
+        assert_eq!(
+            (status, body["totalResults"].clone()),
+            (200, json!(1)),
+            "{filter}: {body}"
+        );
+        assert_eq!(body["Resources"][0]["id"], json!(id));
+    }
+    let (status, duplicate) = call(
+        &s,
+        t,
+        "POST",
+        "/Users",
+        json!({"userName": "TEST_USER_dfeef4c5@contoso.com"}),
+    );
+    assert_eq!(
+        (status, duplicate["scimType"].clone()),
+        (409, json!("uniqueness"))
+    );
+
+    // Updates (U6, U8, U11, U14), read back.
+    let path = format!("/Users/{id}");
+    let ops = json!([
+        {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "updated@contoso.com"},
+        {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
+        {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "701984"},
+        {"op": "Replace", "path": "active", "value": "False"},
+    ]);
+    let (status, body) = call(&s, t, "PATCH", &path, patch(ops));
+    assert_eq!(status, 200, "{body}");
+    let (_, read) = call(&s, t, "GET", &path, Value::Null);
+    assert_eq!(
+        read["emails"],
+        json!([{"value": "updated@contoso.com", "type": "work", "primary": true}])
+    );
+    assert_eq!(read["name"]["familyName"], json!("updatedFamilyName"));
+    assert_eq!(read["active"], json!(false));
+    assert_eq!(
+        read["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"],
+        json!("701984")
+    );
+
+    // Groups (G1-G7).
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+        "externalId": "60f1bb27-2e1e-402d-bcc4-ec999564a194",
+        "displayName": "Group_1",
+        "meta": {"resourceType": "Group"},
+    });
+    let (status, created) = call(&s, t, "POST", "/Groups", group);
+    assert_eq!(status, 201, "{created}");
+    let group_path = format!("/Groups/{}", created["id"].as_str().expect("id"));
+    let lookup = format!(
+        "{}&excludedAttributes=members",
+        filtered("/Groups", "displayName eq \"Group_1\"")
+    );
+    let (_, found) = call(&s, t, "GET", &lookup, Value::Null);
+    assert_eq!(found["totalResults"], json!(1));
+    assert!(found["Resources"][0].get("members").is_none());
+    let add =
+        patch(json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": id}]}]));
+    assert_eq!(call(&s, t, "PATCH", &group_path, add).0, 200);
+    let (_, read) = call(&s, t, "GET", &group_path, Value::Null);
+    assert_eq!(read["members"], json!([{"value": id}]));
+    let member = filtered(
+        "/Groups",
+        &format!(
+            "id eq \"{}\" and members[value eq \"{id}\"]",
+            created["id"].as_str().expect("id")
+        ),
+    );
+    assert_eq!(
+        call(&s, t, "GET", &member, Value::Null).1["totalResults"],
+        json!(1)
+    );
+    let remove =
+        patch(json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": id}]}]));
+    assert_eq!(call(&s, t, "PATCH", &group_path, remove).0, 200);
+    assert_eq!(
+        call(&s, t, "GET", &group_path, Value::Null).1["members"],
+        json!([])
+    );
+
+    // Deprovisioning (U21, G9).
+    assert_eq!(call(&s, t, "DELETE", &path, Value::Null).0, 204);
+    assert_eq!(call(&s, t, "GET", &path, Value::Null).0, 404);
+    assert_eq!(call(&s, t, "DELETE", &group_path, Value::Null).0, 204);
+    assert_eq!(call(&s, "wrong", "GET", "/Users", Value::Null).0, 401);
+}
+
+#[test]
+fn restarts_keep_data_and_tokens_and_admin_commands_take_effect() {
+    let db = database();
+    let first = server(&db, None);
+    // Without --token the first start issues one and prints it once.
+    let (status, body) = call(&first, "nope", "GET", "/Users", Value::Null);
+    assert_eq!(status, 401, "{body}");
+    drop(first);
+    let s = server(&db, Some("fixed-token"));
+    let (status, created) = call(
+        &s,
+        "fixed-token",
+        "POST",
+        "/Users",
+        json!({"userName": "kept"}),
+    );
+    assert_eq!(status, 201, "{created}");
+    drop(s);
+    let s = server(&db, None);
+    let (status, body) = call(
+        &s,
+        "fixed-token",
+        "GET",
+        &filtered("/Users", "userName eq \"kept\""),
+        Value::Null,
+    );
+    assert_eq!(
+        (status, body["totalResults"].clone()),
+        (200, json!(1)),
+        "the data and the token outlive a restart"
+    );
+
+    // A tenant created by the admin command on the same database, while the server runs.
+    let output = Command::new(BINARY)
+        .args(["--database-url", &db, "tenants", "create", "acme"])
+        .output()
+        .expect("the command runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let token = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Secret token: "))
+        .expect("the new tenant's token")
+        .to_owned();
+    let acme = Server::at(&s.base_url.replace("/default/", "/acme/"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _) = send(&acme.base_url, "GET", "/Users", &token, "");
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the running server never accepted the new tenant's token"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, _) = send(&acme.base_url, "GET", "/Users", "fixed-token", "");
+    assert_eq!(status, 401, "the default tenant's token does not open acme");
+    let (status, body) = send(
+        &acme.base_url,
+        "GET",
+        &filtered("/Users", "userName eq \"kept\""),
+        &token,
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("\"totalResults\":0"),
+        "acme does not see default's users: {body}"
+    );
+}
