@@ -80,10 +80,13 @@ pub(crate) fn send(
     (status, body)
 }
 
-/// Flags: `--bind 127.0.0.1:0 --token given-token`.
-pub(crate) fn flags(binary: &str) {
-    let server =
-        start(Command::new(binary).args(["--bind", "127.0.0.1:0", "--token", "given-token"]));
+/// Flags: `--bind 127.0.0.1:0 --token given-token`, and `env`.
+pub(crate) fn flags(binary: &str, env: &[(&str, &str)]) {
+    let server = start(
+        Command::new(binary)
+            .args(["--bind", "127.0.0.1:0", "--token", "given-token"])
+            .envs(env.iter().copied()),
+    );
     assert!(server.base_url.starts_with("http://127.0.0.1:"));
     assert!(server.base_url.ends_with("/v2"));
     let user = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#;
@@ -106,12 +109,13 @@ pub(crate) fn flags(binary: &str) {
     assert_eq!(status, 401);
 }
 
-/// The environment: `SCIM_BIND` and `SCIM_TOKEN`.
-pub(crate) fn environment(binary: &str) {
+/// The environment: `SCIM_BIND` and `SCIM_TOKEN`, and `env`.
+pub(crate) fn environment(binary: &str, env: &[(&str, &str)]) {
     let server = start(
         Command::new(binary)
             .env("SCIM_BIND", "127.0.0.1:0")
-            .env("SCIM_TOKEN", "env-token"),
+            .env("SCIM_TOKEN", "env-token")
+            .envs(env.iter().copied()),
     );
     let (status, body) = send(
         &server.base_url,

@@ -5,10 +5,10 @@ mod start_test;
 
 #[test]
 fn starts_on_the_given_address_with_the_given_token() {
-    start_test::flags(env!("CARGO_BIN_EXE_axum-memory"));
+    start_test::flags(env!("CARGO_BIN_EXE_axum-memory"), &[]);
 }
 
 #[test]
 fn takes_its_options_from_the_environment() {
-    start_test::environment(env!("CARGO_BIN_EXE_axum-memory"));
+    start_test::environment(env!("CARGO_BIN_EXE_axum-memory"), &[]);
 }

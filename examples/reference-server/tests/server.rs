@@ -29,7 +29,7 @@ fn server(database: &str, token: Option<&str>) -> Server {
 }
 
 /// One request; the status and the body as JSON.
-fn call(server: &Server, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+fn call(server: &Server, token: &str, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let text = if body.is_null() {
         String::new()
     } else {
@@ -39,7 +39,7 @@ fn call(server: &Server, token: &str, method: &str, path: &str, body: Value) -> 
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
-fn patch(ops: Value) -> Value {
+fn patch(ops: &Value) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
 }
 
@@ -51,6 +51,18 @@ fn filtered(endpoint: &str, filter: &str) -> String {
         .replace('[', "%5B")
         .replace(']', "%5D");
     format!("{endpoint}?filter={encoded}")
+}
+
+/// The options every example takes, with this test's own database file.
+#[test]
+fn starts_on_the_given_address_with_the_given_token() {
+    start_test::flags(BINARY, &[("SCIM_DATABASE_URL", &database())]);
+}
+
+/// The same options from the environment.
+#[test]
+fn takes_its_options_from_the_environment() {
+    start_test::environment(BINARY, &[("SCIM_DATABASE_URL", &database())]);
 }
 
 #[test]
@@ -69,7 +81,7 @@ fn entra_provisioning_cycle() {
             "/Users",
             "userName eq \"0b5c1f0e-94ad-4a1d-a2a4-1f5a3a1f0a11\"",
         ),
-        Value::Null,
+        &Value::Null,
     );
     assert_eq!((status, body["totalResults"].clone()), (200, json!(0)));
 
@@ -84,7 +96,7 @@ fn entra_provisioning_cycle() {
         "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
         "roles": [],
     });
-    let (status, created) = call(&s, t, "POST", "/Users", user);
+    let (status, created) = call(&s, t, "POST", "/Users", &user);
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_owned();
     for filter in [
@@ -92,7 +104,7 @@ fn entra_provisioning_cycle() {
         "externalId eq \"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159\"",
         "emails[type eq \"work\"].value eq \"Test_User_11bb6c4e@contoso.com\"",
     ] {
-        let (status, body) = call(&s, t, "GET", &filtered("/Users", filter), Value::Null);
+        let (status, body) = call(&s, t, "GET", &filtered("/Users", filter), &Value::Null);
         assert_eq!(
             (status, body["totalResults"].clone()),
             (200, json!(1)),
@@ -105,7 +117,7 @@ fn entra_provisioning_cycle() {
         t,
         "POST",
         "/Users",
-        json!({"userName": "TEST_USER_dfeef4c5@contoso.com"}),
+        &json!({"userName": "TEST_USER_dfeef4c5@contoso.com"}),
     );
     assert_eq!(
         (status, duplicate["scimType"].clone()),
@@ -120,9 +132,9 @@ fn entra_provisioning_cycle() {
         {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "701984"},
         {"op": "Replace", "path": "active", "value": "False"},
     ]);
-    let (status, body) = call(&s, t, "PATCH", &path, patch(ops));
+    let (status, body) = call(&s, t, "PATCH", &path, &patch(&ops));
     assert_eq!(status, 200, "{body}");
-    let (_, read) = call(&s, t, "GET", &path, Value::Null);
+    let (_, read) = call(&s, t, "GET", &path, &Value::Null);
     assert_eq!(
         read["emails"],
         json!([{"value": "updated@contoso.com", "type": "work", "primary": true}])
@@ -141,20 +153,20 @@ fn entra_provisioning_cycle() {
         "displayName": "Group_1",
         "meta": {"resourceType": "Group"},
     });
-    let (status, created) = call(&s, t, "POST", "/Groups", group);
+    let (status, created) = call(&s, t, "POST", "/Groups", &group);
     assert_eq!(status, 201, "{created}");
     let group_path = format!("/Groups/{}", created["id"].as_str().expect("id"));
     let lookup = format!(
         "{}&excludedAttributes=members",
         filtered("/Groups", "displayName eq \"Group_1\"")
     );
-    let (_, found) = call(&s, t, "GET", &lookup, Value::Null);
+    let (_, found) = call(&s, t, "GET", &lookup, &Value::Null);
     assert_eq!(found["totalResults"], json!(1));
     assert!(found["Resources"][0].get("members").is_none());
     let add =
-        patch(json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": id}]}]));
-    assert_eq!(call(&s, t, "PATCH", &group_path, add).0, 200);
-    let (_, read) = call(&s, t, "GET", &group_path, Value::Null);
+        patch(&json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": id}]}]));
+    assert_eq!(call(&s, t, "PATCH", &group_path, &add).0, 200);
+    let (_, read) = call(&s, t, "GET", &group_path, &Value::Null);
     assert_eq!(read["members"], json!([{"value": id}]));
     let member = filtered(
         "/Groups",
@@ -164,22 +176,23 @@ fn entra_provisioning_cycle() {
         ),
     );
     assert_eq!(
-        call(&s, t, "GET", &member, Value::Null).1["totalResults"],
+        call(&s, t, "GET", &member, &Value::Null).1["totalResults"],
         json!(1)
     );
-    let remove =
-        patch(json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": id}]}]));
-    assert_eq!(call(&s, t, "PATCH", &group_path, remove).0, 200);
+    let remove = patch(
+        &json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": id}]}]),
+    );
+    assert_eq!(call(&s, t, "PATCH", &group_path, &remove).0, 200);
     assert_eq!(
-        call(&s, t, "GET", &group_path, Value::Null).1["members"],
+        call(&s, t, "GET", &group_path, &Value::Null).1["members"],
         json!([])
     );
 
     // Deprovisioning (U21, G9).
-    assert_eq!(call(&s, t, "DELETE", &path, Value::Null).0, 204);
-    assert_eq!(call(&s, t, "GET", &path, Value::Null).0, 404);
-    assert_eq!(call(&s, t, "DELETE", &group_path, Value::Null).0, 204);
-    assert_eq!(call(&s, "wrong", "GET", "/Users", Value::Null).0, 401);
+    assert_eq!(call(&s, t, "DELETE", &path, &Value::Null).0, 204);
+    assert_eq!(call(&s, t, "GET", &path, &Value::Null).0, 404);
+    assert_eq!(call(&s, t, "DELETE", &group_path, &Value::Null).0, 204);
+    assert_eq!(call(&s, "wrong", "GET", "/Users", &Value::Null).0, 401);
 }
 
 #[test]
@@ -187,7 +200,7 @@ fn restarts_keep_data_and_tokens_and_admin_commands_take_effect() {
     let db = database();
     let first = server(&db, None);
     // Without --token the first start issues one and prints it once.
-    let (status, body) = call(&first, "nope", "GET", "/Users", Value::Null);
+    let (status, body) = call(&first, "nope", "GET", "/Users", &Value::Null);
     assert_eq!(status, 401, "{body}");
     drop(first);
     let s = server(&db, Some("fixed-token"));
@@ -196,7 +209,7 @@ fn restarts_keep_data_and_tokens_and_admin_commands_take_effect() {
         "fixed-token",
         "POST",
         "/Users",
-        json!({"userName": "kept"}),
+        &json!({"userName": "kept"}),
     );
     assert_eq!(status, 201, "{created}");
     drop(s);
@@ -206,7 +219,7 @@ fn restarts_keep_data_and_tokens_and_admin_commands_take_effect() {
         "fixed-token",
         "GET",
         &filtered("/Users", "userName eq \"kept\""),
-        Value::Null,
+        &Value::Null,
     );
     assert_eq!(
         (status, body["totalResults"].clone()),
