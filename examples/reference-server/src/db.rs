@@ -239,8 +239,8 @@ fn schema(dialect: Dialect) -> Vec<String> {
             seq {serial},
             tenant TEXT NOT NULL,
             id TEXT NOT NULL,
-            display_name TEXT NOT NULL,
-            display_name_ci TEXT NOT NULL,
+            display_name TEXT,
+            display_name_ci TEXT,
             external_id TEXT,
             extra TEXT NOT NULL,
             created TEXT NOT NULL,
@@ -279,6 +279,14 @@ async fn migrate(pool: &AnyPool, dialect: Dialect) -> Result<(), sqlx::Error> {
     }
     for statement in schema(dialect) {
         tx.execute(statement.as_str()).await?;
+    }
+    if dialect == Dialect::Postgres {
+        // Databases created before a group's displayName became optional (RFC 7643 §4.2).
+        tx.execute(
+            "ALTER TABLE groups ALTER COLUMN display_name DROP NOT NULL, \
+             ALTER COLUMN display_name_ci DROP NOT NULL",
+        )
+        .await?;
     }
     tx.commit().await
 }

@@ -95,4 +95,5 @@ postgres_cases!(
     attributes_round_trip,
     large_group,
     deleted_users_leave_groups,
+    groups_without_display_name,
 );

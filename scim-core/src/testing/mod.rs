@@ -870,6 +870,33 @@ pub async fn deleted_users_leave_groups<S: ScimStore>(store: &S) {
     );
 }
 
+/// A group's `displayName` is optional (RFC 7643 §4.2): several groups without one can be
+/// stored, read, listed and deleted.
+pub async fn groups_without_display_name<S: ScimStore>(store: &S) {
+    let ctx = fresh_context();
+    let first = store
+        .create(&ctx, group(json!({"externalId": "g-1"})))
+        .await
+        .expect("a group without displayName");
+    let second = store
+        .create(&ctx, group(json!({"externalId": "g-2"})))
+        .await
+        .expect("a second one: absent names do not collide");
+    let id = first.id().expect("id");
+    let read = store.get(&ctx, ResourceKind::Group, id).await.expect("get");
+    assert_eq!(read.display_name(), None);
+    assert_eq!(read.external_id(), Some("g-1"));
+    let page = store
+        .list(&ctx, ResourceKind::Group, &ListQuery::new())
+        .await
+        .expect("list");
+    assert_eq!(page.total_results, 2);
+    store
+        .delete(&ctx, ResourceKind::Group, second.id().expect("id"), None)
+        .await
+        .expect("delete");
+}
+
 /// Expands to one `#[test]` per conformance case for the store that `$make` (an async
 /// block) builds. Each test builds its own store and runs on its own runtime.
 ///
@@ -897,6 +924,7 @@ macro_rules! scim_store_tests {
             attributes_round_trip,
             large_group,
             deleted_users_leave_groups,
+            groups_without_display_name,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
