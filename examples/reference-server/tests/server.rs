@@ -271,3 +271,70 @@ fn restarts_keep_data_and_tokens_and_admin_commands_take_effect() {
         "acme does not see default's users: {body}"
     );
 }
+
+/// `--extension FILE`: Entra's custom extension (a `tag` string and a multi-valued `folders`
+/// string) is accepted, stored in the JSON column, returned, advertised and filterable.
+#[test]
+fn custom_extensions_from_files() {
+    let urn = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User";
+    let schema = json!({
+        "id": urn,
+        "name": "CustomExtension",
+        "description": "Entra's custom attributes",
+        "attributes": [
+            {"name": "tag", "type": "string", "multiValued": false, "required": false,
+             "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"},
+            {"name": "folders", "type": "string", "multiValued": true, "required": false,
+             "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"}
+        ]
+    });
+    let file = std::env::temp_dir().join(format!(
+        "scim-extension-{}.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&file, schema.to_string()).expect("write the schema");
+    let s = start(Command::new(BINARY).args([
+        "--bind",
+        "127.0.0.1:0",
+        "--token",
+        "ext-token",
+        "--database-url",
+        &database(),
+        "--extension",
+        file.to_str().expect("a UTF-8 path"),
+    ]));
+    let t = "ext-token";
+    let (status, created) = call(&s, t, "POST", "/Users", &json!({"userName": "tagged"}));
+    assert_eq!(status, 201, "{created}");
+    let path = format!("/Users/{}", created["id"].as_str().expect("id"));
+    let ops = json!([
+        {"op": "Add", "path": format!("{urn}:tag"), "value": "701984"},
+        {"op": "Add", "path": format!("{urn}:folders"), "value": ["Inbox", "Archive"]},
+    ]);
+    assert_eq!(call(&s, t, "PATCH", &path, &patch(&ops)).0, 200);
+    let (_, read) = call(&s, t, "GET", &path, &Value::Null);
+    assert_eq!(
+        read[urn],
+        json!({"tag": "701984", "folders": ["Inbox", "Archive"]})
+    );
+    assert!(
+        read["schemas"]
+            .as_array()
+            .expect("schemas")
+            .contains(&json!(urn))
+    );
+    let (status, found) = call(
+        &s,
+        t,
+        "GET",
+        &filtered("/Users", &format!("{urn}:tag eq \"701984\"")),
+        &Value::Null,
+    );
+    assert_eq!(
+        (status, found["totalResults"].clone()),
+        (200, json!(1)),
+        "{found}"
+    );
+    let (status, _) = call(&s, t, "GET", &format!("/Schemas/{urn}"), &Value::Null);
+    assert_eq!(status, 200, "the extension is advertised");
+}
