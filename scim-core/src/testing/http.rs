@@ -1074,6 +1074,86 @@ pub async fn patch_groups<H: Harness>(harness: &H) {
     );
 }
 
+/// Membership PATCHes on a large group (the engine changes membership without loading the
+/// group): Entra's forms, a bare id, a dry run, and a malformed member refused.
+pub async fn large_group_membership<H: Harness>(harness: &H) {
+    let c = client(harness, engine()).await;
+    let group = c.group(&unique("Large")).await;
+    let path = format!("/Groups/{group}");
+    let ids: Vec<String> = (0..1000).map(|i| format!("member-{i:04}")).collect();
+    let all: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+    c.patch(
+        &path,
+        json!([{"op": "Add", "path": "members", "value": all}]),
+    )
+    .await
+    .expect(200);
+    let count = |r: &Reply| r.body["members"].as_array().map_or(0, Vec::len);
+    assert_eq!(count(&c.get(&path).await), 1000);
+
+    c.patch(
+        &path,
+        json!([{"op": "add", "path": "members", "value": "member-bare"}]),
+    )
+    .await
+    .expect(200);
+    let read = c.get(&path).await;
+    assert_eq!(count(&read), 1001);
+    assert!(
+        read.body["members"]
+            .as_array()
+            .expect("members")
+            .contains(&json!({"value": "member-bare"}))
+    );
+    c.patch(
+        &path,
+        json!([
+            {"op": "remove", "path": "members[value eq \"member-0000\"]"},
+            {"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "member-0001"}]},
+        ]),
+    )
+    .await
+    .expect(200);
+    let read = c.get(&path).await;
+    assert_eq!(count(&read), 999);
+    assert!(!read.body.to_string().contains("member-0000\""));
+
+    let before = c.get(&path).await;
+    let dry = c
+        .call(Method::PATCH, &format!("/dry-run{path}"), Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": "dry"}]}]})))
+        .await;
+    dry.expect(200);
+    assert_eq!(
+        c.get(&path).await.body,
+        before.body,
+        "a dry run changes no membership"
+    );
+
+    c.patch(
+        &path,
+        json!([{"op": "add", "path": "members", "value": [{"value": "x", "displayName": "y"}]}]),
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    c.patch(
+        &path,
+        json!([{"op": "add", "path": "members", "value": [{"value": 7}]}]),
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    assert_eq!(
+        count(&c.get(&path).await),
+        999,
+        "refused requests change nothing"
+    );
+    c.patch(
+        "/Groups/no-such-group",
+        json!([{"op": "add", "path": "members", "value": [{"value": "x"}]}]),
+    )
+    .await
+    .expect_error(404, None);
+}
+
 /// A PATCH that changes nothing keeps the version (Entra re-sends values every cycle); one
 /// that changes something gets a new ETag.
 pub async fn patch_versions<H: Harness>(harness: &H) {
@@ -1617,6 +1697,7 @@ macro_rules! scim_http_tests {
             me_hook,
             patch_deactivate,
             patch_groups,
+            large_group_membership,
             patch_versions,
             patch_no_content,
             patch_errors,
