@@ -10,6 +10,7 @@ use chrono::Utc;
 use scim_filter::{AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
 use serde_json::{Map, Value};
 
+use crate::projection::Projection;
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
 use crate::resource::{Meta, Resource, Version, meta_in, same_content, touch, version_in};
 use crate::store::{
@@ -826,6 +827,27 @@ impl ScimStore for MemoryStore {
         id: &str,
     ) -> Result<Resource, StoreError> {
         self.get_sync(ctx, kind, id)
+    }
+
+    async fn get_projected(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Resource, StoreError> {
+        let schemas = self.inner.registry.resource(kind);
+        if kind != ResourceKind::Group || projection.wants(schemas, "members") {
+            return self.get_sync(ctx, kind, id);
+        }
+        self.read(ctx, |tenant| {
+            let entry = tenant.and_then(|t| t.collection_ref(kind).entries.get(id));
+            match entry {
+                Some(e) => Resource::from_json(kind, without(&e.doc, "members"))
+                    .map_err(StoreError::backend),
+                None => Err(not_found(kind, id)),
+            }
+        })
     }
 
     async fn list(

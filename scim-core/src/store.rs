@@ -442,6 +442,20 @@ pub trait ScimStore: Send + Sync + 'static {
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// [`ScimStore::get`] for a response that carries only what `projection` keeps: a store
+    /// may skip loading what it excludes (a large group's `members`, for Entra's
+    /// `excludedAttributes=members`). Optional: the default calls `get`.
+    fn get_projected(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        projection: &Projection,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send {
+        let _ = projection;
+        self.get(ctx, kind, id)
+    }
+
     /// Adds and removes members of group `group_id` without rewriting the group, and returns
     /// its new version (unchanged if nothing changed). Optional: the default answers
     /// [`StoreError::NotImplemented`] and the library falls back to get-apply-replace.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use scim_core::{
-    ListPage, ListQuery, MemberChange, Meta, RequestContext, Resource, ResourceKind,
+    ListPage, ListQuery, MemberChange, Meta, Projection, RequestContext, Resource, ResourceKind,
     SchemaRegistry, ScimStore, SortOrder, StoreError, Version,
 };
 use scim_filter::AttrPath;
@@ -804,6 +804,19 @@ impl ScimStore for SqlStore {
         id: &str,
     ) -> Result<Resource, StoreError> {
         self.fetch(ctx.tenant(), kind, id, true)
+            .await?
+            .ok_or_else(|| not_found(kind, id))
+    }
+
+    async fn get_projected(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Resource, StoreError> {
+        let with_members = projection.wants(self.registry.resource(kind), "members");
+        self.fetch(ctx.tenant(), kind, id, with_members)
             .await?
             .ok_or_else(|| not_found(kind, id))
     }

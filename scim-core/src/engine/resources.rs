@@ -185,7 +185,13 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Response<Bytes>, ScimError> {
-        let resource = self.fetch(call, kind, id).await?;
+        let projection = Self::attributes(call)?;
+        let resource = self
+            .inner
+            .store
+            .get_projected(&call.ctx, kind, id, &projection)
+            .await
+            .map_err(store_error)?;
         let version = resource.version();
         let none_match = Condition::of(&call.parts.headers, IF_NONE_MATCH);
         if !matches!(none_match, Condition::None) && none_match.matches(version.as_ref()) {

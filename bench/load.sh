@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Load test: starts bench/server (load-server) on 127.0.0.1 with a preloaded store, drives it
+# with wrk for each scenario, and prints requests per second, p50 and p99 next to the ceiling
+# (a bare axum handler answering a body as large as a user, in the same process and run).
+#
+#   bench/load.sh [--store memory|sqlite|postgres] [--database-url URL] [--users N]
+#                 [--group-members N] [--duration 10s] [--connections 50]
+#                 [--scenarios "bare get filter post patch member group"]
+#                 [--patch-response resource|none]
+#
+# Needs wrk (installed from Debian's packages if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+store=memory; url=""; users=10000; members=10000; duration=10s; connections=50
+scenarios="bare get filter post patch member group"; patch_response=resource
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --store) store=$2; shift 2 ;;
+        --database-url) url=$2; shift 2 ;;
+        --users) users=$2; shift 2 ;;
+        --group-members) members=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        --scenarios) scenarios=$2; shift 2 ;;
+        --patch-response) patch_response=$2; shift 2 ;;
+        *) sed -n '2,12p' "$0"; exit 2 ;;
+    esac
+done
+
+if ! command -v wrk >/dev/null; then
+    apt-get install -y wrk >/dev/null || { echo "wrk is missing and could not be installed" >&2; exit 1; }
+fi
+cargo build --quiet --release -p load-server
+target="${CARGO_TARGET_DIR:-target}"
+
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+args=(--store "$store" --users "$users" --group-members "$members" --ids "$work/ids" --patch-response "$patch_response")
+[ -n "$url" ] && args+=(--database-url "$url")
+"$target/release/load-server" "${args[@]}" > "$work/out" 2> "$work/err" &
+server=$!
+for _ in $(seq 600); do
+    grep -q "SCIM base URL" "$work/out" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/err" >&2; exit 1; }
+    sleep 0.5
+done
+base=$(sed -n 's/^SCIM base URL: //p' "$work/out")
+root=${base%/scim/v2}
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+echo "store=$store users=$users group-members=$members connections=$connections duration=$duration"
+echo "$(cat "$work/err")"
+echo "server RSS after preload: $((rss_kb / 1024)) MiB ($((rss_kb * 1024 / (users > 0 ? users : 1))) bytes per user, group included)"
+printf '%-8s %12s %10s %10s %8s\n' scenario "req/s" p50 p99 "vs bare"
+ceiling=""
+for scenario in $scenarios; do
+    out=$(SCENARIO=$scenario IDS="$work/ids" wrk -t1 -c"$connections" -d"$duration" --latency \
+        -s bench/wrk/scim.lua "$root" 2>&1)
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    bad=$(echo "$out" | sed -n 's/^non2xx=//p')
+    [ "$scenario" = bare ] && ceiling=$rps
+    ratio="-"
+    [ -n "$ceiling" ] && ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN {printf "%.0f%%", 100 * a / b}')
+    printf '%-8s %12s %10s %10s %8s' "$scenario" "$rps" "$p50" "$p99" "$ratio"
+    [ "${bad:-0}" != 0 ] && printf '   (%s answers were not 2xx)' "$bad"
+    echo
+done

@@ -1,0 +1,67 @@
+-- Requests for bench/load.sh, one scenario per run, chosen by $SCENARIO:
+--   bare    GET /bare (the ceiling: no SCIM work)
+--   get     GET /Users/{id}, cycling through every preloaded user
+--   filter  GET /Users?filter=userName eq "user5000"
+--   post    POST /Users with a unique userName
+--   patch   PATCH /Users/{id} replace active, flipping on every pass over the users
+--   member  PATCH /Groups/{id} adding one member, then removing it (the group keeps its size)
+--   group   GET /Groups/{id}?excludedAttributes=members
+-- $IDS is the file load-server wrote: the group's id, then the users' ids.
+
+local scenario = os.getenv("SCENARIO")
+local prefix = os.getenv("PREFIX") or "/scim/v2"
+local group, ids = nil, {}
+for line in io.lines(os.getenv("IDS")) do
+  if group == nil then group = line else ids[#ids + 1] = line end
+end
+
+local headers = {
+  ["Authorization"] = "Bearer bench",
+  ["Content-Type"] = "application/scim+json",
+}
+local counter = 0
+local run = tostring(os.time()) .. tostring(math.random(1, 1000000))
+local patch_op = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":['
+
+request = function()
+  counter = counter + 1
+  if scenario == "bare" then
+    return wrk.format("GET", "/bare", headers)
+  elseif scenario == "get" then
+    return wrk.format("GET", prefix .. "/Users/" .. ids[(counter % #ids) + 1], headers)
+  elseif scenario == "filter" then
+    return wrk.format("GET", prefix .. "/Users?filter=userName%20eq%20%22user5000%22", headers)
+  elseif scenario == "post" then
+    local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"load-'
+      .. run .. "-" .. counter .. '","name":{"givenName":"Load","familyName":"Test"},'
+      .. '"emails":[{"value":"load-' .. counter .. '@example.com","type":"work","primary":true}],"active":true}'
+    return wrk.format("POST", prefix .. "/Users", headers, body)
+  elseif scenario == "patch" then
+    local index = counter % #ids
+    local active = (math.floor(counter / #ids) % 2 == 1) and "true" or "false"
+    local body = patch_op .. '{"op":"replace","path":"active","value":' .. active .. '}]}'
+    return wrk.format("PATCH", prefix .. "/Users/" .. ids[index + 1], headers, body)
+  elseif scenario == "member" then
+    local member = "load-member-" .. run .. "-" .. math.floor((counter + 1) / 2)
+    local body
+    if counter % 2 == 1 then
+      body = patch_op .. '{"op":"add","path":"members","value":[{"value":"' .. member .. '"}]}]}'
+    else
+      body = patch_op .. '{"op":"remove","path":"members[value eq \\"' .. member .. '\\"]"}]}'
+    end
+    return wrk.format("PATCH", prefix .. "/Groups/" .. group, headers, body)
+  elseif scenario == "group" then
+    return wrk.format("GET", prefix .. "/Groups/" .. group .. "?excludedAttributes=members", headers)
+  end
+  error("unknown SCENARIO " .. tostring(scenario))
+end
+
+-- Count answers that are not 2xx: a benchmark of errors is no benchmark.
+local failures = 0
+response = function(status)
+  if status >= 300 then failures = failures + 1 end
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("non2xx=%d\n", summary.errors.status))
+end
