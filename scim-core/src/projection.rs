@@ -97,12 +97,18 @@ impl Projection {
 
     /// The resource as a response carries it.
     pub fn apply(&self, schemas: &ResourceSchemas, resource: &Resource) -> Value {
+        self.apply_owned(schemas, resource.clone())
+    }
+
+    /// [`Projection::apply`] on a resource the caller gives away: the values it keeps are
+    /// moved, not copied.
+    pub fn apply_owned(&self, schemas: &ResourceSchemas, resource: Resource) -> Value {
         let core_urn = schemas.core().id.as_str();
         let mut out = Map::new();
-        for (key, value) in resource.as_json() {
+        for (key, value) in resource.into_map() {
             if key == "schemas" {
-                out.insert(key.clone(), value.clone());
-            } else if let Some(ext) = schemas.extension(key) {
+                out.insert(key, value);
+            } else if let Some(ext) = schemas.extension(&key) {
                 let Value::Object(attrs) = value else {
                     continue;
                 };
@@ -112,17 +118,17 @@ impl Projection {
                     .any(|p| p.urn().is_some_and(|u| u.eq_ignore_ascii_case(&ext.id)));
                 let mut kept = Map::new();
                 for (name, v) in attrs {
-                    if let Some(v) = self.pick(ext.attribute(name), &ext.id, name, v, whole) {
-                        kept.insert(name.clone(), v);
+                    if let Some(v) = self.pick(ext.attribute(&name), &ext.id, &name, v, whole) {
+                        kept.insert(name, v);
                     }
                 }
                 if !kept.is_empty() {
-                    out.insert(key.clone(), Value::Object(kept));
+                    out.insert(key, Value::Object(kept));
                 }
             } else if let Some(v) =
-                self.pick(schemas.core_attribute(key), core_urn, key, value, false)
+                self.pick(schemas.core_attribute(&key), core_urn, &key, value, false)
             {
-                out.insert(key.clone(), v);
+                out.insert(key, v);
             }
         }
         Value::Object(out)
@@ -133,13 +139,13 @@ impl Projection {
         attr: Option<&Attribute>,
         owner: &str,
         name: &str,
-        value: &Value,
+        value: Value,
         whole: bool,
     ) -> Option<Value> {
         let returned = attr.map_or(Returned::Default, |a| a.returned);
         match returned {
             Returned::Never => return None,
-            Returned::Always => return Some(value.clone()),
+            Returned::Always => return Some(value),
             _ => {}
         }
         if !self.attributes.is_empty() && !whole {
@@ -152,7 +158,7 @@ impl Projection {
                 return None;
             }
             if asked.iter().any(|p| p.sub_attr.is_none()) {
-                return self.trim(owner, name, value.clone());
+                return self.trim(owner, name, value);
             }
             let subs: Vec<&str> = asked.iter().filter_map(|p| p.sub_attr.as_deref()).collect();
             let kept = keep_subs(value, &subs)?;
@@ -161,7 +167,7 @@ impl Projection {
         if returned == Returned::Request && !whole {
             return None;
         }
-        self.trim(owner, name, value.clone())
+        self.trim(owner, name, value)
     }
 
     /// Applies `excludedAttributes` to an attribute that is otherwise returned.
@@ -204,12 +210,10 @@ fn names(path: &AttrPath, owner: &str, name: &str) -> bool {
             .is_none_or(|s| s.eq_ignore_ascii_case(owner))
 }
 
-fn keep_subs(value: &Value, subs: &[&str]) -> Option<Value> {
-    let keep = |m: &Map<String, Value>| -> Map<String, Value> {
-        m.iter()
-            .filter(|(k, _)| subs.iter().any(|s| s.eq_ignore_ascii_case(k)))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+fn keep_subs(value: Value, subs: &[&str]) -> Option<Value> {
+    let keep = |mut m: Map<String, Value>| -> Map<String, Value> {
+        m.retain(|k, _| subs.iter().any(|s| s.eq_ignore_ascii_case(k)));
+        m
     };
     match value {
         Value::Object(m) => {
@@ -218,9 +222,11 @@ fn keep_subs(value: &Value, subs: &[&str]) -> Option<Value> {
         }
         Value::Array(items) => {
             let kept: Vec<Value> = items
-                .iter()
-                .filter_map(Value::as_object)
-                .map(keep)
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::Object(m) => Some(keep(m)),
+                    _ => None,
+                })
                 .filter(|m| !m.is_empty())
                 .map(Value::Object)
                 .collect();

@@ -79,7 +79,7 @@ impl<S: ScimStore> Engine<S> {
     /// The resource as the response carries it.
     fn render(&self, call: &Call<'_>, projection: &Projection, mut resource: Resource) -> Value {
         resource.set_location(&call.base);
-        projection.apply(self.inner.registry.resource(resource.kind()), &resource)
+        projection.apply_owned(self.inner.registry.resource(resource.kind()), resource)
     }
 
     fn respond(
