@@ -138,12 +138,31 @@ pub struct ChildTable {
     pub table: String,
     /// Its alias in the subquery.
     pub alias: String,
-    /// The condition tying a child row to the parent row (`e.user_id = u.id`).
-    pub join: String,
+    /// How a child row is tied to its parent row.
+    pub link: Link,
+}
+
+/// How [`ChildTable`] rows belong to the parent row, which decides the subquery's form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Link {
+    /// A condition tying a child row to the parent row (`e.user_id = u.id`): a correlated
+    /// `EXISTS (...)`.
+    Join(String),
+    /// The parent's key and the child's reference to it (`(u.tenant, u.id)` and
+    /// `e.tenant, e.user_id`, as a select list): an uncorrelated `key IN (SELECT ...)`, which a database
+    /// evaluates once, from an index on the child's filtered column, instead of once per
+    /// parent row. Prefer it for large tables.
+    Key {
+        /// The parent row's key expression.
+        parent: String,
+        /// The child row's expression for the same key.
+        child: String,
+    },
 }
 
 impl ChildTable {
-    /// `table` as `alias`, joined to the parent by `join`.
+    /// `table` as `alias`, joined to the parent by the condition `join` (see [`Link::Join`]).
     pub fn new(
         table: impl Into<String>,
         alias: impl Into<String>,
@@ -152,7 +171,24 @@ impl ChildTable {
         Self {
             table: table.into(),
             alias: alias.into(),
-            join: join.into(),
+            link: Link::Join(join.into()),
+        }
+    }
+
+    /// `table` as `alias`, whose rows carry the parent's key (see [`Link::Key`]).
+    pub fn keyed(
+        table: impl Into<String>,
+        alias: impl Into<String>,
+        parent: impl Into<String>,
+        child: impl Into<String>,
+    ) -> Self {
+        Self {
+            table: table.into(),
+            alias: alias.into(),
+            link: Link::Key {
+                parent: parent.into(),
+                child: child.into(),
+            },
         }
     }
 }
@@ -254,15 +290,20 @@ impl<S: SqlSchema> Translator<'_, S> {
 
     /// `EXISTS` over `parent`'s child table with `condition` on a child row.
     fn exists(child: &ChildTable, condition: Option<&str>) -> String {
-        match condition {
-            Some(c) => format!(
-                "EXISTS (SELECT 1 FROM {} {} WHERE {} AND ({c}))",
-                child.table, child.alias, child.join
-            ),
-            None => format!(
-                "EXISTS (SELECT 1 FROM {} {} WHERE {})",
-                child.table, child.alias, child.join
-            ),
+        let (table, alias) = (&child.table, &child.alias);
+        match (&child.link, condition) {
+            (Link::Join(join), Some(c)) => {
+                format!("EXISTS (SELECT 1 FROM {table} {alias} WHERE {join} AND ({c}))")
+            }
+            (Link::Join(join), None) => {
+                format!("EXISTS (SELECT 1 FROM {table} {alias} WHERE {join})")
+            }
+            (Link::Key { parent, child }, Some(c)) => {
+                format!("{parent} IN (SELECT {child} FROM {table} {alias} WHERE {c})")
+            }
+            (Link::Key { parent, child }, None) => {
+                format!("{parent} IN (SELECT {child} FROM {table} {alias})")
+            }
         }
     }
 

@@ -155,3 +155,39 @@ fn what_is_not_mapped_is_an_error_not_all_rows() {
         assert!(!err.to_string().is_empty(), "{filter}");
     }
 }
+
+/// The same users table, with its emails linked by key: uncorrelated `IN` subqueries.
+struct KeyedUsers;
+
+impl SqlSchema for KeyedUsers {
+    fn column(&self, attr: &AttrPath) -> Option<Column> {
+        Users.column(attr)
+    }
+
+    fn child(&self, attr: &AttrPath) -> Option<ChildTable> {
+        attr.name.eq_ignore_ascii_case("emails").then(|| {
+            ChildTable::keyed(
+                "user_emails",
+                "e",
+                "(u.tenant, u.id)",
+                "e.tenant, e.user_id",
+            )
+        })
+    }
+
+    fn child_column(&self, parent: &AttrPath, sub: &str) -> Option<Column> {
+        Users.child_column(parent, sub)
+    }
+}
+
+#[test]
+fn keyed_children_are_uncorrelated_in_subqueries() {
+    let filter =
+        Filter::parse(r#"emails[type eq "work"].value eq "b@x.com" or emails pr"#).unwrap();
+    let sql = to_sql(&filter, &KeyedUsers, Dialect::Postgres).unwrap();
+    assert_eq!(
+        sql.clause,
+        "((u.tenant, u.id) IN (SELECT e.tenant, e.user_id FROM user_emails e WHERE (LOWER(e.type) = $1 AND e.value_ci = $2)) \
+         OR (u.tenant, u.id) IN (SELECT e.tenant, e.user_id FROM user_emails e))"
+    );
+}

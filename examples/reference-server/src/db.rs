@@ -219,7 +219,10 @@ fn schema(dialect: Dialect) -> Vec<String> {
             FOREIGN KEY (tenant, user_id) REFERENCES users (tenant, id) ON DELETE CASCADE
         )"
         ),
-        "CREATE INDEX IF NOT EXISTS user_emails_value ON user_emails (tenant, value_ci)".to_owned(),
+        // Value-path lookups (`emails[type eq "work"].value eq ...`) run as an uncorrelated
+        // `IN (SELECT ...)` that starts from this index, whatever the number of users.
+        "CREATE INDEX IF NOT EXISTS user_emails_by_value ON user_emails (value_ci, tenant)"
+            .to_owned(),
         format!(
             "CREATE TABLE IF NOT EXISTS user_phone_numbers (
             tenant TEXT NOT NULL,
@@ -263,8 +266,11 @@ fn schema(dialect: Dialect) -> Vec<String> {
             FOREIGN KEY (tenant, group_id) REFERENCES groups (tenant, id) ON DELETE CASCADE
         )"
         .to_owned(),
-        "CREATE INDEX IF NOT EXISTS group_members_member ON group_members (tenant, member_id)"
+        "CREATE INDEX IF NOT EXISTS group_members_by_member ON group_members (member_id, tenant)"
             .to_owned(),
+        // Indexes of earlier versions that the two above replace.
+        "DROP INDEX IF EXISTS user_emails_value".to_owned(),
+        "DROP INDEX IF EXISTS group_members_member".to_owned(),
         "CREATE INDEX IF NOT EXISTS group_members_order ON group_members (tenant, group_id, position)"
             .to_owned(),
     ]

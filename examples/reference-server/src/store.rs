@@ -238,17 +238,18 @@ impl SqlSchema for Columns<'_> {
         let name = attr.name.as_str();
         if self.kind == ResourceKind::Group {
             return name.eq_ignore_ascii_case("members").then(|| {
-                ChildTable::new(
+                ChildTable::keyed(
                     "group_members",
                     "c",
-                    "c.tenant = r.tenant AND c.group_id = r.id",
+                    "(r.tenant, r.id)",
+                    "c.tenant, c.group_id",
                 )
             });
         }
         USER_CHILDREN
             .iter()
             .find(|(a, _, _)| a.eq_ignore_ascii_case(name))
-            .map(|(_, t, _)| ChildTable::new(*t, "c", "c.tenant = r.tenant AND c.user_id = r.id"))
+            .map(|(_, t, _)| ChildTable::keyed(*t, "c", "(r.tenant, r.id)", "c.tenant, c.user_id"))
     }
 
     fn child_column(&self, parent: &AttrPath, sub: &str) -> Option<Column> {
@@ -736,9 +737,15 @@ fn sort_expression(columns: &Columns<'_>, by: &AttrPath) -> Option<String> {
     } else {
         "COALESCE(c.is_primary, FALSE) DESC, "
     };
+    let owner = if kind == ResourceKind::Group {
+        "group_id"
+    } else {
+        "user_id"
+    };
     Some(format!(
-        "(SELECT {value} FROM {} c WHERE {} ORDER BY {primary}c.position LIMIT 1)",
-        child.table, child.join
+        "(SELECT {value} FROM {} c WHERE c.tenant = r.tenant AND c.{owner} = r.id \
+         ORDER BY {primary}c.position LIMIT 1)",
+        child.table
     ))
 }
 
