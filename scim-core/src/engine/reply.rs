@@ -14,9 +14,9 @@ pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
 /// The URN of a list response.
 const LIST_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
-/// The request body as JSON. It must be labelled `application/scim+json` or
+/// Checks that the request carries a body labelled `application/scim+json` or
 /// `application/json` (any parameters), or not labelled at all; anything else is `415`.
-pub(super) fn json_body(call: &Call<'_>) -> Result<Value, ScimError> {
+pub(super) fn check_body(call: &Call<'_>) -> Result<(), ScimError> {
     if let Some(value) = call.parts.headers.get(CONTENT_TYPE) {
         let mime = value
             .to_str()
@@ -40,6 +40,12 @@ pub(super) fn json_body(call: &Call<'_>) -> Result<Value, ScimError> {
     if call.body.iter().all(u8::is_ascii_whitespace) {
         return Err(ScimError::invalid_syntax("the request needs a JSON body"));
     }
+    Ok(())
+}
+
+/// The request body as JSON, after [`check_body`].
+pub(super) fn json_body(call: &Call<'_>) -> Result<Value, ScimError> {
+    check_body(call)?;
     serde_json::from_slice(&call.body)
         .map_err(|e| ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")))
 }

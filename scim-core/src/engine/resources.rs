@@ -82,14 +82,16 @@ impl<S: ScimStore> Engine<S> {
         projection.apply_owned(self.inner.registry.resource(resource.kind()), resource)
     }
 
+    /// The answer carrying `resource`. `projection` was read from the query before any
+    /// write, so a bad `attributes` parameter never follows a write that happened.
     fn respond(
         &self,
         call: &Call<'_>,
+        projection: &Projection,
         status: StatusCode,
         resource: Resource,
         location: bool,
     ) -> Result<Response<Bytes>, ScimError> {
-        let projection = Self::attributes(call)?;
         let version = resource.version();
         let location = location.then(|| {
             format!(
@@ -99,7 +101,7 @@ impl<S: ScimStore> Engine<S> {
                 resource.id().unwrap_or_default()
             )
         });
-        let body = self.render(call, &projection, resource);
+        let body = self.render(call, projection, resource);
         Ok(reply::resource(
             status,
             &body,
@@ -153,6 +155,7 @@ impl<S: ScimStore> Engine<S> {
         call: &Call<'_>,
         kind: ResourceKind,
     ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
         let input = reply::json_body(call)?;
         let resource = self
             .inner
@@ -176,7 +179,7 @@ impl<S: ScimStore> Engine<S> {
                 after: Some(&created),
             },
         );
-        self.respond(call, StatusCode::CREATED, created, true)
+        self.respond(call, &projection, StatusCode::CREATED, created, true)
     }
 
     pub(super) async fn read(
@@ -197,7 +200,7 @@ impl<S: ScimStore> Engine<S> {
         if !matches!(none_match, Condition::None) && none_match.matches(version.as_ref()) {
             return Ok(reply::empty(StatusCode::NOT_MODIFIED, version.as_ref()));
         }
-        self.respond(call, StatusCode::OK, resource, false)
+        self.respond(call, &projection, StatusCode::OK, resource, false)
     }
 
     /// Runs the app's rules on a write about to happen.
@@ -285,6 +288,7 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
         let input = reply::json_body(call)?;
         let condition = Condition::of(&call.parts.headers, IF_MATCH);
         let schemas = self.inner.registry.resource(kind);
@@ -307,7 +311,7 @@ impl<S: ScimStore> Engine<S> {
                         };
                         self.committed(call, kind, id, change);
                     }
-                    return self.respond(call, StatusCode::OK, stored, false);
+                    return self.respond(call, &projection, StatusCode::OK, stored, false);
                 }
                 Err(StoreError::PreconditionFailed { .. })
                     if matches!(condition, Condition::None) && attempt < WRITE_ATTEMPTS => {}
@@ -326,8 +330,8 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Response<Bytes>, ScimError> {
-        // Checks the media type and that there is a body; the envelope is parsed below.
-        reply::json_body(call)?;
+        let projection = Self::attributes(call)?;
+        reply::check_body(call)?;
         let request = PatchRequest::from_slice(&call.body)?;
         let condition = Condition::of(&call.parts.headers, IF_MATCH);
         if kind == ResourceKind::Group
@@ -351,15 +355,7 @@ impl<S: ScimStore> Engine<S> {
                         after: None,
                     };
                     self.committed(call, kind, id, change);
-                    return match self.inner.patch_response {
-                        PatchResponse::NoContent => {
-                            Ok(reply::empty(StatusCode::NO_CONTENT, Some(&version)))
-                        }
-                        _ => {
-                            let stored = self.fetch(call, kind, id).await?;
-                            self.patched(call, stored)
-                        }
-                    };
+                    return self.members_patched(call, &projection, id, &version).await;
                 }
                 Err(StoreError::NotImplemented { .. }) => {}
                 Err(err) => return Err(store_error(err)),
@@ -374,7 +370,7 @@ impl<S: ScimStore> Engine<S> {
             let (patched, outcome) =
                 schemas.apply_patch(&existing, request.clone(), &call.compat)?;
             if !outcome.changed() {
-                return self.patched(call, existing);
+                return self.patched(call, &projection, existing);
             }
             self.check_rules(call, &patched, Some(&existing))?;
             let changed = outcome.changed_attributes.clone();
@@ -394,15 +390,7 @@ impl<S: ScimStore> Engine<S> {
                 {
                     Ok(version) => {
                         self.committed(call, kind, id, event(&patched));
-                        return match self.inner.patch_response {
-                            PatchResponse::NoContent => {
-                                Ok(reply::empty(StatusCode::NO_CONTENT, Some(&version)))
-                            }
-                            _ => {
-                                let stored = self.fetch(call, kind, id).await?;
-                                self.patched(call, stored)
-                            }
-                        };
+                        return self.members_patched(call, &projection, id, &version).await;
                     }
                     Err(StoreError::NotImplemented { .. }) => {}
                     Err(StoreError::PreconditionFailed { .. }) if retry(attempt) => continue,
@@ -415,7 +403,7 @@ impl<S: ScimStore> Engine<S> {
             match store.replace(&call.ctx, patched, &version).await {
                 Ok(stored) => {
                     self.committed(call, kind, id, event(&stored));
-                    return self.patched(call, stored);
+                    return self.patched(call, &projection, stored);
                 }
                 Err(StoreError::PreconditionFailed { .. }) if retry(attempt) => {}
                 Err(StoreError::PreconditionFailed { .. }) => {
@@ -427,13 +415,41 @@ impl<S: ScimStore> Engine<S> {
         unreachable!("the loop returns")
     }
 
-    fn patched(&self, call: &Call<'_>, resource: Resource) -> Result<Response<Bytes>, ScimError> {
+    fn patched(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        resource: Resource,
+    ) -> Result<Response<Bytes>, ScimError> {
         match self.inner.patch_response {
             PatchResponse::NoContent => Ok(reply::empty(
                 StatusCode::NO_CONTENT,
                 resource.version().as_ref(),
             )),
-            _ => self.respond(call, StatusCode::OK, resource, false),
+            _ => self.respond(call, projection, StatusCode::OK, resource, false),
+        }
+    }
+
+    /// The answer to a PATCH the store applied as a membership change: the group is read
+    /// back only if the answer carries it.
+    async fn members_patched(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        id: &str,
+        version: &Version,
+    ) -> Result<Response<Bytes>, ScimError> {
+        match self.inner.patch_response {
+            PatchResponse::NoContent => Ok(reply::empty(StatusCode::NO_CONTENT, Some(version))),
+            _ => {
+                let stored = self
+                    .inner
+                    .store
+                    .get_projected(&call.ctx, ResourceKind::Group, id, projection)
+                    .await
+                    .map_err(store_error)?;
+                self.patched(call, projection, stored)
+            }
         }
     }
 

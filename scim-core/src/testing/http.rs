@@ -1250,6 +1250,15 @@ pub async fn patch_errors<H: Harness>(harness: &H) {
     c.call(Method::PATCH, &path, Some(json!({"Operations": "none"})))
         .await
         .expect_error(400, Some("invalidSyntax"));
+    // A bad `attributes` is refused before the write, not after it.
+    let title = json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "title", "value": "written?"}]});
+    c.call(
+        Method::PATCH,
+        &format!("{path}?attributes=emails%5B"),
+        Some(title),
+    )
+    .await
+    .expect_error(400, Some("invalidPath"));
     let after = c.get(&path).await;
     assert_eq!(after.body, before.body, "a failed PATCH changes nothing");
 }
