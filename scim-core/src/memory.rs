@@ -124,6 +124,17 @@ struct Entry {
     members: HashMap<String, usize>,
 }
 
+impl Entry {
+    /// A copy of the stored document, without `members` when `skip_members`.
+    fn copy(&self, skip_members: bool) -> Value {
+        if skip_members {
+            without(&self.doc, "members")
+        } else {
+            self.doc.clone()
+        }
+    }
+}
+
 /// The attributes indexed besides the unique one, and whether keys are lower-cased.
 fn indexed(kind: ResourceKind) -> &'static [(&'static str, bool)] {
     match kind {
@@ -350,18 +361,21 @@ impl MemoryStore {
         })
     }
 
+    /// The resource `id`, without its `members` when `skip_members` (a copy of a large
+    /// group's members that the response would drop).
     fn get_sync(
         &self,
         ctx: &RequestContext,
         kind: ResourceKind,
         id: &str,
+        skip_members: bool,
     ) -> Result<Resource, StoreError> {
         self.read(ctx, |tenant| {
             let entry = tenant.and_then(|t| t.collection_ref(kind).entries.get(id));
-            match entry {
-                Some(e) => Resource::from_json(kind, e.doc.clone()).map_err(StoreError::backend),
-                None => Err(not_found(kind, id)),
-            }
+            let Some(e) = entry else {
+                return Err(not_found(kind, id));
+            };
+            Resource::from_json(kind, e.copy(skip_members)).map_err(StoreError::backend)
         })
     }
 
@@ -408,12 +422,7 @@ impl MemoryStore {
                 .skip(query.offset())
                 .take(query.count.unwrap_or(usize::MAX))
                 .map(|e| {
-                    let doc = if skip_members {
-                        without(&e.doc, "members")
-                    } else {
-                        e.doc.clone()
-                    };
-                    Resource::from_json(kind, doc).map_err(StoreError::backend)
+                    Resource::from_json(kind, e.copy(skip_members)).map_err(StoreError::backend)
                 })
                 .collect::<Result<_, _>>()?;
             Ok(ListPage::new(total, resources))
@@ -826,7 +835,7 @@ impl ScimStore for MemoryStore {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Resource, StoreError> {
-        self.get_sync(ctx, kind, id)
+        self.get_sync(ctx, kind, id, false)
     }
 
     async fn get_projected(
@@ -837,17 +846,8 @@ impl ScimStore for MemoryStore {
         projection: &Projection,
     ) -> Result<Resource, StoreError> {
         let schemas = self.inner.registry.resource(kind);
-        if kind != ResourceKind::Group || projection.wants(schemas, "members") {
-            return self.get_sync(ctx, kind, id);
-        }
-        self.read(ctx, |tenant| {
-            let entry = tenant.and_then(|t| t.collection_ref(kind).entries.get(id));
-            match entry {
-                Some(e) => Resource::from_json(kind, without(&e.doc, "members"))
-                    .map_err(StoreError::backend),
-                None => Err(not_found(kind, id)),
-            }
-        })
+        let skip_members = kind == ResourceKind::Group && !projection.wants(schemas, "members");
+        self.get_sync(ctx, kind, id, skip_members)
     }
 
     async fn list(
