@@ -62,38 +62,4 @@ async fn store() -> Option<SqlStore> {
     }
 }
 
-macro_rules! postgres_cases {
-    ($($case:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $case() {
-                scim_core::testing::run(async {
-                    if let Some(store) = store().await {
-                        scim_core::testing::$case(&store).await;
-                    }
-                });
-            }
-        )*
-    };
-}
-
-postgres_cases!(
-    create_assigns_id_and_meta,
-    get_unknown_id_is_not_found,
-    replace_versions_only_real_changes,
-    stale_versions_are_refused,
-    delete_removes,
-    uniqueness_is_enforced,
-    filter_operators,
-    filter_logic_and_value_paths,
-    filter_group_membership,
-    sorting,
-    paging,
-    concurrent_writers,
-    tenants_are_isolated,
-    dry_run_persists_nothing,
-    attributes_round_trip,
-    large_group,
-    deleted_users_leave_groups,
-    groups_without_display_name,
-);
+scim_core::scim_store_tests!(optional: store());

@@ -898,15 +898,17 @@ pub async fn groups_without_display_name<S: ScimStore>(store: &S) {
 }
 
 /// Expands to one `#[test]` per conformance case for the store that `$make` (an async
-/// block) builds. Each test builds its own store and runs on its own runtime.
+/// block) builds. Each test builds its own store and runs on its own runtime. With
+/// `optional:`, `$make` yields an `Option` and a `None` (a database that is not there, which
+/// the block should say) passes the case without running it.
 ///
 /// ```ignore
 /// scim_core::scim_store_tests!(async { scim_core::MemoryStore::new() });
 /// ```
 #[macro_export]
 macro_rules! scim_store_tests {
-    ($make:expr) => {
-        $crate::scim_store_tests!(@cases $make;
+    (@list $mode:ident $make:expr) => {
+        $crate::scim_store_tests!(@cases $mode $make;
             create_assigns_id_and_meta,
             get_unknown_id_is_not_found,
             replace_versions_only_real_changes,
@@ -927,7 +929,7 @@ macro_rules! scim_store_tests {
             groups_without_display_name,
         );
     };
-    (@cases $make:expr; $($case:ident),* $(,)?) => {
+    (@cases required $make:expr; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
@@ -937,5 +939,23 @@ macro_rules! scim_store_tests {
                 });
             }
         )*
+    };
+    (@cases optional $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::testing::run(async {
+                    if let Some(store) = $make.await {
+                        $crate::testing::$case(&store).await;
+                    }
+                });
+            }
+        )*
+    };
+    (optional: $make:expr) => {
+        $crate::scim_store_tests!(@list optional $make);
+    };
+    ($make:expr) => {
+        $crate::scim_store_tests!(@list required $make);
     };
 }
