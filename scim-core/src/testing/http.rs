@@ -58,6 +58,12 @@ pub trait Harness: Send + Sync + 'static {
     type Client: HttpClient;
     /// Serves `engine` and gives a client for it.
     fn serve(&self, engine: Engine<MemoryStore>) -> impl Future<Output = Self::Client> + Send;
+
+    /// Where the client mounts the endpoint (`/scim/v2`): the prefix an engine without a
+    /// configured base URL must put in `Location`. Default: none.
+    fn mount(&self) -> &str {
+        ""
+    }
 }
 
 /// Requests straight into [`Engine::handle`], with no web framework: how scim-core runs the
@@ -387,6 +393,30 @@ pub async fn create_group_entra<H: Harness>(harness: &H) {
     assert_eq!(created.body["schemas"], json!([GROUP]));
     let location = format!("{BASE_URL}/Groups/{}", created.id());
     assert_eq!(created.header("location"), Some(location.as_str()));
+}
+
+/// Without a configured base URL, `Location` and `meta.location` come from the `Host`
+/// header and the prefix the endpoint is mounted under.
+pub async fn location_from_host_and_mount<H: Harness>(harness: &H) {
+    let c = client(
+        harness,
+        Engine::builder(MemoryStore::new(), BearerToken::new(TOKEN)),
+    )
+    .await;
+    let body = entra_user("mounted");
+    let request = Client::<H::Client>::request(Method::POST, "/Users", Some(&body))
+        .header("host", "app.example.com")
+        .body(Bytes::from(serde_json::to_vec(&body).expect("JSON")))
+        .expect("request");
+    let created = c.raw(request).await;
+    created.expect(201);
+    let location = format!(
+        "http://app.example.com{}/Users/{}",
+        harness.mount(),
+        created.id()
+    );
+    assert_eq!(created.header("location"), Some(location.as_str()));
+    assert_eq!(created.body["meta"]["location"], json!(location));
 }
 
 /// `GET` of an unknown id is `404` with a SCIM error body (Entra, Okta R4/R12).
@@ -1691,6 +1721,7 @@ macro_rules! scim_http_tests {
             create_user,
             create_with_nulls,
             create_group_entra,
+            location_from_host_and_mount,
             unknown_id_is_404,
             duplicates_are_409,
             filter_lookups,
