@@ -3,10 +3,9 @@
 //!
 //! `cargo bench -p scim-core --bench engine`.
 
-use std::future::Future;
+mod common;
+
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -14,17 +13,7 @@ use scim_core::engine::{BearerToken, DEFAULT_TENANT, Engine};
 use scim_core::{Compat, MemoryStore, RequestContext, ResourceKind, ScimStore};
 use serde_json::{Value, json};
 
-/// MemoryStore's futures complete at once: poll them without a runtime.
-fn now<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("MemoryStore futures never wait"),
-    }
-}
+use common::now;
 
 fn engine(users: usize) -> (Engine<MemoryStore>, Vec<String>) {
     let text = include_str!("../../bench/server_user.json");

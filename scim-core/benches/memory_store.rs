@@ -5,10 +5,9 @@
 //! `cargo bench -p scim-core --bench memory_store`. In test mode (`cargo test --benches`)
 //! only the 10,000-user store is built.
 
-use std::future::Future;
+mod common;
+
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use scim_core::{
@@ -17,17 +16,7 @@ use scim_core::{
 use scim_filter::Filter;
 use serde_json::{Value, json};
 
-/// MemoryStore's futures complete at once: poll them without a runtime.
-fn now<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("MemoryStore futures never wait"),
-    }
-}
+use common::now;
 
 fn template() -> Value {
     let text = include_str!("../../bench/server_user.json");
