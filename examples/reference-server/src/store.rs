@@ -697,14 +697,18 @@ impl SqlStore {
         }
     }
 
-    /// Why a guarded write touched no row: the resource is gone, or its version moved on.
+    /// Why a guarded write touched no row: the resource is gone, or (when a version was
+    /// expected) its version moved on.
     async fn refused(
         &self,
         ctx: &RequestContext,
         kind: ResourceKind,
         id: &str,
-        expected: &Version,
+        expected: Option<&Version>,
     ) -> StoreError {
+        let Some(expected) = expected else {
+            return not_found(kind, id);
+        };
         match self.fetch(ctx.tenant(), kind, id, false).await {
             Ok(Some(_)) => StoreError::PreconditionFailed {
                 kind,
@@ -945,7 +949,7 @@ impl ScimStore for SqlStore {
             .rows_affected();
         if updated == 0 {
             drop(tx);
-            return Err(self.refused(ctx, kind, &id, expected).await);
+            return Err(self.refused(ctx, kind, &id, Some(expected)).await);
         }
         for (child, _) in &parts.children {
             let owner = if *child == "group_members" {
@@ -1001,10 +1005,7 @@ impl ScimStore for SqlStore {
             .rows_affected();
         if deleted == 0 {
             drop(tx);
-            return Err(match expected {
-                Some(expected) => self.refused(ctx, kind, id, expected).await,
-                None => not_found(kind, id),
-            });
+            return Err(self.refused(ctx, kind, id, expected).await);
         }
         let children: &[(&str, &str)] = if kind == ResourceKind::Group {
             &[("group_members", "group_id")]
@@ -1077,10 +1078,7 @@ impl ScimStore for SqlStore {
             == 0
         {
             drop(tx);
-            return Err(match expected {
-                Some(expected) => self.refused(ctx, kind, group_id, expected).await,
-                None => not_found(kind, group_id),
-            });
+            return Err(self.refused(ctx, kind, group_id, expected).await);
         }
         let mut q = self.q();
         let sql = format!(
