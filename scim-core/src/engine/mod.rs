@@ -394,13 +394,7 @@ impl<S: ScimStore> Engine<S> {
     }
 
     fn too_large(&self) -> ScimError {
-        ScimError::new(
-            413,
-            format!(
-                "the request body is larger than the {} bytes this service accepts",
-                self.body_limit()
-            ),
-        )
+        too_large(self.body_limit(), "this service")
     }
 
     /// Answers one request. Never panics on client input and never answers `500` for it:
@@ -472,17 +466,8 @@ impl<S: ScimStore> Engine<S> {
                     .unwrap_or_else(|| "provisioning is disabled for this tenant".to_owned()),
             ));
         }
-        if settings
-            .max_payload_size
-            .is_some_and(|max| body.len() > max)
-        {
-            return Err(ScimError::new(
-                413,
-                format!(
-                    "the request body is larger than the {} bytes this tenant accepts",
-                    settings.max_payload_size.unwrap_or_default()
-                ),
-            ));
+        if let Some(max) = settings.max_payload_size.filter(|max| body.len() > *max) {
+            return Err(too_large(max, "this tenant"));
         }
         let mut ctx = RequestContext::new(principal.tenant)
             .with_request_id(request_id)
@@ -595,6 +580,14 @@ fn next_request_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
     format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `413` for a body above `limit` bytes, which `whose` (the service, a tenant) accepts.
+fn too_large(limit: usize, whose: &str) -> ScimError {
+    ScimError::new(
+        413,
+        format!("the request body is larger than the {limit} bytes {whose} accepts"),
+    )
 }
 
 fn no_endpoint(path: &str) -> ScimError {
