@@ -1,18 +1,20 @@
 //! `MemoryStore`: an indexed, tenant-isolated, versioned in-memory [`ScimStore`].
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 use scim_filter::{AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::projection::Projection;
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
-use crate::resource::{Meta, Resource, Version, meta_in, same_content, touch, version_in};
+use crate::resource::{Meta, Resource, Stored, Version, meta_in, same_content, touch, version_in};
 use crate::store::{
     ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder, StoreError,
 };
@@ -103,34 +105,212 @@ impl Tenant {
     }
 }
 
-/// One resource type's resources in one tenant, with their indexes.
+/// One resource type's resources in one tenant, with their indexes. Indexes lead to slots.
 #[derive(Default)]
 struct Collection {
-    next_seq: u64,
-    /// Creation order: the stable default order of lists.
-    order: BTreeMap<u64, String>,
-    entries: HashMap<String, Entry>,
-    /// Lower-cased `userName` (users) or `displayName` (groups) to id: unique.
-    unique: HashMap<String, String>,
+    /// Resources in creation order, the stable default order of lists. A deleted resource
+    /// leaves `None` until [`Collection::compact`].
+    slots: Vec<Option<Entry>>,
+    /// How many slots are `None`.
+    holes: usize,
+    /// `id` to slot.
+    ids: HashMap<Arc<str>, usize>,
+    /// Lower-cased `userName` (users) or `displayName` (groups) to slot: unique.
+    unique: HashMap<Box<str>, usize>,
     /// Other indexed attributes (`externalId`, a user's `displayName`, `members.value`),
-    /// by index key, to ids.
-    indexes: HashMap<&'static str, HashMap<String, HashSet<String>>>,
+    /// by index key, to slots.
+    indexes: HashMap<&'static str, HashMap<Box<str>, Slots>>,
+}
+
+/// The slots an index key leads to: nearly always one.
+enum Slots {
+    One(usize),
+    Many(Vec<usize>),
 }
 
 struct Entry {
-    seq: u64,
+    id: Arc<str>,
+    doc: Doc,
+}
+
+/// A stored document.
+enum Doc {
+    /// A user: its JSON text without `meta` (about the size of the JSON a client sees, where
+    /// a parsed `serde_json::Value` takes ten times that), and `meta`. Responses are written
+    /// from the text; filters that no index answers parse it.
+    Text {
+        text: Arc<str>,
+        created: DateTime<Utc>,
+        modified: DateTime<Utc>,
+        version: u64,
+    },
+    /// A group: the parsed object, so that membership changes in place whatever its size.
+    Tree(Box<GroupDoc>),
+}
+
+struct GroupDoc {
     doc: Value,
-    /// For groups: each member's `value` to its position in `members`.
+    /// Each member's `value` to its position in `members`.
     members: HashMap<String, usize>,
 }
 
+/// The values of a stored user the indexes hold, read from its text without parsing the rest.
+#[derive(Default, Deserialize)]
+struct UserKeys<'a> {
+    #[serde(rename = "userName", borrow, default)]
+    user_name: Option<Cow<'a, str>>,
+    #[serde(rename = "externalId", borrow, default)]
+    external_id: Option<Cow<'a, str>>,
+    #[serde(rename = "displayName", borrow, default)]
+    display_name: Option<Cow<'a, str>>,
+}
+
+/// An entry's index keys: the unique value, and each indexed attribute's values.
+struct Keys<'e> {
+    unique: Option<Cow<'e, str>>,
+    indexed: Vec<(&'static str, Cow<'e, str>)>,
+}
+
 impl Entry {
-    /// A copy of the stored document, without `members` when `skip_members`.
-    fn copy(&self, skip_members: bool) -> Value {
-        if skip_members {
-            without(&self.doc, "members")
-        } else {
-            self.doc.clone()
+    /// The entry for `resource`, whose `id` is set, at `meta`.
+    fn new(
+        id: Arc<str>,
+        resource: Resource,
+        meta: &Meta,
+        version: u64,
+    ) -> Result<Self, StoreError> {
+        let doc = match resource.kind() {
+            ResourceKind::User => {
+                let mut body = resource.into_map();
+                body.shift_remove("meta");
+                let text = serde_json::to_string(&body).map_err(StoreError::backend)?;
+                Doc::Text {
+                    text: text.into(),
+                    created: meta.created,
+                    modified: meta.last_modified,
+                    version,
+                }
+            }
+            ResourceKind::Group => {
+                let mut resource = resource;
+                resource.set_meta(meta);
+                let mut doc = resource.into_json();
+                let members = dedupe_members(&mut doc);
+                Doc::Tree(Box::new(GroupDoc { doc, members }))
+            }
+        };
+        Ok(Self { id, doc })
+    }
+
+    fn meta(&self) -> Meta {
+        match &self.doc {
+            Doc::Text {
+                created,
+                modified,
+                version,
+                ..
+            } => {
+                let mut meta = Meta::new(*created, Version::new(version.to_string()));
+                meta.last_modified = *modified;
+                meta
+            }
+            Doc::Tree(g) => g
+                .doc
+                .as_object()
+                .and_then(meta_in)
+                .unwrap_or_else(|| Meta::new(Utc::now(), Version::new("0"))),
+        }
+    }
+
+    fn version(&self) -> Option<Version> {
+        match &self.doc {
+            Doc::Text { version, .. } => Some(Version::new(version.to_string())),
+            Doc::Tree(g) => g.doc.as_object().and_then(version_in),
+        }
+    }
+
+    /// The document as a client sees it, `meta` included (parsed, for a user).
+    fn tree(&self, kind: ResourceKind) -> Cow<'_, Value> {
+        match &self.doc {
+            Doc::Tree(g) => Cow::Borrowed(&g.doc),
+            Doc::Text { .. } => Cow::Owned(self.resource(kind, false).into_json()),
+        }
+    }
+
+    /// The resource, sharing a user's text; without a group's `members` when `skip_members`
+    /// (a copy of a large group's members that the response would drop).
+    fn resource(&self, kind: ResourceKind, skip_members: bool) -> Resource {
+        match &self.doc {
+            Doc::Text { text, .. } => Resource::from_stored(
+                kind,
+                Stored {
+                    id: Arc::clone(&self.id),
+                    text: Arc::clone(text),
+                    meta: self.meta(),
+                },
+            ),
+            Doc::Tree(g) => {
+                let doc = if skip_members {
+                    without(&g.doc, "members")
+                } else {
+                    g.doc.clone()
+                };
+                Resource::from_json(kind, doc)
+                    .unwrap_or_else(|_| Resource::from_map(kind, Map::new()))
+            }
+        }
+    }
+
+    /// Whether `other` carries the same attributes, `meta` aside.
+    fn same_content(&self, other: &Self) -> bool {
+        match (&self.doc, &other.doc) {
+            (Doc::Text { text: a, .. }, Doc::Text { text: b, .. }) => {
+                // Equal objects serialize to texts of equal length, whatever their order.
+                a.len() == b.len()
+                    && (a == b || {
+                        let parse = |t: &str| serde_json::from_str::<Map<String, Value>>(t);
+                        matches!((parse(a), parse(b)), (Ok(a), Ok(b)) if same_content(&a, &b))
+                    })
+            }
+            (Doc::Tree(a), Doc::Tree(b)) => match (a.doc.as_object(), b.doc.as_object()) {
+                (Some(a), Some(b)) => same_content(a, b),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn keys(&self, kind: ResourceKind) -> Keys<'_> {
+        match &self.doc {
+            Doc::Text { text, .. } => {
+                let keys: UserKeys<'_> = serde_json::from_str(text).unwrap_or_default();
+                let mut indexed = Vec::new();
+                if let Some(v) = keys.external_id {
+                    indexed.push(("externalId", v));
+                }
+                if let Some(v) = keys.display_name {
+                    indexed.push(("displayName", v));
+                }
+                Keys {
+                    unique: keys.user_name,
+                    indexed,
+                }
+            }
+            Doc::Tree(g) => Keys {
+                unique: g
+                    .doc
+                    .get(kind.unique_attribute())
+                    .and_then(Value::as_str)
+                    .map(Cow::Borrowed),
+                indexed: indexed(kind)
+                    .iter()
+                    .flat_map(|&(attr, _)| {
+                        index_keys(&g.doc, attr)
+                            .into_iter()
+                            .map(move |k| (attr, Cow::Borrowed(k)))
+                    })
+                    .collect(),
+            },
         }
     }
 }
@@ -159,78 +339,128 @@ fn index_keys<'d>(doc: &'d Value, attr: &str) -> Vec<&'d str> {
 }
 
 impl Collection {
-    fn unique_key(kind: ResourceKind, doc: &Value) -> Option<String> {
-        doc.get(kind.unique_attribute())
-            .and_then(Value::as_str)
-            .map(fold)
+    fn slot(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).copied()
     }
 
-    fn index(&mut self, kind: ResourceKind, id: &str, doc: &Value, add: bool) {
-        if let Some(key) = Self::unique_key(kind, doc) {
+    fn entry(&self, slot: usize) -> Option<&Entry> {
+        self.slots.get(slot).and_then(Option::as_ref)
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (usize, &Entry)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, e)| e.as_ref().map(|e| (slot, e)))
+    }
+
+    fn index(&mut self, kind: ResourceKind, slot: usize, add: bool) {
+        let Self {
+            slots,
+            unique,
+            indexes,
+            ..
+        } = self;
+        let Some(entry) = slots.get(slot).and_then(Option::as_ref) else {
+            return;
+        };
+        let keys = entry.keys(kind);
+        if let Some(key) = keys.unique {
+            let key = fold(&key);
             if add {
-                self.unique.insert(key, id.to_owned());
-            } else if self.unique.get(&key).is_some_and(|owner| owner == id) {
-                self.unique.remove(&key);
+                unique.insert(key.into(), slot);
+            } else if unique.get(key.as_str()) == Some(&slot) {
+                unique.remove(key.as_str());
             }
         }
-        for &(attr, folded) in indexed(kind) {
-            let index = self.indexes.entry(attr).or_default();
-            for key in index_keys(doc, attr) {
-                let key = if folded { fold(key) } else { key.to_owned() };
-                index_edit(index, key, id, add);
-            }
+        for (attr, key) in keys.indexed {
+            let folded = indexed(kind).iter().any(|&(a, f)| a == attr && f);
+            let key = if folded { fold(&key) } else { key.into_owned() };
+            index_edit(indexes.entry(attr).or_default(), key, slot, add);
         }
     }
 
     /// Stores a new resource at the end of the default order.
-    fn insert(&mut self, kind: ResourceKind, id: String, doc: Value) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.order.insert(seq, id.clone());
-        self.put(kind, id, seq, doc);
+    fn insert(&mut self, kind: ResourceKind, entry: Entry) {
+        let slot = self.slots.len();
+        self.ids.insert(Arc::clone(&entry.id), slot);
+        self.slots.push(Some(entry));
+        self.index(kind, slot, true);
     }
 
-    /// Replaces a resource's document, keeping its place in the default order.
-    fn update(&mut self, kind: ResourceKind, id: &str, doc: Value) {
-        if let Some(old) = self.entries.remove(id) {
-            self.index(kind, id, &old.doc, false);
-            self.put(kind, id.to_owned(), old.seq, doc);
+    /// Replaces the resource in `slot`, keeping its place in the default order.
+    fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry) {
+        self.index(kind, slot, false);
+        if let Some(place) = self.slots.get_mut(slot) {
+            *place = Some(entry);
         }
+        self.index(kind, slot, true);
     }
 
-    fn put(&mut self, kind: ResourceKind, id: String, seq: u64, mut doc: Value) {
-        let members = if kind == ResourceKind::Group {
-            dedupe_members(&mut doc)
-        } else {
-            HashMap::new()
-        };
-        self.index(kind, &id, &doc, true);
-        self.entries.insert(id, Entry { seq, doc, members });
-    }
-
-    fn remove(&mut self, kind: ResourceKind, id: &str) -> Option<Entry> {
-        let entry = self.entries.remove(id)?;
-        self.order.remove(&entry.seq);
-        self.index(kind, id, &entry.doc, false);
+    fn remove(&mut self, kind: ResourceKind, slot: usize) -> Option<Entry> {
+        self.index(kind, slot, false);
+        let entry = self.slots.get_mut(slot)?.take()?;
+        self.ids.remove(&entry.id);
+        self.holes += 1;
+        if self.holes > 64 && self.holes * 2 > self.slots.len() {
+            self.compact(kind);
+        }
         Some(entry)
     }
 
-    fn lookup(&self, attr: &str, key: &str) -> Vec<&str> {
-        self.indexes
-            .get(attr)
-            .and_then(|index| index.get(key))
-            .map(|ids| ids.iter().map(String::as_str).collect())
-            .unwrap_or_default()
+    /// Drops the slots deleted resources left, rebuilding the indexes.
+    fn compact(&mut self, kind: ResourceKind) {
+        let entries: Vec<Entry> = std::mem::take(&mut self.slots)
+            .into_iter()
+            .flatten()
+            .collect();
+        *self = Self::default();
+        for entry in entries {
+            self.insert(kind, entry);
+        }
+    }
+
+    fn lookup(&self, attr: &str, key: &str) -> Vec<usize> {
+        match self.indexes.get(attr).and_then(|index| index.get(key)) {
+            Some(Slots::One(slot)) => vec![*slot],
+            Some(Slots::Many(slots)) => slots.clone(),
+            None => Vec::new(),
+        }
     }
 }
 
-fn index_edit(index: &mut HashMap<String, HashSet<String>>, key: String, id: &str, add: bool) {
+fn index_edit(index: &mut HashMap<Box<str>, Slots>, key: String, slot: usize, add: bool) {
     if add {
-        index.entry(key).or_default().insert(id.to_owned());
-    } else if let Some(ids) = index.get_mut(&key) {
-        ids.remove(id);
-        if ids.is_empty() {
-            index.remove(&key);
+        match index.get_mut(key.as_str()) {
+            None => {
+                index.insert(key.into(), Slots::One(slot));
+            }
+            Some(Slots::One(one)) if *one == slot => {}
+            Some(slots @ Slots::One(_)) => {
+                if let Slots::One(one) = *slots {
+                    *slots = Slots::Many(vec![one, slot]);
+                }
+            }
+            Some(Slots::Many(many)) => {
+                if !many.contains(&slot) {
+                    many.push(slot);
+                }
+            }
+        }
+    } else {
+        let empty = match index.get_mut(key.as_str()) {
+            Some(Slots::One(one)) => *one == slot,
+            Some(Slots::Many(many)) => {
+                many.retain(|s| *s != slot);
+                if let [one] = many[..] {
+                    index.insert(key.clone().into(), Slots::One(one));
+                }
+                false
+            }
+            None => false,
+        };
+        if empty {
+            index.remove(key.as_str());
         }
     }
 }
@@ -277,30 +507,27 @@ impl MemoryStore {
     pub fn export(&self, tenant: &str) -> Value {
         let ctx = RequestContext::new(tenant);
         self.read(&ctx, |tenant| {
-            let list = |coll: Option<&Collection>| -> Vec<Value> {
-                coll.map(|c| {
-                    c.order
-                        .values()
-                        .filter_map(|id| c.entries.get(id))
-                        .map(|e| e.doc.clone())
-                        .collect()
-                })
-                .unwrap_or_default()
+            let list = |kind: ResourceKind| -> Vec<Value> {
+                tenant
+                    .map(|t| {
+                        t.collection_ref(kind)
+                            .entries()
+                            .map(|(_, e)| e.tree(kind).into_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default()
             };
             serde_json::json!({
-                "Users": list(tenant.map(|t| &t.users)),
-                "Groups": list(tenant.map(|t| &t.groups)),
+                "Users": list(ResourceKind::User),
+                "Groups": list(ResourceKind::Group),
             })
         })
     }
 
-    fn next_version(&self) -> Version {
-        Version::new(
-            self.inner
-                .clock
-                .fetch_add(1, AtomicOrdering::Relaxed)
-                .to_string(),
-        )
+    /// A new version, and its number.
+    fn next_version(&self) -> (Version, u64) {
+        let n = self.inner.clock.fetch_add(1, AtomicOrdering::Relaxed);
+        (Version::new(n.to_string()), n)
     }
 
     fn tenant(&self, name: &str) -> Option<Arc<RwLock<Tenant>>> {
@@ -344,25 +571,23 @@ impl MemoryStore {
     ) -> Result<Resource, StoreError> {
         let kind = resource.kind();
         let mut resource = resource;
-        let id = uuid::Uuid::new_v4().to_string();
-        resource.set_id(&id);
-        resource.set_meta(&Meta::new(Utc::now(), self.next_version()));
+        let id: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+        resource.set_id(&*id);
+        let (version, n) = self.next_version();
+        let meta = Meta::new(now(), version);
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
             check_unique(coll, kind, None, resource.unique_value())?;
-            let mut doc = resource.into_json();
-            if ctx.dry_run() {
-                dedupe_members(&mut doc);
-            } else {
-                coll.insert(kind, id.clone(), doc);
-                doc = coll.entries[&id].doc.clone();
+            let entry = Entry::new(id, resource, &meta, n)?;
+            let created = entry.resource(kind, false);
+            if !ctx.dry_run() {
+                coll.insert(kind, entry);
             }
-            Resource::from_json(kind, doc).map_err(StoreError::backend)
+            Ok(created)
         })
     }
 
-    /// The resource `id`, without its `members` when `skip_members` (a copy of a large
-    /// group's members that the response would drop).
+    /// The resource `id`, without its `members` when `skip_members`.
     fn get_sync(
         &self,
         ctx: &RequestContext,
@@ -371,11 +596,12 @@ impl MemoryStore {
         skip_members: bool,
     ) -> Result<Resource, StoreError> {
         self.read(ctx, |tenant| {
-            let entry = tenant.and_then(|t| t.collection_ref(kind).entries.get(id));
-            let Some(e) = entry else {
+            let coll = tenant.map(|t| t.collection_ref(kind));
+            let entry = coll.and_then(|c| c.entry(c.slot(id)?));
+            let Some(entry) = entry else {
                 return Err(not_found(kind, id));
             };
-            Resource::from_json(kind, e.copy(skip_members)).map_err(StoreError::backend)
+            Ok(entry.resource(kind, skip_members))
         })
     }
 
@@ -393,38 +619,37 @@ impl MemoryStore {
             let Some(coll) = tenant.map(|t| t.collection_ref(kind)) else {
                 return Ok(ListPage::default());
             };
-            let mut matched: Vec<&Entry> = match &query.filter {
-                None => coll.order.values().map(|id| &coll.entries[id]).collect(),
-                Some(filter) => {
-                    let mut found: Vec<&Entry> = match candidates(coll, kind, filter) {
-                        Some(ids) => {
-                            // Index hits come in hash order, possibly twice (`or`).
-                            let mut hits: Vec<&Entry> = ids
-                                .into_iter()
-                                .filter_map(|id| coll.entries.get(id))
-                                .collect();
-                            hits.sort_by_key(|e| e.seq);
-                            hits.dedup_by_key(|e| e.seq);
-                            hits
+            let mut matched: Vec<(usize, &Entry)> = match &query.filter {
+                None => coll.entries().collect(),
+                Some(filter) => match candidates(coll, schemas, kind, filter) {
+                    Some((mut slots, exact)) => {
+                        // Index hits come in hash order, possibly twice (`or`).
+                        slots.sort_unstable();
+                        slots.dedup();
+                        let hits = slots.into_iter().filter_map(|s| Some((s, coll.entry(s)?)));
+                        if exact {
+                            hits.collect()
+                        } else {
+                            hits.filter(|(_, e)| eval.matches(filter, &e.tree(kind)))
+                                .collect()
                         }
-                        None => coll.order.values().map(|id| &coll.entries[id]).collect(),
-                    };
-                    found.retain(|e| eval.matches(filter, &e.doc));
-                    found
-                }
+                    }
+                    None => coll
+                        .entries()
+                        .filter(|(_, e)| eval.matches(filter, &e.tree(kind)))
+                        .collect(),
+                },
             };
             if let Some(sort) = &query.sort {
-                sort_entries(&mut matched, schemas, sort);
+                sort_entries(&mut matched, kind, schemas, sort);
             }
             let total = matched.len();
             let resources = matched
                 .into_iter()
                 .skip(query.offset())
                 .take(query.count.unwrap_or(usize::MAX))
-                .map(|e| {
-                    Resource::from_json(kind, e.copy(skip_members)).map_err(StoreError::backend)
-                })
-                .collect::<Result<_, _>>()?;
+                .map(|(_, e)| e.resource(kind, skip_members))
+                .collect();
             Ok(ListPage::new(total, resources))
         })
     }
@@ -437,28 +662,25 @@ impl MemoryStore {
     ) -> Result<Resource, StoreError> {
         let kind = resource.kind();
         let id = resource.id().unwrap_or_default().to_owned();
+        let (version, n) = self.next_version();
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
-            let entry = coll.entries.get(&id).ok_or_else(|| not_found(kind, &id))?;
-            check_version(&entry.doc, kind, &id, Some(expected))?;
-            let stored = body(&entry.doc)?;
-            if same_content(stored, resource.as_json()) {
-                return Resource::from_json(kind, entry.doc.clone()).map_err(StoreError::backend);
+            let slot = coll.slot(&id).ok_or_else(|| not_found(kind, &id))?;
+            let stored = coll.entry(slot).ok_or_else(|| not_found(kind, &id))?;
+            check_version(stored, kind, &id, Some(expected))?;
+            let mut meta = stored.meta();
+            meta.last_modified = now();
+            meta.version = version;
+            let entry = Entry::new(Arc::clone(&stored.id), resource, &meta, n)?;
+            if stored.same_content(&entry) {
+                return Ok(stored.resource(kind, false));
             }
-            check_unique(coll, kind, Some(&id), resource.unique_value())?;
-            let mut meta =
-                meta_in(stored).unwrap_or_else(|| Meta::new(Utc::now(), expected.clone()));
-            meta.last_modified = Utc::now();
-            meta.version = self.next_version();
-            let mut resource = resource;
-            resource.set_meta(&meta);
-            let mut doc = resource.into_json();
-            if ctx.dry_run() {
-                dedupe_members(&mut doc);
-                return Resource::from_json(kind, doc).map_err(StoreError::backend);
+            check_unique(coll, kind, Some(&id), entry.keys(kind).unique.as_deref())?;
+            let replaced = entry.resource(kind, false);
+            if !ctx.dry_run() {
+                coll.update(kind, slot, entry);
             }
-            coll.update(kind, &id, doc);
-            Resource::from_json(kind, coll.entries[&id].doc.clone()).map_err(StoreError::backend)
+            Ok(replaced)
         })
     }
 
@@ -471,27 +693,18 @@ impl MemoryStore {
     ) -> Result<(), StoreError> {
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
-            let entry = coll.entries.get(id).ok_or_else(|| not_found(kind, id))?;
-            check_version(&entry.doc, kind, id, expected)?;
+            let slot = coll.slot(id).ok_or_else(|| not_found(kind, id))?;
+            let entry = coll.entry(slot).ok_or_else(|| not_found(kind, id))?;
+            check_version(entry, kind, id, expected)?;
             if ctx.dry_run() {
                 return Ok(());
             }
-            coll.remove(kind, id);
+            coll.remove(kind, slot);
             // A deleted resource is no longer anybody's member.
-            let groups: Vec<String> = tenant
-                .groups
-                .lookup("members", &fold(id))
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            for group in groups {
-                let version = self.next_version();
-                apply_members(
-                    &mut tenant.groups,
-                    &group,
-                    &MemberChange::new(Vec::new(), vec![id.to_owned()]),
-                    &version,
-                )?;
+            let change = MemberChange::new(Vec::new(), vec![id.to_owned()]);
+            for group in tenant.groups.lookup("members", &fold(id)) {
+                let (version, _) = self.next_version();
+                apply_members(&mut tenant.groups, group, &change, &version)?;
             }
             Ok(())
         })
@@ -507,44 +720,56 @@ impl MemoryStore {
         let kind = ResourceKind::Group;
         self.write(ctx, |tenant| {
             let coll = &mut tenant.groups;
-            let entry = coll
-                .entries
-                .get(group_id)
+            let slot = coll
+                .slot(group_id)
                 .ok_or_else(|| not_found(kind, group_id))?;
-            check_version(&entry.doc, kind, group_id, expected)?;
+            let entry = coll.entry(slot).ok_or_else(|| not_found(kind, group_id))?;
+            check_version(entry, kind, group_id, expected)?;
+            let Doc::Tree(group) = &entry.doc else {
+                return Err(StoreError::backend("a stored group is not a tree"));
+            };
             let would_change = change.add.iter().any(|m| {
                 m.get("value")
                     .and_then(Value::as_str)
-                    .is_some_and(|v| !entry.members.contains_key(v))
-            }) || change.remove.iter().any(|v| entry.members.contains_key(v));
+                    .is_some_and(|v| !group.members.contains_key(v))
+            }) || change.remove.iter().any(|v| group.members.contains_key(v));
             if !would_change {
-                return Ok(body(&entry.doc)
-                    .ok()
-                    .and_then(version_in)
-                    .unwrap_or_else(|| Version::new("0")));
+                return Ok(entry.version().unwrap_or_else(|| Version::new("0")));
             }
-            let version = self.next_version();
+            let (version, _) = self.next_version();
             if ctx.dry_run() {
                 return Ok(version);
             }
-            apply_members(coll, group_id, change, &version)?;
+            apply_members(coll, slot, change, &version)?;
             Ok(version)
         })
     }
 }
 
+/// Now, to the millisecond `meta` shows.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
 /// Adds and removes members in place: O(1) per member, whatever the group's size.
 fn apply_members(
     coll: &mut Collection,
-    group_id: &str,
+    slot: usize,
     change: &MemberChange,
     version: &Version,
 ) -> Result<(), StoreError> {
-    let kind = ResourceKind::Group;
-    let Some(entry) = coll.entries.get_mut(group_id) else {
-        return Err(not_found(kind, group_id));
+    let Collection { slots, indexes, .. } = coll;
+    let Some(Some(entry)) = slots.get_mut(slot) else {
+        return Err(StoreError::backend("a group's slot is empty"));
     };
-    let Value::Object(doc) = &mut entry.doc else {
+    let Doc::Tree(group) = &mut entry.doc else {
+        return Err(StoreError::backend("a stored group is not a tree"));
+    };
+    let GroupDoc {
+        doc,
+        members: positions,
+    } = &mut **group;
+    let Value::Object(doc) = doc else {
         return Err(StoreError::backend("a stored group is not an object"));
     };
     let members = doc
@@ -555,10 +780,10 @@ fn apply_members(
             "a stored group's members are not an array",
         ));
     };
-    let index = coll.indexes.entry("members").or_default();
+    let index = indexes.entry("members").or_default();
     let mut changed = false;
     for id in &change.remove {
-        let Some(pos) = entry.members.remove(id) else {
+        let Some(pos) = positions.remove(id) else {
             continue;
         };
         list.swap_remove(pos);
@@ -567,20 +792,20 @@ fn apply_members(
             .and_then(|m| m.get("value"))
             .and_then(Value::as_str)
         {
-            entry.members.insert(moved.to_owned(), pos);
+            positions.insert(moved.to_owned(), pos);
         }
-        index_edit(index, fold(id), group_id, false);
+        index_edit(index, fold(id), slot, false);
         changed = true;
     }
     for member in &change.add {
         let Some(value) = member.get("value").and_then(Value::as_str) else {
             continue;
         };
-        if entry.members.contains_key(value) {
+        if positions.contains_key(value) {
             continue;
         }
-        entry.members.insert(value.to_owned(), list.len());
-        index_edit(index, fold(value), group_id, true);
+        positions.insert(value.to_owned(), list.len());
+        index_edit(index, fold(value), slot, true);
         list.push(member.clone());
         changed = true;
     }
@@ -588,12 +813,6 @@ fn apply_members(
         touch(doc, version);
     }
     Ok(())
-}
-
-/// A stored document's object.
-fn body(doc: &Value) -> Result<&Map<String, Value>, StoreError> {
-    doc.as_object()
-        .ok_or_else(|| StoreError::backend("a stored resource is not an object"))
 }
 
 fn not_found(kind: ResourceKind, id: &str) -> StoreError {
@@ -612,13 +831,13 @@ fn precondition(kind: ResourceKind, id: &str, expected: &Version) -> StoreError 
 }
 
 fn check_version(
-    doc: &Value,
+    entry: &Entry,
     kind: ResourceKind,
     id: &str,
     expected: Option<&Version>,
 ) -> Result<(), StoreError> {
     match expected {
-        Some(expected) if version_in(body(doc)?).as_ref() != Some(expected) => {
+        Some(expected) if entry.version().as_ref() != Some(expected) => {
             Err(precondition(kind, id, expected))
         }
         _ => Ok(()),
@@ -635,8 +854,12 @@ fn check_unique(
     let Some(value) = value else {
         return Ok(());
     };
-    match coll.unique.get(&fold(value)) {
-        Some(owner) if Some(owner.as_str()) != id => {
+    let owner = coll
+        .unique
+        .get(fold(value).as_str())
+        .and_then(|&s| coll.entry(s));
+    match owner {
+        Some(owner) if Some(&*owner.id) != id => {
             let attr = kind.unique_attribute();
             Err(StoreError::Conflict(format!(
                 "{attr} \"{value}\" is already taken by another {kind}"
@@ -658,13 +881,14 @@ fn without(doc: &Value, key: &str) -> Value {
     }
 }
 
-/// The ids an index can narrow `filter` to, a superset of the matches; `None` when only a
-/// scan can tell.
-fn candidates<'c>(
-    coll: &'c Collection,
+/// The slots an index can narrow `filter` to, a superset of the matches, and whether they
+/// are exactly the matches; `None` when only a scan can tell.
+fn candidates(
+    coll: &Collection,
+    schemas: &ResourceSchemas,
     kind: ResourceKind,
     filter: &Filter,
-) -> Option<Vec<&'c str>> {
+) -> Option<(Vec<usize>, bool)> {
     match filter {
         Filter::Compare {
             attr,
@@ -672,6 +896,7 @@ fn candidates<'c>(
             value: CompValue::String(s),
         } => indexed_eq(
             coll,
+            schemas,
             kind,
             (attr.schema.as_deref(), &attr.name, attr.sub_attr.as_deref()),
             s,
@@ -683,53 +908,63 @@ fn candidates<'c>(
                 value: CompValue::String(s),
             } if inner.sub_attr.is_none() && inner.schema.is_none() => indexed_eq(
                 coll,
+                schemas,
                 kind,
                 (vp.attr.schema.as_deref(), &vp.attr.name, Some(&inner.name)),
                 s,
-            ),
+            )
+            .map(|(slots, _)| (slots, false)),
             _ => None,
         },
-        Filter::And(parts) => parts.iter().find_map(|p| candidates(coll, kind, p)),
+        Filter::And(parts) => parts
+            .iter()
+            .find_map(|p| candidates(coll, schemas, kind, p))
+            .map(|(slots, _)| (slots, false)),
         Filter::Or(parts) => {
             let mut all = Vec::new();
             for p in parts {
-                all.extend(candidates(coll, kind, p)?);
+                all.extend(candidates(coll, schemas, kind, p)?.0);
             }
-            Some(all)
+            Some((all, false))
         }
         _ => None,
     }
 }
 
-/// `eq` on the attribute (schema, name, sub-attribute), if an index serves it.
-fn indexed_eq<'c>(
-    coll: &'c Collection,
+/// `eq` on the attribute (schema, name, sub-attribute), if an index serves it: the slots,
+/// and whether they are exactly the matches (the index folds case exactly when the
+/// attribute ignores it, as the filter's comparison does).
+fn indexed_eq(
+    coll: &Collection,
+    schemas: &ResourceSchemas,
     kind: ResourceKind,
     (schema, name, sub): (Option<&str>, &str, Option<&str>),
     value: &str,
-) -> Option<Vec<&'c str>> {
+) -> Option<(Vec<usize>, bool)> {
     if !schema.is_none_or(|s| s.eq_ignore_ascii_case(kind.core_urn())) {
         return None;
     }
+    let ignores_case = |attr: &str| {
+        schemas
+            .attribute(None, attr)
+            .is_some_and(|info| !info.case_exact)
+    };
     match sub {
         Some(sub) if name.eq_ignore_ascii_case("members") && sub.eq_ignore_ascii_case("value") => {
-            (kind == ResourceKind::Group).then(|| coll.lookup("members", &fold(value)))
+            (kind == ResourceKind::Group).then(|| (coll.lookup("members", &fold(value)), false))
         }
         Some(_) => None,
-        None if name.eq_ignore_ascii_case("id") => Some(
-            coll.entries
-                .get_key_value(value)
-                .map(|(k, _)| k.as_str())
-                .into_iter()
-                .collect(),
-        ),
-        None if name.eq_ignore_ascii_case(kind.unique_attribute()) => Some(
+        None if name.eq_ignore_ascii_case("id") => {
+            Some((coll.slot(value).into_iter().collect(), true))
+        }
+        None if name.eq_ignore_ascii_case(kind.unique_attribute()) => Some((
             coll.unique
-                .get(&fold(value))
-                .map(String::as_str)
+                .get(fold(value).as_str())
+                .copied()
                 .into_iter()
                 .collect(),
-        ),
+            ignores_case(kind.unique_attribute()),
+        )),
         None => indexed(kind)
             .iter()
             .find(|(a, _)| a.eq_ignore_ascii_case(name) && *a != "members")
@@ -739,7 +974,7 @@ fn indexed_eq<'c>(
                 } else {
                     value.to_owned()
                 };
-                coll.lookup(a, &key)
+                (coll.lookup(a, &key), folded == ignores_case(a))
             }),
     }
 }
@@ -754,7 +989,12 @@ enum SortKey {
     Text(String),
 }
 
-fn sort_entries(entries: &mut [&Entry], schemas: &ResourceSchemas, sort: &Sort) {
+fn sort_entries(
+    entries: &mut [(usize, &Entry)],
+    kind: ResourceKind,
+    schemas: &ResourceSchemas,
+    sort: &Sort,
+) {
     let by = &sort.by;
     let info = match &by.sub_attr {
         Some(sub) => schemas.sub_attribute(by.schema.as_deref(), &by.name, sub),
@@ -788,9 +1028,11 @@ fn sort_entries(entries: &mut [&Entry], schemas: &ResourceSchemas, sort: &Sort) 
             _ => None,
         }
     };
-    let mut keyed: Vec<(Option<SortKey>, &Entry)> =
-        entries.iter().map(|e| (key(&e.doc), *e)).collect();
-    keyed.sort_by(|(a, ea), (b, eb)| {
+    let mut keyed: Vec<(Option<SortKey>, (usize, &Entry))> = entries
+        .iter()
+        .map(|&(slot, e)| (key(&e.tree(kind)), (slot, e)))
+        .collect();
+    keyed.sort_by(|(a, (sa, _)), (b, (sb, _))| {
         let order = match (a, b) {
             (Some(a), Some(b)) => {
                 let o = a.partial_cmp(b).unwrap_or(Ordering::Equal);
@@ -804,7 +1046,7 @@ fn sort_entries(entries: &mut [&Entry], schemas: &ResourceSchemas, sort: &Sort) 
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         };
-        order.then(ea.seq.cmp(&eb.seq))
+        order.then(sa.cmp(sb))
     });
     for (slot, (_, e)) in entries.iter_mut().zip(keyed) {
         *slot = e;

@@ -1,12 +1,18 @@
 //! Which attributes a response carries: `attributes`, `excludedAttributes` (RFC 7644 §3.4.2.5)
 //! and each attribute's `returned` characteristic.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use scim_filter::AttrPath;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{ScimError, ScimType};
+use crate::registry::ResourceKind;
 use crate::registry::ResourceSchemas;
-use crate::resource::Resource;
+use crate::resource::{Resource, Stored, meta_value};
 use crate::schema::{Attribute, Returned};
 
 /// The attributes a client asked for (`attributes`) or asked to leave out
@@ -103,35 +109,132 @@ impl Projection {
     /// [`Projection::apply`] on a resource the caller gives away: the values it keeps are
     /// moved, not copied.
     pub fn apply_owned(&self, schemas: &ResourceSchemas, resource: Resource) -> Value {
-        let core_urn = schemas.core().id.as_str();
         let mut out = Map::new();
         for (key, value) in resource.into_map() {
-            if key == "schemas" {
-                out.insert(key, value);
-            } else if let Some(ext) = schemas.extension(&key) {
-                let Value::Object(attrs) = value else {
-                    continue;
-                };
-                let whole = self
-                    .attributes
-                    .iter()
-                    .any(|p| p.urn().is_some_and(|u| u.eq_ignore_ascii_case(&ext.id)));
-                let mut kept = Map::new();
-                for (name, v) in attrs {
-                    if let Some(v) = self.pick(ext.attribute(&name), &ext.id, &name, v, whole) {
-                        kept.insert(name, v);
-                    }
-                }
-                if !kept.is_empty() {
-                    out.insert(key, Value::Object(kept));
-                }
-            } else if let Some(v) =
-                self.pick(schemas.core_attribute(&key), core_urn, &key, value, false)
-            {
+            if let Some(v) = self.project(schemas, &key, value) {
                 out.insert(key, v);
             }
         }
         Value::Object(out)
+    }
+
+    /// What a response carries of the top-level attribute `key` (an extension's object under
+    /// its URN).
+    fn project(&self, schemas: &ResourceSchemas, key: &str, value: Value) -> Option<Value> {
+        if key == "schemas" {
+            return Some(value);
+        }
+        if let Some(ext) = schemas.extension(key) {
+            let Value::Object(attrs) = value else {
+                return None;
+            };
+            let whole = self
+                .attributes
+                .iter()
+                .any(|p| p.urn().is_some_and(|u| u.eq_ignore_ascii_case(&ext.id)));
+            let mut kept = Map::new();
+            for (name, v) in attrs {
+                if let Some(v) = self.pick(ext.attribute(&name), &ext.id, &name, v, whole) {
+                    kept.insert(name, v);
+                }
+            }
+            return (!kept.is_empty()).then_some(Value::Object(kept));
+        }
+        let core_urn = schemas.core().id.as_str();
+        self.pick(schemas.core_attribute(key), core_urn, key, value, false)
+    }
+
+    /// Whether [`Projection::project`] would drop the attribute `key`, keep it as it is, or
+    /// has to look inside it; decided without reading the value, so that a response can copy
+    /// a stored document's text.
+    fn plan(&self, schemas: &ResourceSchemas, key: &str, raw: &str) -> Plan {
+        if key == "schemas" {
+            return Plan::Keep;
+        }
+        if let Some(ext) = schemas.extension(key) {
+            let plain = ext
+                .attributes
+                .iter()
+                .all(|a| matches!(a.returned, Returned::Default | Returned::Always));
+            return if self.is_default() && plain && raw != "{}" {
+                Plan::Keep
+            } else {
+                Plan::Inspect
+            };
+        }
+        let owner = schemas.core().id.as_str();
+        let returned = schemas
+            .core_attribute(key)
+            .map_or(Returned::Default, |a| a.returned);
+        match returned {
+            Returned::Never => return Plan::Skip,
+            Returned::Always => return Plan::Keep,
+            _ => {}
+        }
+        if !self.attributes.is_empty() {
+            let asked = self.attributes.iter().any(|p| names(p, owner, key));
+            return if asked { Plan::Inspect } else { Plan::Skip };
+        }
+        if returned == Returned::Request {
+            return Plan::Skip;
+        }
+        let mut excluded = self.excluded.iter().filter(|p| names(p, owner, key));
+        match excluded.next() {
+            None => Plan::Keep,
+            Some(p) if p.sub_attr.is_none() => Plan::Skip,
+            Some(_) => Plan::Inspect,
+        }
+    }
+
+    /// The response body for a stored document, written from its text: attributes the
+    /// response carries whole are copied, not parsed; only those the projection trims are
+    /// parsed. `location` becomes `meta.location`. The same JSON as
+    /// [`Projection::apply_owned`] would give.
+    pub(crate) fn render_stored(
+        &self,
+        schemas: &ResourceSchemas,
+        kind: ResourceKind,
+        stored: &Stored,
+        location: &str,
+    ) -> Vec<u8> {
+        let mut out = Vec::with_capacity(stored.text.len() + 192);
+        out.push(b'{');
+        let mut first = true;
+        let mut field = |out: &mut Vec<u8>, key: &str| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            let _ = serde_json::to_writer(&mut *out, key);
+            out.push(b':');
+        };
+        let fields: Fields<'_> = serde_json::from_str(&stored.text).unwrap_or_default();
+        for (key, raw) in fields.0 {
+            match self.plan(schemas, &key, raw.get()) {
+                Plan::Skip => {}
+                Plan::Keep => {
+                    field(&mut out, &key);
+                    out.extend_from_slice(raw.get().as_bytes());
+                }
+                Plan::Inspect => {
+                    let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                    if let Some(v) = self.project(schemas, &key, value) {
+                        field(&mut out, &key);
+                        let _ = serde_json::to_writer(&mut out, &v);
+                    }
+                }
+            }
+        }
+        let mut meta = meta_value(kind, &stored.meta, None);
+        if let Value::Object(m) = &mut meta {
+            m.insert("location".into(), location.into());
+        }
+        if let Some(v) = self.project(schemas, "meta", meta) {
+            field(&mut out, "meta");
+            let _ = serde_json::to_writer(&mut out, &v);
+        }
+        out.push(b'}');
+        out
     }
 
     fn pick(
@@ -180,6 +283,59 @@ impl Projection {
             }
         }
         Some(value)
+    }
+}
+
+/// What [`Projection::render_stored`] does with a top-level attribute.
+enum Plan {
+    Skip,
+    Keep,
+    Inspect,
+}
+
+/// A JSON object's members as text, in order, keys borrowed where they hold no escapes.
+#[derive(Default)]
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(Key(key)) = map.next_key()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Fields(members))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// An object key, borrowed from the text when it can be.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 
@@ -245,5 +401,88 @@ fn drop_sub(value: &mut Value, sub: &str) {
             .filter_map(Value::as_object_mut)
             .for_each(drop),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::registry::SchemaRegistry;
+    use crate::resource::{Meta, Version};
+    use crate::schema::Schema;
+    use scim_filter::AttrType;
+
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    const SECRET: &str = "urn:example:params:scim:schemas:extension:2.0:Secret";
+
+    /// Written from the stored text or from the parsed object, every projection gives the
+    /// same bytes: the fast path changes speed, never what a client sees.
+    #[test]
+    fn stored_documents_render_as_parsed_ones() {
+        let registry = SchemaRegistry::new()
+            .with_extension(
+                ResourceKind::User,
+                Schema::new(SECRET, "Secret").with_attribute(
+                    Attribute::new("hint", AttrType::String).returned(Returned::Request),
+                ),
+                false,
+            )
+            .unwrap();
+        let schemas = registry.resource(ResourceKind::User);
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE, SECRET],
+            "id": "u-1",
+            "externalId": "e\"1\u{e9}",
+            "userName": "bjensen",
+            "password": "t1meMa$heen",
+            "name": {"givenName": "Barbara", "familyName": "Jensen"},
+            "emails": [{"value": "b@example.com", "type": "work"}, {"value": "b@home.org", "type": "home"}],
+            "active": true,
+            ENTERPRISE: {"employeeNumber": "701984", "department": "Tour"},
+            SECRET: {"hint": "blue"},
+        });
+        let created = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let stored = Stored {
+            id: Arc::from("u-1"),
+            text: Arc::from(body.to_string()),
+            meta: Meta::new(created, Version::new("7")),
+        };
+        let cases: &[(Option<&str>, Option<&str>)] = &[
+            (None, None),
+            (Some("userName"), None),
+            (Some("name.givenName,emails.value"), None),
+            (Some(ENTERPRISE), None),
+            (Some(&format!("{ENTERPRISE}:department")), None),
+            (Some(&format!("{SECRET}:hint")), None),
+            (Some("meta.location,password"), None),
+            (Some("userName,emails"), Some("emails.type")),
+            (None, Some("emails")),
+            (None, Some("name.familyName,meta.version")),
+            (None, Some(&format!("{ENTERPRISE}:department"))),
+            (None, Some("id,schemas,password")),
+            (None, Some("meta")),
+        ];
+        for &(attributes, excluded) in cases {
+            let projection = Projection::new(attributes, excluded).unwrap();
+            let fast = projection.render_stored(
+                schemas,
+                ResourceKind::User,
+                &stored,
+                "https://example.com/scim/v2/Users/u-1",
+            );
+            let mut parsed = Resource::from_stored(ResourceKind::User, stored.clone());
+            parsed.set_location("https://example.com/scim/v2");
+            let slow = serde_json::to_vec(&projection.apply_owned(schemas, parsed)).unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(slow).unwrap(),
+                "attributes={attributes:?} excludedAttributes={excluded:?}"
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! over it for store implementers.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -88,22 +89,72 @@ impl Meta {
 /// ([`ResourceSchemas::validate_create`](crate::ResourceSchemas::validate_create) and friends);
 /// a store loading its own rows uses [`Resource::from_json`] or the typed views
 /// ([`User`], [`Group`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Resource {
     kind: ResourceKind,
+    /// The object, unless `stored` holds it.
     body: Map<String, Value>,
+    /// A document as [`MemoryStore`](crate::MemoryStore) keeps it, parsed into an object only
+    /// when something needs the object (a response renders straight from the text).
+    stored: Option<(Stored, OnceLock<Map<String, Value>>)>,
+}
+
+/// A resource as a store keeps it compactly: its JSON text without `meta`, its id, and its
+/// `meta`.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    /// `id`.
+    pub(crate) id: Arc<str>,
+    /// The JSON object, `meta` left out, as `serde_json` wrote it.
+    pub(crate) text: Arc<str>,
+    /// `meta`.
+    pub(crate) meta: Meta,
+}
+
+impl fmt::Debug for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resource")
+            .field("kind", &self.kind)
+            .field("body", self.as_json())
+            .finish()
+    }
+}
+
+impl PartialEq for Resource {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.as_json() == other.as_json()
+    }
 }
 
 impl Resource {
     pub(crate) fn from_map(kind: ResourceKind, body: Map<String, Value>) -> Self {
-        Self { kind, body }
+        Self {
+            kind,
+            body,
+            stored: None,
+        }
+    }
+
+    /// A resource over a stored document, trusted: its text is a JSON object `serde_json`
+    /// wrote.
+    pub(crate) fn from_stored(kind: ResourceKind, stored: Stored) -> Self {
+        Self {
+            kind,
+            body: Map::new(),
+            stored: Some((stored, OnceLock::new())),
+        }
+    }
+
+    /// The stored document this resource still is, unchanged, if it came from one.
+    pub(crate) fn stored(&self) -> Option<&Stored> {
+        self.stored.as_ref().map(|(s, _)| s)
     }
 
     /// A resource from a JSON object a store kept, trusted as valid. Fails (`400
     /// invalidSyntax`) only if `value` is not an object.
     pub fn from_json(kind: ResourceKind, value: Value) -> Result<Self, ScimError> {
         match value {
-            Value::Object(body) => Ok(Self { kind, body }),
+            Value::Object(body) => Ok(Self::from_map(kind, body)),
             other => Err(ScimError::invalid_syntax(format!(
                 "a {kind} must be a JSON object, not {}",
                 json_kind(&other)
@@ -118,30 +169,43 @@ impl Resource {
 
     /// The JSON object.
     pub fn as_json(&self) -> &Map<String, Value> {
-        &self.body
+        match &self.stored {
+            Some((stored, parsed)) => parsed.get_or_init(|| parse_stored(self.kind, stored)),
+            None => &self.body,
+        }
     }
 
     /// The JSON object, for a store that adjusts what it keeps. Changing attribute names or
     /// types here bypasses validation.
     pub fn as_json_mut(&mut self) -> &mut Map<String, Value> {
+        if let Some((stored, parsed)) = self.stored.take() {
+            self.body = parsed
+                .into_inner()
+                .unwrap_or_else(|| parse_stored(self.kind, &stored));
+        }
         &mut self.body
     }
 
     /// The JSON value.
     pub fn into_json(self) -> Value {
-        Value::Object(self.body)
+        Value::Object(self.into_map())
     }
 
     /// The JSON object.
     pub fn into_map(self) -> Map<String, Value> {
-        self.body
+        match self.stored {
+            Some((stored, parsed)) => parsed
+                .into_inner()
+                .unwrap_or_else(|| parse_stored(self.kind, &stored)),
+            None => self.body,
+        }
     }
 
     /// A top-level attribute (an extension's object under its URN).
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.body.get(name).or_else(|| {
-            self.body
-                .iter()
+        let body = self.as_json();
+        body.get(name).or_else(|| {
+            body.iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v)
         })
@@ -153,6 +217,9 @@ impl Resource {
 
     /// `id`, once a store has assigned one.
     pub fn id(&self) -> Option<&str> {
+        if let Some(stored) = self.stored() {
+            return Some(&stored.id);
+        }
         self.str_attr("id")
     }
 
@@ -188,50 +255,47 @@ impl Resource {
 
     /// `meta.version`.
     pub fn version(&self) -> Option<Version> {
-        version_in(&self.body)
+        match self.stored() {
+            Some(stored) => Some(stored.meta.version.clone()),
+            None => version_in(&self.body),
+        }
     }
 
     /// `meta`, when the store has set it.
     pub fn meta(&self) -> Option<Meta> {
-        meta_in(&self.body)
+        match self.stored() {
+            Some(stored) => Some(stored.meta.clone()),
+            None => meta_in(&self.body),
+        }
     }
 
     /// Sets `id`, right after `schemas`.
     pub fn set_id(&mut self, id: impl Into<String>) {
         let id = Value::String(id.into());
-        if let Some(v) = self.body.get_mut("id") {
+        let body = self.as_json_mut();
+        if let Some(v) = body.get_mut("id") {
             *v = id;
         } else {
-            let at = usize::from(self.body.contains_key("schemas"));
-            self.body.shift_insert(at, "id".to_owned(), id);
+            let at = usize::from(body.contains_key("schemas"));
+            body.shift_insert(at, "id".to_owned(), id);
         }
     }
 
     /// Sets `meta` (`resourceType`, `created`, `lastModified`, `version`), keeping a
     /// `location` already there.
     pub fn set_meta(&mut self, meta: &Meta) {
-        let location = self
-            .body
-            .get("meta")
-            .and_then(|m| m.get("location"))
-            .cloned();
-        let mut m = Map::new();
-        m.insert("resourceType".into(), self.kind.as_str().into());
-        m.insert("created".into(), timestamp(&meta.created));
-        m.insert("lastModified".into(), timestamp(&meta.last_modified));
-        if let Some(location) = location {
-            m.insert("location".into(), location);
-        }
-        m.insert("version".into(), meta.version.to_etag().into());
-        self.body.shift_remove("meta");
-        self.body.insert("meta".into(), Value::Object(m));
+        let kind = self.kind;
+        let body = self.as_json_mut();
+        let location = body.get("meta").and_then(|m| m.get("location")).cloned();
+        body.shift_remove("meta");
+        body.insert("meta".into(), meta_value(kind, meta, location));
     }
 
     /// Sets `meta.location` to `{base}{endpoint}/{id}`.
     pub fn set_location(&mut self, base: &str) {
         let Some(id) = self.id() else { return };
         let location = format!("{base}{}/{id}", self.kind.endpoint());
-        if let Some(Value::Object(meta)) = self.body.get_mut("meta") {
+        if let Some(Value::Object(meta)) = self.as_json_mut().get_mut("meta") {
             meta.insert("location".into(), location.into());
         }
     }
@@ -239,7 +303,7 @@ impl Resource {
     /// Whether the two carry the same attributes, `meta` aside: a write that would not change
     /// anything a client can see.
     pub fn same_content(&self, other: &Self) -> bool {
-        self.kind == other.kind && same_content(&self.body, &other.body)
+        self.kind == other.kind && same_content(self.as_json(), other.as_json())
     }
 
     /// The typed [`User`] view. Fails if the resource is not a user or an attribute the view
@@ -260,7 +324,7 @@ impl Resource {
                 self.kind
             )));
         }
-        serde_json::from_value(Value::Object(self.body.clone()))
+        serde_json::from_value(Value::Object(self.as_json().clone()))
             .map_err(|e| ScimError::invalid_value(format!("{kind} view: {e}")))
     }
 }
@@ -290,6 +354,26 @@ pub(crate) fn meta_in(body: &Map<String, Value>) -> Option<Meta> {
         last_modified: time("lastModified")?,
         version: version_in(body)?,
     })
+}
+
+/// `meta` as a body carries it, `location` included when given.
+pub(crate) fn meta_value(kind: ResourceKind, meta: &Meta, location: Option<Value>) -> Value {
+    let mut m = Map::new();
+    m.insert("resourceType".into(), kind.as_str().into());
+    m.insert("created".into(), timestamp(&meta.created));
+    m.insert("lastModified".into(), timestamp(&meta.last_modified));
+    if let Some(location) = location {
+        m.insert("location".into(), location);
+    }
+    m.insert("version".into(), meta.version.to_etag().into());
+    Value::Object(m)
+}
+
+/// The object a [`Stored`] document stands for.
+fn parse_stored(kind: ResourceKind, stored: &Stored) -> Map<String, Value> {
+    let mut body: Map<String, Value> = serde_json::from_str(&stored.text).unwrap_or_default();
+    body.insert("meta".into(), meta_value(kind, &stored.meta, None));
+    body
 }
 
 /// Records a change in a stored body's `meta`: `version` and `lastModified` (now).
@@ -537,11 +621,8 @@ impl Group {
 
 fn to_resource<T: Serialize>(kind: ResourceKind, view: &T) -> Resource {
     match serde_json::to_value(view) {
-        Ok(Value::Object(body)) => Resource { kind, body },
-        _ => Resource {
-            kind,
-            body: Map::new(),
-        },
+        Ok(Value::Object(body)) => Resource::from_map(kind, body),
+        _ => Resource::from_map(kind, Map::new()),
     }
 }
 

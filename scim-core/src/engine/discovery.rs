@@ -77,7 +77,10 @@ impl<S: ScimStore> Engine<S> {
 /// The document whose `id` is `id` (`404` if none), or all of them as a list response.
 fn one_or_all(id: Option<&str>, what: &str, all: Vec<Value>) -> Result<Response<Bytes>, ScimError> {
     let Some(id) = id else {
-        return Ok(reply::list(all.len(), 1, all));
+        let all = all
+            .iter()
+            .map(|doc| serde_json::to_vec(doc).unwrap_or_default());
+        return Ok(reply::list(all.len(), 1, &all.collect::<Vec<_>>()));
     };
     all.into_iter()
         .find(|doc| {

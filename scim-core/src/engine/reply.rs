@@ -52,7 +52,11 @@ pub(super) fn json_body(call: &Call<'_>) -> Result<Value, ScimError> {
 
 /// A response with a SCIM JSON body.
 pub(super) fn json(status: StatusCode, body: &Value) -> Response<Bytes> {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    text(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A response with a SCIM JSON body already written.
+fn text(status: StatusCode, bytes: Vec<u8>) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(bytes));
     *response.status_mut() = status;
     response
@@ -64,11 +68,11 @@ pub(super) fn json(status: StatusCode, body: &Value) -> Response<Bytes> {
 /// A resource, with its ETag and, for a creation, its `Location`.
 pub(super) fn resource(
     status: StatusCode,
-    body: &Value,
+    body: Vec<u8>,
     version: Option<&Version>,
     location: Option<&str>,
 ) -> Response<Bytes> {
-    let mut response = json(status, body);
+    let mut response = text(status, body);
     with_etag(&mut response, version);
     if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
         response.headers_mut().insert(LOCATION, location);
@@ -90,16 +94,27 @@ fn with_etag(response: &mut Response<Bytes>, version: Option<&Version>) {
     }
 }
 
-/// A list response (RFC 7644 §3.4.2).
-pub(super) fn list(total: usize, start_index: usize, resources: Vec<Value>) -> Response<Bytes> {
-    let mut body = json!({
+/// A list response (RFC 7644 §3.4.2) of resources already written as JSON.
+pub(super) fn list(total: usize, start_index: usize, resources: &[Vec<u8>]) -> Response<Bytes> {
+    let head = json!({
         "schemas": [LIST_RESPONSE_URN],
         "totalResults": total,
         "startIndex": start_index,
         "itemsPerPage": resources.len(),
     });
-    body["Resources"] = Value::Array(resources);
-    json(StatusCode::OK, &body)
+    let size = resources.iter().map(|r| r.len() + 1).sum::<usize>();
+    let mut out = serde_json::to_vec(&head).unwrap_or_default();
+    out.pop(); // the closing brace: `Resources` follows
+    out.reserve(size + 16);
+    out.extend_from_slice(b",\"Resources\":[");
+    for (i, resource) in resources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(resource);
+    }
+    out.extend_from_slice(b"]}");
+    text(StatusCode::OK, out)
 }
 
 /// An error body (RFC 7644 §3.12); a `401` also says how to authenticate.

@@ -76,10 +76,17 @@ impl<S: ScimStore> Engine<S> {
         }
     }
 
-    /// The resource as the response carries it.
-    fn render(&self, call: &Call<'_>, projection: &Projection, mut resource: Resource) -> Value {
+    /// The resource as the response carries it, as JSON text. A document straight from the
+    /// store is written from its stored text.
+    fn render(&self, call: &Call<'_>, projection: &Projection, mut resource: Resource) -> Vec<u8> {
+        let kind = resource.kind();
+        let schemas = self.inner.registry.resource(kind);
+        if let Some(stored) = resource.stored() {
+            let location = format!("{}{}/{}", call.base, kind.endpoint(), stored.id);
+            return projection.render_stored(schemas, kind, stored, &location);
+        }
         resource.set_location(&call.base);
-        projection.apply_owned(self.inner.registry.resource(resource.kind()), resource)
+        serde_json::to_vec(&projection.apply_owned(schemas, resource)).unwrap_or_default()
     }
 
     /// The answer carrying `resource`. `projection` was read from the query before any
@@ -104,7 +111,7 @@ impl<S: ScimStore> Engine<S> {
         let body = self.render(call, projection, resource);
         Ok(reply::resource(
             status,
-            &body,
+            body,
             version.as_ref(),
             location.as_deref(),
         ))
@@ -120,7 +127,7 @@ impl<S: ScimStore> Engine<S> {
         let store = &self.inner.store;
         let ctx = &call.ctx;
         let render = |r: Resource| self.render(call, &listing.projection, r);
-        let (total, resources) = match kind {
+        let (total, resources): (usize, Vec<Vec<u8>>) = match kind {
             Some(kind) => {
                 let page = store
                     .list(ctx, kind, &listing.query)
@@ -147,7 +154,7 @@ impl<S: ScimStore> Engine<S> {
                 (total, resources.map(render).collect())
             }
         };
-        Ok(reply::list(total, listing.start_index, resources))
+        Ok(reply::list(total, listing.start_index, &resources))
     }
 
     pub(super) async fn create(
