@@ -6,14 +6,14 @@
 #   bench/load.sh [--store memory|sqlite|postgres] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
 #                 [--scenarios "bare get filter post patch member group"]
-#                 [--patch-response resource|none]
+#                 [--patch-response resource|none] [--allocator mimalloc|system]
 #
 # Needs wrk (installed from Debian's packages if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 store=memory; url=""; users=10000; members=10000; duration=10s; connections=50
-scenarios="bare get filter post patch member group"; patch_response=resource
+scenarios="bare get filter post patch member group"; patch_response=resource; features=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --store) store=$2; shift 2 ;;
@@ -24,14 +24,15 @@ while [ $# -gt 0 ]; do
         --connections) connections=$2; shift 2 ;;
         --scenarios) scenarios=$2; shift 2 ;;
         --patch-response) patch_response=$2; shift 2 ;;
-        *) sed -n '2,12p' "$0"; exit 2 ;;
+        --allocator) [ "$2" = system ] && features=(--features system-allocator); shift 2 ;;
+        *) sed -n '2,13p' "$0"; exit 2 ;;
     esac
 done
 
 if ! command -v wrk >/dev/null; then
     apt-get install -y wrk >/dev/null || { echo "wrk is missing and could not be installed" >&2; exit 1; }
 fi
-cargo build --quiet --release -p load-server
+cargo build --quiet --release -p load-server "${features[@]}"
 target="${CARGO_TARGET_DIR:-target}"
 
 work=$(mktemp -d)

@@ -12,7 +12,7 @@ use scim_filter::{AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::projection::Projection;
+use crate::projection::{Projection, is_plain};
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
 use crate::resource::{Meta, Resource, Stored, Version, meta_in, same_content, touch, version_in};
 use crate::store::{
@@ -140,6 +140,8 @@ enum Doc {
     /// from the text; filters that no index answers parse it.
     Text {
         text: Arc<str>,
+        /// Whether a default response carries every attribute whole.
+        plain: bool,
         created: DateTime<Utc>,
         modified: DateTime<Utc>,
         version: u64,
@@ -166,6 +168,7 @@ struct UserKeys<'a> {
 }
 
 /// An entry's index keys: the unique value, and each indexed attribute's values.
+#[derive(PartialEq)]
 struct Keys<'e> {
     unique: Option<Cow<'e, str>>,
     indexed: Vec<(&'static str, Cow<'e, str>)>,
@@ -174,6 +177,7 @@ struct Keys<'e> {
 impl Entry {
     /// The entry for `resource`, whose `id` is set, at `meta`.
     fn new(
+        schemas: &ResourceSchemas,
         id: Arc<str>,
         resource: Resource,
         meta: &Meta,
@@ -185,6 +189,7 @@ impl Entry {
                 body.shift_remove("meta");
                 let text = serde_json::to_string(&body).map_err(StoreError::backend)?;
                 Doc::Text {
+                    plain: is_plain(schemas, &body),
                     text: text.into(),
                     created: meta.created,
                     modified: meta.last_modified,
@@ -241,12 +246,13 @@ impl Entry {
     /// (a copy of a large group's members that the response would drop).
     fn resource(&self, kind: ResourceKind, skip_members: bool) -> Resource {
         match &self.doc {
-            Doc::Text { text, .. } => Resource::from_stored(
+            Doc::Text { text, plain, .. } => Resource::from_stored(
                 kind,
                 Stored {
                     id: Arc::clone(&self.id),
                     text: Arc::clone(text),
                     meta: self.meta(),
+                    plain: *plain,
                 },
             ),
             Doc::Tree(g) => {
@@ -390,11 +396,18 @@ impl Collection {
 
     /// Replaces the resource in `slot`, keeping its place in the default order.
     fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry) {
-        self.index(kind, slot, false);
+        let same_keys = self
+            .entry(slot)
+            .is_some_and(|old| old.keys(kind) == entry.keys(kind));
+        if !same_keys {
+            self.index(kind, slot, false);
+        }
         if let Some(place) = self.slots.get_mut(slot) {
             *place = Some(entry);
         }
-        self.index(kind, slot, true);
+        if !same_keys {
+            self.index(kind, slot, true);
+        }
     }
 
     fn remove(&mut self, kind: ResourceKind, slot: usize) -> Option<Entry> {
@@ -578,7 +591,8 @@ impl MemoryStore {
         self.write(ctx, |tenant| {
             let coll = tenant.collection(kind);
             check_unique(coll, kind, None, resource.unique_value())?;
-            let entry = Entry::new(id, resource, &meta, n)?;
+            let schemas = self.inner.registry.resource(kind);
+            let entry = Entry::new(schemas, id, resource, &meta, n)?;
             let created = entry.resource(kind, false);
             if !ctx.dry_run() {
                 coll.insert(kind, entry);
@@ -671,11 +685,13 @@ impl MemoryStore {
             let mut meta = stored.meta();
             meta.last_modified = now();
             meta.version = version;
-            let entry = Entry::new(Arc::clone(&stored.id), resource, &meta, n)?;
+            let unique = resource.unique_value().map(str::to_owned);
+            let schemas = self.inner.registry.resource(kind);
+            let entry = Entry::new(schemas, Arc::clone(&stored.id), resource, &meta, n)?;
             if stored.same_content(&entry) {
                 return Ok(stored.resource(kind, false));
             }
-            check_unique(coll, kind, Some(&id), entry.keys(kind).unique.as_deref())?;
+            check_unique(coll, kind, Some(&id), unique.as_deref())?;
             let replaced = entry.resource(kind, false);
             if !ctx.dry_run() {
                 coll.update(kind, slot, entry);

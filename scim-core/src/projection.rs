@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::{ScimError, ScimType};
 use crate::registry::ResourceKind;
 use crate::registry::ResourceSchemas;
-use crate::resource::{Resource, Stored, meta_value};
+use crate::resource::{Meta, Resource, Stored, meta_value};
 use crate::schema::{Attribute, Returned};
 
 /// The attributes a client asked for (`attributes`) or asked to leave out
@@ -147,7 +147,10 @@ impl Projection {
     /// Whether [`Projection::project`] would drop the attribute `key`, keep it as it is, or
     /// has to look inside it; decided without reading the value, so that a response can copy
     /// a stored document's text.
-    fn plan(&self, schemas: &ResourceSchemas, key: &str, raw: &str) -> Plan {
+    ///
+    /// `object` says whether the value is a non-empty object (an extension's must be, to be
+    /// kept whole).
+    fn plan(&self, schemas: &ResourceSchemas, key: &str, object: bool) -> Plan {
         if key == "schemas" {
             return Plan::Keep;
         }
@@ -156,7 +159,7 @@ impl Projection {
                 .attributes
                 .iter()
                 .all(|a| matches!(a.returned, Returned::Default | Returned::Always));
-            return if self.is_default() && plain && raw != "{}" {
+            return if self.is_default() && plain && object {
                 Plan::Keep
             } else {
                 Plan::Inspect
@@ -198,6 +201,19 @@ impl Projection {
         location: &str,
     ) -> Vec<u8> {
         let mut out = Vec::with_capacity(stored.text.len() + 192);
+        if stored.plain && self.is_default() {
+            // Every attribute is carried whole: the text, then `meta`.
+            let text = stored.text.trim_end();
+            let body = text.strip_suffix('}').unwrap_or(text);
+            out.extend_from_slice(body.as_bytes());
+            if body.trim_end() != "{" {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"meta\":");
+            write_meta(&mut out, kind, &stored.meta, location);
+            out.push(b'}');
+            return out;
+        }
         out.push(b'{');
         let mut first = true;
         let mut field = |out: &mut Vec<u8>, key: &str| {
@@ -210,7 +226,9 @@ impl Projection {
         };
         let fields: Fields<'_> = serde_json::from_str(&stored.text).unwrap_or_default();
         for (key, raw) in fields.0 {
-            match self.plan(schemas, &key, raw.get()) {
+            let text = raw.get();
+            let object = text.starts_with('{') && text != "{}";
+            match self.plan(schemas, &key, object) {
                 Plan::Skip => {}
                 Plan::Keep => {
                     field(&mut out, &key);
@@ -284,6 +302,34 @@ impl Projection {
         }
         Some(value)
     }
+}
+
+/// Whether a default response carries every attribute of `body` whole (no `password`, no
+/// attribute returned only on request): then [`Projection::render_stored`] copies its text
+/// without reading it. `meta` is not looked at: a stored text leaves it out.
+pub(crate) fn is_plain(schemas: &ResourceSchemas, body: &Map<String, Value>) -> bool {
+    let default = Projection::default();
+    body.iter().all(|(key, value)| {
+        let object = value.as_object().is_some_and(|m| !m.is_empty());
+        key == "meta" || matches!(default.plan(schemas, key, object), Plan::Keep)
+    })
+}
+
+/// Writes `meta` as [`meta_value`] with `location` added would serialize, without building it.
+fn write_meta(out: &mut Vec<u8>, kind: ResourceKind, meta: &Meta, location: &str) {
+    let time =
+        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    out.extend_from_slice(b"{\"resourceType\":");
+    let _ = serde_json::to_writer(&mut *out, kind.as_str());
+    out.extend_from_slice(b",\"created\":");
+    let _ = serde_json::to_writer(&mut *out, &time(&meta.created));
+    out.extend_from_slice(b",\"lastModified\":");
+    let _ = serde_json::to_writer(&mut *out, &time(&meta.last_modified));
+    out.extend_from_slice(b",\"version\":");
+    let _ = serde_json::to_writer(&mut *out, &meta.version.to_etag());
+    out.extend_from_slice(b",\"location\":");
+    let _ = serde_json::to_writer(&mut *out, location);
+    out.push(b'}');
 }
 
 /// What [`Projection::render_stored`] does with a top-level attribute.
@@ -413,7 +459,7 @@ mod tests {
 
     use super::*;
     use crate::registry::SchemaRegistry;
-    use crate::resource::{Meta, Version};
+    use crate::resource::Version;
     use crate::schema::Schema;
     use scim_filter::AttrType;
 
@@ -447,11 +493,22 @@ mod tests {
             SECRET: {"hint": "blue"},
         });
         let created = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
-        let stored = Stored {
+        let secretless: Map<String, Value> = body
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| *k != "password" && *k != SECRET)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert!(!is_plain(schemas, body.as_object().unwrap()));
+        assert!(is_plain(schemas, &secretless));
+        let stored = |body: &Map<String, Value>| Stored {
             id: Arc::from("u-1"),
-            text: Arc::from(body.to_string()),
+            text: Arc::from(serde_json::to_string(body).unwrap()),
             meta: Meta::new(created, Version::new("7")),
+            plain: is_plain(schemas, body),
         };
+        let docs = [stored(body.as_object().unwrap()), stored(&secretless)];
         let cases: &[(Option<&str>, Option<&str>)] = &[
             (None, None),
             (Some("userName"), None),
@@ -467,12 +524,15 @@ mod tests {
             (None, Some("id,schemas,password")),
             (None, Some("meta")),
         ];
-        for &(attributes, excluded) in cases {
+        for (&(attributes, excluded), stored) in cases
+            .iter()
+            .flat_map(|case| docs.iter().map(move |doc| (case, doc)))
+        {
             let projection = Projection::new(attributes, excluded).unwrap();
             let fast = projection.render_stored(
                 schemas,
                 ResourceKind::User,
-                &stored,
+                stored,
                 "https://example.com/scim/v2/Users/u-1",
             );
             let mut parsed = Resource::from_stored(ResourceKind::User, stored.clone());

@@ -109,6 +109,9 @@ pub(crate) struct Stored {
     pub(crate) text: Arc<str>,
     /// `meta`.
     pub(crate) meta: Meta,
+    /// Whether a default response carries every attribute of `text` whole
+    /// ([`is_plain`](crate::projection::is_plain)).
+    pub(crate) plain: bool,
 }
 
 impl fmt::Debug for Resource {

@@ -32,12 +32,13 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A context for `tenant` with a fresh random request id.
+    /// A context for `tenant` with a fresh request id: unique in this process, and unlikely
+    /// to repeat across processes.
     pub fn new(tenant: impl Into<String>) -> Self {
         Self {
             tenant: tenant.into(),
             client: None,
-            request_id: uuid::Uuid::new_v4().simple().to_string(),
+            request_id: next_request_id(),
             dry_run: false,
         }
     }
@@ -482,4 +483,15 @@ impl fmt::Display for SortOrder {
             Self::Descending => "descending",
         })
     }
+}
+
+/// A request id unique to this process and unlikely to repeat across processes: a random
+/// prefix drawn once, and a counter (no system call per request).
+pub(crate) fn next_request_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
+    format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

@@ -137,12 +137,29 @@ impl<'a> Checker<'a> {
             self.schemas.extensions().map(|s| (s, Map::new())).collect();
         let mut kept = Map::new();
 
+        // A patched resource's attributes the patch left alone were checked when they were
+        // stored: they are taken as they are.
+        let unchanged = |key: &str, value: &Value| {
+            self.mode == Mode::Patched
+                && self
+                    .existing
+                    .is_some_and(|e| e.as_json().get(key) == Some(value))
+        };
         for (key, value) in input {
             if key.eq_ignore_ascii_case("schemas") {
                 listed = Some(Self::schemas_list(value)?);
             } else if let Some(i) = extension_index(&extensions, &key) {
                 match value {
                     Value::Null => {}
+                    Value::Object(m)
+                        if extensions[i].1.is_empty()
+                            && self.mode == Mode::Patched
+                            && self.existing.is_some_and(|e| {
+                                e.as_json().get(&key).and_then(Value::as_object) == Some(&m)
+                            }) =>
+                    {
+                        extensions[i].1 = m;
+                    }
                     Value::Object(m) => {
                         let (schema, out) = &mut extensions[i];
                         for (k, v) in m {
@@ -162,7 +179,11 @@ impl<'a> Checker<'a> {
                 let (schema, out) = &mut extensions[i];
                 self.extension_attribute(schema, out, name, value)?;
             } else if let Some(attr) = self.core_attribute(&key) {
-                self.top_level(attr, &mut core, value)?;
+                if attr.name == key && !core.contains_key(&key) && unchanged(&key, &value) {
+                    core.insert(key, value);
+                } else {
+                    self.top_level(attr, &mut core, value)?;
+                }
             } else {
                 self.unknown(&mut kept, &key, value, &key)?;
             }

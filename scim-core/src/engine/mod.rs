@@ -402,7 +402,7 @@ impl<S: ScimStore> Engine<S> {
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let started = Instant::now();
         let (parts, body) = request.into_parts();
-        let request_id = next_request_id();
+        let request_id = crate::store::next_request_id();
         let span = tracing::info_span!(
             "scim",
             method = %parts.method,
@@ -569,17 +569,6 @@ impl<S: ScimStore> Engine<S> {
             .map_or("", |m| m.0.trim_end_matches('/'));
         format!("http://{host}{mount}{prefix}")
     }
-}
-
-/// A request id unique to this process and unlikely to repeat across processes: a random
-/// prefix drawn once, and a counter (no system call per request).
-fn next_request_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PREFIX: OnceLock<String> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
-    format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// `413` for a body above `limit` bytes, which `whose` (the service, a tenant) accepts.

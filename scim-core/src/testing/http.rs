@@ -367,6 +367,37 @@ pub async fn create_user<H: Harness>(harness: &H) {
     assert_eq!(read.header("etag"), created.header("etag"));
 }
 
+/// `password` (returned "never") is in no answer: not on create, read, list, search, PATCH or
+/// PUT, not when asked for by name, and not after the user changed. A store that writes
+/// answers from its stored text must leave it out too.
+pub async fn password_never_returned<H: Harness>(harness: &H) {
+    let c = client(harness, engine()).await;
+    let name = unique("secret");
+    let mut body = entra_user(&name);
+    body["password"] = json!("t1meMa$heen-2");
+    let created = c.post("/Users", body.clone()).await;
+    created.expect(201);
+    let id = created.id();
+    let path = format!("/Users/{id}");
+    let filter = format!("/Users?filter=userName%20eq%20%22{name}%22");
+    let patch = json!([{"op": "replace", "path": "title", "value": "Tour Guide"}]);
+    let answers = [
+        created,
+        c.get(&path).await,
+        c.get(&format!("{path}?attributes=password,userName")).await,
+        c.get(&filter).await,
+        c.get(&format!("{filter}&excludedAttributes=emails")).await,
+        c.patch(&path, patch).await,
+        c.put(&path, body).await,
+        c.get(&path).await,
+    ];
+    for answer in answers {
+        let text = answer.body.to_string();
+        assert!(!text.contains("t1meMa$heen"), "password in {text}");
+        assert!(!text.contains("\"password\""), "password in {text}");
+    }
+}
+
 /// Entra's null attributes (Tutorial example 2) are accepted and mean "unassigned".
 pub async fn create_with_nulls<H: Harness>(harness: &H) {
     let c = client(harness, engine()).await;
@@ -1719,6 +1750,7 @@ macro_rules! scim_http_tests {
     ($harness:expr) => {
         $crate::scim_http_tests!(@cases $harness;
             create_user,
+            password_never_returned,
             create_with_nulls,
             create_group_entra,
             location_from_host_and_mount,
