@@ -507,14 +507,14 @@ impl<'a> Checker<'a> {
         let stored = existing.as_json();
         let mut core_attrs: Vec<&Attribute> = crate::schema::common().iter().collect();
         core_attrs.extend(&self.schemas.core().attributes);
-        for attr in core_attrs {
+        for attr in core_attrs.into_iter().filter(|a| carried(a)) {
             self.carry(attr, stored.get(&attr.name), core, &attr.name)?;
         }
         for (schema, out) in extensions.iter_mut() {
             let Some(Value::Object(old)) = stored.get(&schema.id) else {
                 continue;
             };
-            for attr in &schema.attributes {
+            for attr in schema.attributes.iter().filter(|a| carried(a)) {
                 let path = format!("{}:{}", schema.id, attr.name);
                 self.carry(attr, old.get(&attr.name), out, &path)?;
             }
@@ -522,6 +522,8 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// Carries a readOnly value over and refuses a change to an immutable one, for an
+    /// attribute that [`carried`] says has such a part.
     fn carry(
         &self,
         attr: &Attribute,
@@ -675,6 +677,16 @@ fn split_urn(key: &str) -> Option<(&str, &str)> {
         return None;
     }
     key.rsplit_once(':')
+}
+
+/// Whether [`Checker::carry`] has anything to do for `attr`: it, or a sub-attribute of a
+/// single-valued complex one, is readOnly or immutable.
+fn carried(attr: &Attribute) -> bool {
+    let fixed = |m: Mutability| matches!(m, Mutability::ReadOnly | Mutability::Immutable);
+    fixed(attr.mutability)
+        || (attr.kind == AttrType::Complex
+            && !attr.multi_valued
+            && attr.sub_attributes.iter().any(|s| fixed(s.mutability)))
 }
 
 fn is_unassigned(v: Option<&Value>) -> bool {
