@@ -8,13 +8,16 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use scim_filter::{AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
+use scim_filter::{AttrPath, AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::projection::{Projection, is_plain};
+use crate::projection::{Key, Projection, is_plain};
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
-use crate::resource::{Meta, Resource, Stored, Version, meta_in, same_content, touch, version_in};
+use crate::resource::{
+    Meta, Resource, Stored, Version, meta_in, meta_value, same_content, touch, version_in,
+};
 use crate::store::{
     ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder, StoreError,
 };
@@ -242,6 +245,21 @@ impl Entry {
         }
     }
 
+    /// The document as far as a filter or sort reading the top-level attributes `keys`
+    /// (matched ignoring case) needs it: a user's text is parsed for those alone, the rest
+    /// skipped.
+    fn view(&self, kind: ResourceKind, keys: &[String]) -> Cow<'_, Value> {
+        let Doc::Text { text, .. } = &self.doc else {
+            return self.tree(kind);
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        let mut body = Partial(keys).deserialize(&mut de).unwrap_or_default();
+        if keys.iter().any(|k| k.eq_ignore_ascii_case("meta")) {
+            body.insert("meta".into(), meta_value(kind, &self.meta(), None));
+        }
+        Cow::Owned(Value::Object(body))
+    }
+
     /// The resource, sharing a user's text; without a group's `members` when `skip_members`
     /// (a copy of a large group's members that the response would drop).
     fn resource(&self, kind: ResourceKind, skip_members: bool) -> Resource {
@@ -317,6 +335,80 @@ impl Entry {
                     })
                     .collect(),
             },
+        }
+    }
+}
+
+/// Reads the members of a JSON object whose keys are in a list (ignoring case), skipping the
+/// others without building them.
+struct Partial<'k>(&'k [String]);
+
+impl<'de> DeserializeSeed<'de> for Partial<'_> {
+    type Value = Map<String, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Partial<'_> {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if self.0.iter().any(|k| k.eq_ignore_ascii_case(&key)) {
+                out.insert(key.into_owned(), map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The top-level keys `filter` reads.
+fn filter_keys(
+    filter: &Filter,
+    kind: ResourceKind,
+    schemas: &ResourceSchemas,
+    keys: &mut Vec<String>,
+) {
+    match filter {
+        Filter::Compare { attr, .. } | Filter::Present(attr) => {
+            path_keys(attr, kind, schemas, keys);
+        }
+        Filter::ValuePath(vp) => path_keys(&vp.attr, kind, schemas, keys),
+        Filter::Not(inner) => filter_keys(inner, kind, schemas, keys),
+        Filter::And(parts) | Filter::Or(parts) => {
+            for part in parts {
+                filter_keys(part, kind, schemas, keys);
+            }
+        }
+    }
+}
+
+/// The top-level keys the path `attr` may read: its name, or its extension's URN; a path
+/// without a URN may name an extension's attribute, so every extension is read too.
+fn path_keys(
+    attr: &AttrPath,
+    kind: ResourceKind,
+    schemas: &ResourceSchemas,
+    keys: &mut Vec<String>,
+) {
+    match &attr.schema {
+        Some(urn) if urn.eq_ignore_ascii_case(kind.core_urn()) => keys.push(attr.name.clone()),
+        Some(urn) => {
+            keys.push(urn.clone());
+            keys.push(attr.name.clone());
+        }
+        None => {
+            keys.push(attr.name.clone());
+            keys.extend(schemas.extensions().map(|e| e.id.clone()));
         }
     }
 }
@@ -633,6 +725,10 @@ impl MemoryStore {
             let Some(coll) = tenant.map(|t| t.collection_ref(kind)) else {
                 return Ok(ListPage::default());
             };
+            let mut keys = Vec::new();
+            if let Some(filter) = &query.filter {
+                filter_keys(filter, kind, schemas, &mut keys);
+            }
             let mut matched: Vec<(usize, &Entry)> = match &query.filter {
                 None => coll.entries().collect(),
                 Some(filter) => match candidates(coll, schemas, kind, filter) {
@@ -644,13 +740,13 @@ impl MemoryStore {
                         if exact {
                             hits.collect()
                         } else {
-                            hits.filter(|(_, e)| eval.matches(filter, &e.tree(kind)))
+                            hits.filter(|(_, e)| eval.matches(filter, &e.view(kind, &keys)))
                                 .collect()
                         }
                     }
                     None => coll
                         .entries()
-                        .filter(|(_, e)| eval.matches(filter, &e.tree(kind)))
+                        .filter(|(_, e)| eval.matches(filter, &e.view(kind, &keys)))
                         .collect(),
                 },
             };
@@ -1044,9 +1140,11 @@ fn sort_entries(
             _ => None,
         }
     };
+    let mut keys = Vec::new();
+    path_keys(&sort.by, kind, schemas, &mut keys);
     let mut keyed: Vec<(Option<SortKey>, (usize, &Entry))> = entries
         .iter()
-        .map(|&(slot, e)| (key(&e.tree(kind)), (slot, e)))
+        .map(|&(slot, e)| (key(&e.view(kind, &keys)), (slot, e)))
         .collect();
     keyed.sort_by(|(a, (sa, _)), (b, (sb, _))| {
         let order = match (a, b) {

@@ -364,7 +364,7 @@ impl<'de> Deserialize<'de> for Fields<'de> {
 }
 
 /// An object key, borrowed from the text when it can be.
-struct Key<'a>(Cow<'a, str>);
+pub(crate) struct Key<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

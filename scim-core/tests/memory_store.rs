@@ -195,3 +195,80 @@ async fn same_attributes_in_another_order_keep_the_version() {
     );
     assert_eq!(replaced.get("title"), Some(&json!("ce")));
 }
+
+/// Filters no index answers read only the attributes they name from a stored user; whatever
+/// they name (an extension's attribute with or without its URN, `meta`, names in another
+/// case, `not`, `pr`, value paths) and however lists sort, they match as on the whole user.
+#[tokio::test]
+async fn scans_read_what_filters_name() {
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let store = MemoryStore::new();
+    let ctx = RequestContext::new("t");
+    for (name, title, department, family) in [
+        ("a", Some("Manager"), Some("Sales"), "Zeta"),
+        ("b", Some("Engineer"), Some("R&D"), "Alpha"),
+        ("c", None, None, "Mu"),
+    ] {
+        let mut body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            "userName": name,
+            "name": {"familyName": family},
+            "emails": [{"value": format!("{name}@example.com"), "type": if name == "b" { "home" } else { "work" }}],
+        });
+        if let Some(title) = title {
+            body["title"] = json!(title);
+        }
+        if let Some(department) = department {
+            body[ENTERPRISE] = json!({"department": department});
+        }
+        store.create(&ctx, user(&store, body)).await.unwrap();
+    }
+    let cases: &[(&str, &[&str])] = &[
+        (r#"title eq "Manager""#, &["a"]),
+        (r#"TITLE eq "manager""#, &["a"]),
+        ("title pr", &["a", "b"]),
+        ("not (title pr)", &["c"]),
+        (r#"department eq "R&D""#, &["b"]),
+        (&format!(r#"{ENTERPRISE}:department eq "Sales""#), &["a"]),
+        (r#"emails[type eq "work"]"#, &["a", "c"]),
+        (
+            r#"emails.type eq "home" or name.familyName sw "m""#,
+            &["b", "c"],
+        ),
+        (
+            r#"meta.resourceType eq "User" and meta.lastModified gt "2000-01-01T00:00:00Z""#,
+            &["a", "b", "c"],
+        ),
+        (r#"meta.lastModified lt "2000-01-01T00:00:00Z""#, &[]),
+        (r#"userName eq "a" and title eq "Engineer""#, &[]),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(find(&store, &ctx, filter).await, *expected, "{filter}");
+    }
+
+    let sorted = |by: &str, order| {
+        let query = ListQuery::new().with_sort(scim_filter::AttrPath::parse(by).unwrap(), order);
+        let store = &store;
+        let ctx = &ctx;
+        async move {
+            let page = store.list(ctx, ResourceKind::User, &query).await.unwrap();
+            page.resources
+                .iter()
+                .map(|r| r.user_name().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    use scim_core::SortOrder;
+    assert_eq!(
+        sorted("name.familyName", SortOrder::Ascending).await,
+        ["b", "c", "a"]
+    );
+    assert_eq!(
+        sorted("department", SortOrder::Ascending).await,
+        ["b", "a", "c"]
+    );
+    assert_eq!(
+        sorted("title", SortOrder::Descending).await,
+        ["a", "b", "c"]
+    );
+}
