@@ -33,6 +33,11 @@ use crate::store::{
 /// - `userName` (case-insensitively) and a group's `displayName` are unique per tenant.
 /// - Group membership changes natively ([`ScimStore::modify_members`]) in time independent of
 ///   the group's size; deleting a user removes it from its groups.
+/// - Users are kept as their JSON text, about 1.3 times its size with the indexes (a parsed
+///   `serde_json::Value` takes ten times the text). A [`Resource`] read from the store
+///   shares that text, and the engine writes responses from it without parsing; a filter
+///   that no index answers parses only the attributes it names. Groups are kept parsed, so
+///   that a membership change does not rewrite a large group.
 ///
 /// Cloning is cheap and clones share the data.
 ///

@@ -82,30 +82,95 @@ fn user(i: usize) -> Value {
 async fn main() -> Result<(), Error> {
     let registry = Arc::new(SchemaRegistry::new());
     match option("--store").as_deref().unwrap_or("memory") {
-        "memory" => run(MemoryStore::with_registry(Arc::clone(&registry)), registry).await,
+        "memory" => {
+            let store = MemoryStore::with_registry(Arc::clone(&registry));
+            run(store, registry, None::<fn(String, usize) -> Copy>).await
+        }
         "sqlite" | "postgres" => {
             let url = option("--database-url").ok_or("--database-url is needed for SQL stores")?;
-            run(
-                SqlStore::connect(&url, Arc::clone(&registry)).await?,
-                registry,
-            )
-            .await
+            let store = SqlStore::connect(&url, Arc::clone(&registry)).await?;
+            let copier = store.clone();
+            let copy = move |template: String, n: usize| bulk_copy(copier.clone(), template, n);
+            run(store, registry, Some(copy)).await
         }
         other => Err(format!("unknown store {other}").into()),
     }
 }
 
-async fn run<S: ScimStore + Clone>(store: S, registry: Arc<SchemaRegistry>) -> Result<(), Error> {
+type Copy = std::pin::Pin<Box<dyn Future<Output = Result<Vec<String>, Error>> + Send>>;
+
+/// Fills a SQL store with users 1 to `n - 1` by copying the rows of user 0 (`template`, as
+/// the store wrote them) in one statement per table: creating a million users one request
+/// at a time would take an hour on PostgreSQL. Each copy gets its own id (`load-N`),
+/// `userName`, `externalId`, `displayName` and emails, as `user(N)` would have. Returns the
+/// new ids. The column lists are the reference server's schema (examples/reference-server).
+fn bulk_copy(store: SqlStore, template: String, n: usize) -> Copy {
+    Box::pin(async move {
+        let pool = store.pool();
+        let last = n.saturating_sub(1);
+        if last == 0 {
+            return Ok(Vec::new());
+        }
+        let series = format!(
+            "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {last})"
+        );
+        let rest = "given_name, family_name, middle_name, formatted_name, honorific_prefix, \
+                    honorific_suffix, nick_name, profile_url, title, user_type, preferred_language, \
+                    locale, timezone, active, extra, created, last_modified, version";
+        let template = template.replace('\'', "''");
+        let statements = [
+            format!(
+                "{series} INSERT INTO users (tenant, id, user_name, user_name_ci, external_id, \
+                 display_name, display_name_ci, {rest}) \
+                 SELECT u.tenant, 'load-' || s.n, 'user' || s.n, 'user' || s.n, 'ext-' || s.n, \
+                 'Babs Jensen ' || s.n, 'babs jensen ' || s.n, {} FROM users u, s WHERE u.id = '{template}'",
+                rest.split(", ")
+                    .map(|c| format!("u.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "{series} INSERT INTO user_emails (tenant, user_id, position, value, value_ci, type, \
+                 is_primary, display, extra) \
+                 SELECT e.tenant, 'load-' || s.n, e.position, \
+                 CASE WHEN e.position = 0 THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
+                 CASE WHEN e.position = 0 THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
+                 e.type, e.is_primary, e.display, e.extra FROM user_emails e, s WHERE e.user_id = '{template}'"
+            ),
+            format!(
+                "{series} INSERT INTO user_phone_numbers (tenant, user_id, position, value, type, \
+                 is_primary, display, extra) \
+                 SELECT p.tenant, 'load-' || s.n, p.position, p.value, p.type, p.is_primary, \
+                 p.display, p.extra FROM user_phone_numbers p, s WHERE p.user_id = '{template}'"
+            ),
+            "ANALYZE".to_owned(),
+        ];
+        for statement in statements {
+            sqlx::query(&statement).execute(pool).await?;
+        }
+        Ok((1..n).map(|i| format!("load-{i}")).collect())
+    })
+}
+
+async fn run<S, F>(store: S, registry: Arc<SchemaRegistry>, copy: Option<F>) -> Result<(), Error>
+where
+    S: ScimStore + Clone,
+    F: Fn(String, usize) -> Copy,
+{
     let users = number("--users", 10_000)?;
     let members = number("--group-members", 10_000)?;
     let ctx = RequestContext::new(scim_core::engine::DEFAULT_TENANT);
     let schemas = registry.resource(ResourceKind::User);
     let started = Instant::now();
     let mut ids = Vec::with_capacity(users);
-    for i in 0..users {
+    let one_by_one = if copy.is_some() { users.min(1) } else { users };
+    for i in 0..one_by_one {
         let resource = schemas.validate_create(user(i), &Compat::entra())?;
         let created = store.create(&ctx, resource).await?;
         ids.push(created.id().unwrap_or_default().to_owned());
+    }
+    if let (Some(copy), Some(template)) = (copy, ids.first().cloned()) {
+        ids.extend(copy(template, users).await?);
     }
     let group = registry
         .resource(ResourceKind::Group)

@@ -68,7 +68,7 @@ impl From<SqlValue> for Arg {
 
 /// SQL text with its arguments: `q.p(value)` binds a value and returns its placeholder, in
 /// the order the text uses them.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Q {
     pub(crate) dialect: Dialect,
     pub(crate) args: Vec<Arg>,

@@ -527,25 +527,49 @@ impl SqlStore {
             .map(|r| get_text(r, "id").unwrap_or_default())
             .collect();
         let mut children: HashMap<(String, &'static str), Vec<Value>> = HashMap::new();
-        let tables: Vec<&'static str> = match kind {
-            ResourceKind::Group if with_members => vec!["group_members"],
-            ResourceKind::Group => Vec::new(),
-            _ => USER_CHILDREN.iter().map(|(_, t, _)| *t).collect(),
+        // One query for all child rows: a group's members, or a user's emails and phone
+        // numbers together (`source` says which table a row came from).
+        let sql = match kind {
+            ResourceKind::Group if !with_members => None,
+            ResourceKind::Group => {
+                let mut q = self.q();
+                let tenant_p = q.p(tenant);
+                let list: Vec<String> = ids.iter().map(|id| q.p(id.as_str())).collect();
+                let sql = format!(
+                    "SELECT 'group_members' AS source, c.* FROM group_members c \
+                     WHERE tenant = {tenant_p} AND group_id IN ({}) ORDER BY group_id, position",
+                    list.join(", ")
+                );
+                Some((q, sql, "group_id"))
+            }
+            _ => {
+                let mut q = self.q();
+                let parts: Vec<String> = USER_CHILDREN
+                    .iter()
+                    .map(|(_, table, _)| {
+                        let tenant_p = q.p(tenant);
+                        let list: Vec<String> = ids.iter().map(|id| q.p(id.as_str())).collect();
+                        format!(
+                            "SELECT '{table}' AS source, user_id, position, value, type, display, \
+                             is_primary, extra FROM {table} \
+                             WHERE tenant = {tenant_p} AND user_id IN ({})",
+                            list.join(", ")
+                        )
+                    })
+                    .collect();
+                let sql = format!("{} ORDER BY 1, 2, 3", parts.join(" UNION ALL "));
+                Some((q, sql, "user_id"))
+            }
         };
-        for table in tables {
-            let mut q = self.q();
-            let owner = if table == "group_members" {
-                "group_id"
-            } else {
-                "user_id"
-            };
-            let tenant_p = q.p(tenant);
-            let list: Vec<String> = ids.iter().map(|id| q.p(id.as_str())).collect();
-            let sql = format!(
-                "SELECT * FROM {table} WHERE tenant = {tenant_p} AND {owner} IN ({}) ORDER BY {owner}, position",
-                list.join(", ")
-            );
+        if let Some((q, sql, owner)) = sql {
             for row in q.query(&sql).fetch_all(&self.pool).await.map_err(backend)? {
+                let source = get_text(&row, "source").unwrap_or_default();
+                let Some(table) = ["group_members", "user_emails", "user_phone_numbers"]
+                    .into_iter()
+                    .find(|t| *t == source)
+                else {
+                    continue;
+                };
                 let owner_id = get_text(&row, owner).unwrap_or_default();
                 let element = if table == "group_members" {
                     let mut m = Map::new();
@@ -847,17 +871,19 @@ impl ScimStore for SqlStore {
             q.args.extend(sql.params.into_iter().map(Arg::from));
         }
         let count_sql = format!("SELECT COUNT(*) AS n FROM {} r WHERE {clause}", table(kind));
-        let total: i64 = q
-            .query(&count_sql)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?
-            .try_get("n")
-            .map_err(backend)?;
-        let total = usize::try_from(total).unwrap_or_default();
+        let counted = |q: Q| async move {
+            let n: i64 = q
+                .query(&count_sql)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?
+                .try_get("n")
+                .map_err(backend)?;
+            Ok::<usize, StoreError>(usize::try_from(n).unwrap_or_default())
+        };
         let count = query.count.unwrap_or(usize::MAX);
-        if count == 0 || query.offset() >= total {
-            return Ok(ListPage::new(total, Vec::new()));
+        if count == 0 {
+            return Ok(ListPage::new(counted(q).await?, Vec::new()));
         }
         let order = match &query.sort {
             Some(sort) => {
@@ -876,8 +902,9 @@ impl ScimStore for SqlStore {
             }
             None => "r.seq".to_owned(),
         };
-        let limit = i64::try_from(count.min(total)).unwrap_or(i64::MAX);
+        let limit = i64::try_from(count).unwrap_or(i64::MAX);
         let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
+        let count_q = q.clone();
         let page_sql = format!(
             "SELECT * FROM {} r WHERE {clause} ORDER BY {order} LIMIT {} OFFSET {}",
             table(kind),
@@ -889,6 +916,13 @@ impl ScimStore for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
+        // A first page that is not full holds every match: no need to count them (Entra's
+        // lookups by userName or externalId find one user or none).
+        let total = if query.offset() == 0 && rows.len() < count {
+            rows.len()
+        } else {
+            counted(count_q).await?
+        };
         let with_members = query
             .projection
             .wants(self.registry.resource(kind), "members");
