@@ -133,8 +133,8 @@ fn bulk_copy(store: SqlStore, template: String, n: usize) -> Copy {
                 "{series} INSERT INTO user_emails (tenant, user_id, position, value, value_ci, type, \
                  is_primary, display, extra) \
                  SELECT e.tenant, 'load-' || s.n, e.position, \
-                 CASE WHEN e.position = 0 THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
-                 CASE WHEN e.position = 0 THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
+                 CASE WHEN e.type = 'work' THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
+                 CASE WHEN e.type = 'work' THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
                  e.type, e.is_primary, e.display, e.extra FROM user_emails e, s WHERE e.user_id = '{template}'"
             ),
             format!(
