@@ -52,11 +52,19 @@ rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
 echo "store=$store users=$users group-members=$members connections=$connections duration=$duration"
 echo "$(cat "$work/err")"
 echo "server RSS after preload: $((rss_kb / 1024)) MiB ($((rss_kb * 1024 / (users > 0 ? users : 1))) bytes per user, group included)"
-printf '%-8s %12s %10s %10s %8s\n' scenario "req/s" p50 p99 "vs bare"
+# The server's own CPU time (user + system, from /proc) per request: wrk shares the machine,
+# so requests per second also move with wrk's cost; this column does not.
+tick=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+printf '%-8s %12s %10s %10s %8s %12s\n' scenario "req/s" p50 p99 "vs bare" "server CPU"
 ceiling=""
 for scenario in $scenarios; do
+    before=$(cpu)
     out=$(SCENARIO=$scenario IDS="$work/ids" wrk -t1 -c"$connections" -d"$duration" --latency \
         -s bench/wrk/scim.lua "$root" 2>&1)
+    used=$(( $(cpu) - before ))
+    count=$(echo "$out" | awk '/requests in/ {print $1}')
+    per=$(awk -v t="$used" -v n="$count" -v hz="$tick" 'BEGIN {printf "%.1f us", (n > 0 ? t * 1e6 / hz / n : 0)}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -64,7 +72,7 @@ for scenario in $scenarios; do
     [ "$scenario" = bare ] && ceiling=$rps
     ratio="-"
     [ -n "$ceiling" ] && ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN {printf "%.0f%%", 100 * a / b}')
-    printf '%-8s %12s %10s %10s %8s' "$scenario" "$rps" "$p50" "$p99" "$ratio"
+    printf '%-8s %12s %10s %10s %8s %12s' "$scenario" "$rps" "$p50" "$p99" "$ratio" "$per"
     [ "${bad:-0}" != 0 ] && printf '   (%s answers were not 2xx)' "$bad"
     echo
 done

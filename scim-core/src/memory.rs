@@ -12,6 +12,7 @@ use scim_filter::{AttrPath, AttributeLookup, CompValue, CompareOp, Evaluator, Fi
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use crate::projection::{Key, Projection, is_plain};
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
@@ -121,8 +122,8 @@ struct Collection {
     slots: Vec<Option<Entry>>,
     /// How many slots are `None`.
     holes: usize,
-    /// `id` to slot.
-    ids: HashMap<Arc<str>, usize>,
+    /// `id` ([`id_key`]) to slot: the key is in the table, so a lookup reads no string.
+    ids: HashMap<u128, usize>,
     /// Lower-cased `userName` (users) or `displayName` (groups) to slot: unique.
     unique: HashMap<Box<str>, usize>,
     /// Other indexed attributes (`externalId`, a user's `displayName`, `members.value`),
@@ -137,7 +138,8 @@ enum Slots {
 }
 
 struct Entry {
-    id: Arc<str>,
+    /// The store makes every id a UUID; kept as its 16 bytes.
+    id: Uuid,
     doc: Doc,
 }
 
@@ -186,7 +188,7 @@ impl Entry {
     /// The entry for `resource`, whose `id` is set, at `meta`.
     fn new(
         schemas: &ResourceSchemas,
-        id: Arc<str>,
+        id: Uuid,
         resource: Resource,
         meta: &Meta,
         version: u64,
@@ -272,7 +274,7 @@ impl Entry {
             Doc::Text { text, plain, .. } => Resource::from_stored(
                 kind,
                 Stored {
-                    id: Arc::clone(&self.id),
+                    id: self.id.hyphenated().to_string().into(),
                     text: Arc::clone(text),
                     meta: self.meta(),
                     plain: *plain,
@@ -426,6 +428,16 @@ fn indexed(kind: ResourceKind) -> &'static [(&'static str, bool)] {
     }
 }
 
+/// The key of an id the store made: a UUID written as the store writes them (hyphenated,
+/// lower case). Any other text is no id of this store.
+fn id_key(id: &str) -> Option<u128> {
+    let canonical = id.len() == 36 && !id.bytes().any(|b| b.is_ascii_uppercase());
+    canonical
+        .then(|| Uuid::try_parse(id).ok())
+        .flatten()
+        .map(|u| u.as_u128())
+}
+
 fn fold(s: &str) -> String {
     s.to_lowercase()
 }
@@ -443,7 +455,7 @@ fn index_keys<'d>(doc: &'d Value, attr: &str) -> Vec<&'d str> {
 
 impl Collection {
     fn slot(&self, id: &str) -> Option<usize> {
-        self.ids.get(id).copied()
+        self.ids.get(&id_key(id)?).copied()
     }
 
     fn entry(&self, slot: usize) -> Option<&Entry> {
@@ -486,7 +498,7 @@ impl Collection {
     /// Stores a new resource at the end of the default order.
     fn insert(&mut self, kind: ResourceKind, entry: Entry) {
         let slot = self.slots.len();
-        self.ids.insert(Arc::clone(&entry.id), slot);
+        self.ids.insert(entry.id.as_u128(), slot);
         self.slots.push(Some(entry));
         self.index(kind, slot, true);
     }
@@ -510,7 +522,7 @@ impl Collection {
     fn remove(&mut self, kind: ResourceKind, slot: usize) -> Option<Entry> {
         self.index(kind, slot, false);
         let entry = self.slots.get_mut(slot)?.take()?;
-        self.ids.remove(&entry.id);
+        self.ids.remove(&entry.id.as_u128());
         self.holes += 1;
         if self.holes > 64 && self.holes * 2 > self.slots.len() {
             self.compact(kind);
@@ -681,8 +693,8 @@ impl MemoryStore {
     ) -> Result<Resource, StoreError> {
         let kind = resource.kind();
         let mut resource = resource;
-        let id: Arc<str> = uuid::Uuid::new_v4().to_string().into();
-        resource.set_id(&*id);
+        let id = Uuid::new_v4();
+        resource.set_id(id.hyphenated().to_string());
         let (version, n) = self.next_version();
         let meta = Meta::new(now(), version);
         self.write(ctx, |tenant| {
@@ -788,7 +800,7 @@ impl MemoryStore {
             meta.version = version;
             let unique = resource.unique_value().map(str::to_owned);
             let schemas = self.inner.registry.resource(kind);
-            let entry = Entry::new(schemas, Arc::clone(&stored.id), resource, &meta, n)?;
+            let entry = Entry::new(schemas, stored.id, resource, &meta, n)?;
             if stored.same_content(&entry) {
                 return Ok(stored.resource(kind, false));
             }
@@ -976,7 +988,7 @@ fn check_unique(
         .get(fold(value).as_str())
         .and_then(|&s| coll.entry(s));
     match owner {
-        Some(owner) if Some(&*owner.id) != id => {
+        Some(owner) if id.and_then(id_key) != Some(owner.id.as_u128()) => {
             let attr = kind.unique_attribute();
             Err(StoreError::Conflict(format!(
                 "{attr} \"{value}\" is already taken by another {kind}"

@@ -272,3 +272,37 @@ async fn scans_read_what_filters_name() {
         ["a", "b", "c"]
     );
 }
+
+/// Ids are looked up by their UUID, but only as the store wrote them: another spelling of
+/// the same UUID (upper case, no hyphens, braces) is no id of this store.
+#[tokio::test]
+async fn ids_match_only_as_written() {
+    let store = MemoryStore::new();
+    let ctx = RequestContext::new("t");
+    let created = store
+        .create(&ctx, user(&store, json!({"userName": "ids"})))
+        .await
+        .unwrap();
+    let id = created.id().unwrap().to_owned();
+    assert!(store.get(&ctx, ResourceKind::User, &id).await.is_ok());
+    for other in [
+        id.to_uppercase(),
+        id.replace('-', ""),
+        format!("{{{id}}}"),
+        format!("urn:uuid:{id}"),
+    ] {
+        assert!(
+            store.get(&ctx, ResourceKind::User, &other).await.is_err(),
+            "{other}"
+        );
+        assert!(
+            find(&store, &ctx, &format!(r#"id eq "{other}""#))
+                .await
+                .is_empty()
+        );
+    }
+    assert_eq!(
+        find(&store, &ctx, &format!(r#"id eq "{id}""#)).await,
+        ["ids"]
+    );
+}
