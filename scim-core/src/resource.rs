@@ -189,6 +189,18 @@ impl Resource {
         &mut self.body
     }
 
+    /// A copy of the JSON object: parsed afresh from a stored document's text (leaving this
+    /// resource unparsed), else cloned.
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
+        match &self.stored {
+            Some((stored, parsed)) => match parsed.get() {
+                Some(body) => body.clone(),
+                None => parse_stored(self.kind, stored),
+            },
+            None => self.body.clone(),
+        }
+    }
+
     /// The JSON value.
     pub fn into_json(self) -> Value {
         Value::Object(self.into_map())

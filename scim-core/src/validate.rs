@@ -88,12 +88,14 @@ impl ResourceSchemas {
         request: PatchRequest,
         compat: &Compat,
     ) -> Result<(Resource, Outcome), ScimError> {
-        let mut doc = Value::Object(existing.as_json().clone());
+        let mut doc = Value::Object(existing.to_map());
         let outcome = Patcher::new(self)
             .with_compat(compat.patch)
             .reject_unknown_attributes(compat.unknown_attributes == UnknownAttributes::Reject)
             .apply(request, &mut doc)?;
-        let resource = self.validate_patched(doc, existing, compat)?;
+        let mut checker = Checker::new(self, compat, Mode::Patched, Some(existing));
+        checker.changed = Some(&outcome.changed_attributes);
+        let resource = checker.run(doc)?;
         Ok((resource, outcome))
     }
 }
@@ -103,6 +105,10 @@ struct Checker<'a> {
     compat: &'a Compat,
     mode: Mode,
     existing: Option<&'a Resource>,
+    /// For a resource a PATCH produced, the top-level attributes it changed (scim-patch's
+    /// `Outcome::changed_attributes`): the others are the stored ones, checked when stored.
+    /// `None`: compare with `existing` to tell.
+    changed: Option<&'a [String]>,
 }
 
 /// The extension objects being built, in registration order.
@@ -120,6 +126,22 @@ impl<'a> Checker<'a> {
             compat,
             mode,
             existing,
+            changed: None,
+        }
+    }
+
+    /// Whether the top-level attribute `key` of a patched resource holds its stored value.
+    fn unchanged(&self, key: &str, value: impl FnOnce() -> bool) -> bool {
+        if self.mode != Mode::Patched {
+            return false;
+        }
+        match self.changed {
+            Some(changed) => !changed.iter().any(|c| {
+                c.get(..key.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(key))
+                    && matches!(c.as_bytes().get(key.len()), None | Some(b':'))
+            }),
+            None => value(),
         }
     }
 
@@ -139,12 +161,9 @@ impl<'a> Checker<'a> {
 
         // A patched resource's attributes the patch left alone were checked when they were
         // stored: they are taken as they are.
-        let unchanged = |key: &str, value: &Value| {
-            self.mode == Mode::Patched
-                && self
-                    .existing
-                    .is_some_and(|e| e.as_json().get(key) == Some(value))
-        };
+        let stored = |key: &str| self.existing.and_then(|e| e.as_json().get(key));
+        let unchanged =
+            |key: &str, value: &Value| self.unchanged(key, || stored(key) == Some(value));
         for (key, value) in input {
             if key.eq_ignore_ascii_case("schemas") {
                 listed = Some(Self::schemas_list(value)?);
@@ -153,9 +172,8 @@ impl<'a> Checker<'a> {
                     Value::Null => {}
                     Value::Object(m)
                         if extensions[i].1.is_empty()
-                            && self.mode == Mode::Patched
-                            && self.existing.is_some_and(|e| {
-                                e.as_json().get(&key).and_then(Value::as_object) == Some(&m)
+                            && self.unchanged(&key, || {
+                                stored(&key).and_then(Value::as_object) == Some(&m)
                             }) =>
                     {
                         extensions[i].1 = m;
@@ -504,14 +522,18 @@ impl<'a> Checker<'a> {
         let Some(existing) = self.existing else {
             return Ok(());
         };
-        let stored = existing.as_json();
+        // What a patch did not change is the stored value already: nothing to carry.
+        let touched = |key: &str| !self.unchanged(key, || false);
         let mut core_attrs: Vec<&Attribute> = crate::schema::common().iter().collect();
         core_attrs.extend(&self.schemas.core().attributes);
-        for attr in core_attrs.into_iter().filter(|a| carried(a)) {
-            self.carry(attr, stored.get(&attr.name), core, &attr.name)?;
+        for attr in core_attrs
+            .into_iter()
+            .filter(|a| carried(a) && touched(&a.name))
+        {
+            self.carry(attr, existing.as_json().get(&attr.name), core, &attr.name)?;
         }
-        for (schema, out) in extensions.iter_mut() {
-            let Some(Value::Object(old)) = stored.get(&schema.id) else {
+        for (schema, out) in extensions.iter_mut().filter(|(s, _)| touched(&s.id)) {
+            let Some(Value::Object(old)) = existing.as_json().get(&schema.id) else {
                 continue;
             };
             for attr in schema.attributes.iter().filter(|a| carried(a)) {
