@@ -178,7 +178,7 @@ struct UserKeys<'a> {
 }
 
 /// An entry's index keys: the unique value, and each indexed attribute's values.
-#[derive(PartialEq)]
+#[derive(PartialEq, Default)]
 struct Keys<'e> {
     unique: Option<Cow<'e, str>>,
     indexed: Vec<(&'static str, Cow<'e, str>)>,
@@ -327,21 +327,47 @@ impl Entry {
                     indexed,
                 }
             }
-            Doc::Tree(g) => Keys {
-                unique: g
-                    .doc
-                    .get(kind.unique_attribute())
-                    .and_then(Value::as_str)
-                    .map(Cow::Borrowed),
-                indexed: indexed(kind)
+            Doc::Tree(g) => g
+                .doc
+                .as_object()
+                .map(|body| map_keys(kind, body))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The index keys of a resource's object: what [`Entry::keys`] reads from the entry it
+/// becomes.
+fn map_keys(kind: ResourceKind, body: &Map<String, Value>) -> Keys<'_> {
+    let text = |attr: &str| body.get(attr).and_then(Value::as_str).map(Cow::Borrowed);
+    let mut indexed = Vec::new();
+    for &(attr, _) in self::indexed(kind) {
+        match (attr, body.get(attr)) {
+            ("members", Some(Value::Array(members))) => indexed.extend(
+                members
                     .iter()
-                    .flat_map(|&(attr, _)| {
-                        index_keys(&g.doc, attr)
-                            .into_iter()
-                            .map(move |k| (attr, Cow::Borrowed(k)))
-                    })
-                    .collect(),
-            },
+                    .filter_map(|m| m.get("value").and_then(Value::as_str))
+                    .map(|v| (attr, Cow::Borrowed(v))),
+            ),
+            (_, Some(Value::String(v))) => indexed.push((attr, Cow::Borrowed(v.as_str()))),
+            _ => {}
+        }
+    }
+    Keys {
+        unique: text(kind.unique_attribute()),
+        indexed,
+    }
+}
+
+impl Keys<'_> {
+    fn into_owned(self) -> Keys<'static> {
+        Keys {
+            unique: self.unique.map(|k| Cow::Owned(k.into_owned())),
+            indexed: self
+                .indexed
+                .into_iter()
+                .map(|(a, k)| (a, Cow::Owned(k.into_owned())))
+                .collect(),
         }
     }
 }
@@ -442,17 +468,6 @@ fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
-fn index_keys<'d>(doc: &'d Value, attr: &str) -> Vec<&'d str> {
-    match (attr, doc.get(attr)) {
-        ("members", Some(Value::Array(members))) => members
-            .iter()
-            .filter_map(|m| m.get("value").and_then(Value::as_str))
-            .collect(),
-        (_, Some(Value::String(s))) => vec![s.as_str()],
-        _ => Vec::new(),
-    }
-}
-
 impl Collection {
     fn slot(&self, id: &str) -> Option<usize> {
         self.ids.get(&id_key(id)?).copied()
@@ -504,10 +519,10 @@ impl Collection {
     }
 
     /// Replaces the resource in `slot`, keeping its place in the default order.
-    fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry) {
-        let same_keys = self
-            .entry(slot)
-            .is_some_and(|old| old.keys(kind) == entry.keys(kind));
+    /// Replaces the resource in `slot`, keeping its place in the default order; `keys` are
+    /// the new entry's index keys.
+    fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry, keys: &Keys<'_>) {
+        let same_keys = self.entry(slot).is_some_and(|old| old.keys(kind) == *keys);
         if !same_keys {
             self.index(kind, slot, false);
         }
@@ -798,16 +813,16 @@ impl MemoryStore {
             let mut meta = stored.meta();
             meta.last_modified = now();
             meta.version = version;
-            let unique = resource.unique_value().map(str::to_owned);
+            let keys = map_keys(kind, resource.as_json()).into_owned();
             let schemas = self.inner.registry.resource(kind);
             let entry = Entry::new(schemas, stored.id, resource, &meta, n)?;
             if stored.same_content(&entry) {
                 return Ok(stored.resource(kind, false));
             }
-            check_unique(coll, kind, Some(&id), unique.as_deref())?;
+            check_unique(coll, kind, Some(&id), keys.unique.as_deref())?;
             let replaced = entry.resource(kind, false);
             if !ctx.dry_run() {
-                coll.update(kind, slot, entry);
+                coll.update(kind, slot, entry, &keys);
             }
             Ok(replaced)
         })
