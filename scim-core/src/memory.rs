@@ -757,10 +757,12 @@ impl MemoryStore {
             let Some(coll) = tenant.map(|t| t.collection_ref(kind)) else {
                 return Ok(ListPage::default());
             };
-            let mut keys = Vec::new();
-            if let Some(filter) = &query.filter {
+            // The attributes a filter reads, worked out only when entries must be read.
+            let keys_of = |filter: &Filter| {
+                let mut keys = Vec::new();
                 filter_keys(filter, kind, schemas, &mut keys);
-            }
+                keys
+            };
             let mut matched: Vec<(usize, &Entry)> = match &query.filter {
                 None => coll.entries().collect(),
                 Some(filter) => match candidates(coll, schemas, kind, filter) {
@@ -772,14 +774,17 @@ impl MemoryStore {
                         if exact {
                             hits.collect()
                         } else {
+                            let keys = keys_of(filter);
                             hits.filter(|(_, e)| eval.matches(filter, &e.view(kind, &keys)))
                                 .collect()
                         }
                     }
-                    None => coll
-                        .entries()
-                        .filter(|(_, e)| eval.matches(filter, &e.view(kind, &keys)))
-                        .collect(),
+                    None => {
+                        let keys = keys_of(filter);
+                        coll.entries()
+                            .filter(|(_, e)| eval.matches(filter, &e.view(kind, &keys)))
+                            .collect()
+                    }
                 },
             };
             if let Some(sort) = &query.sort {
