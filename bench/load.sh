@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test: starts bench/server (load-server) on 127.0.0.1 with a preloaded store, drives it
 # with wrk for each scenario, and prints requests per second, p50 and p99 next to the ceiling
-# (a bare axum handler answering a body as large as a user, in the same process and run).
+# (a bare axum handler answering a body as large as a user, in the same process and run), and
+# the server's own CPU time per request.
 #
 #   bench/load.sh [--store memory|sqlite|postgres] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
