@@ -25,6 +25,7 @@ use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
+use axum::body::HttpBody as _;
 use axum::extract::OriginalUri;
 use bytes::Bytes;
 use http::{Request, Response};
@@ -88,10 +89,15 @@ async fn handle<S: ScimStore>(engine: &Engine<S>, request: Request<Body>) -> Res
             .to_owned();
         parts.extensions.insert(MountPath(mount));
     }
-    let body = match Limited::new(body, engine.body_limit()).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => return engine.payload_too_large(),
-        Err(err) => return engine.unreadable_body(&err),
+    // A GET or DELETE has no body: nothing to collect.
+    let body = if body.size_hint().exact() == Some(0) {
+        Bytes::new()
+    } else {
+        match Limited::new(body, engine.body_limit()).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(err) if err.is::<LengthLimitError>() => return engine.payload_too_large(),
+            Err(err) => return engine.unreadable_body(&err),
+        }
     };
     engine.handle(Request::from_parts(parts, body)).await
 }

@@ -274,7 +274,12 @@ impl Entry {
             Doc::Text { text, plain, .. } => Resource::from_stored(
                 kind,
                 Stored {
-                    id: self.id.hyphenated().to_string().into(),
+                    id: Arc::from(
+                        &*self
+                            .id
+                            .hyphenated()
+                            .encode_lower(&mut Uuid::encode_buffer()),
+                    ),
                     text: Arc::clone(text),
                     meta: self.meta(),
                     plain: *plain,
@@ -689,7 +694,14 @@ impl MemoryStore {
     }
 
     fn read<T>(&self, ctx: &RequestContext, f: impl FnOnce(Option<&Tenant>) -> T) -> T {
-        match self.tenant(ctx.tenant()) {
+        // The tenant table stays read-locked while the tenant is read: no reference count
+        // to bump, one shared atomic less per read.
+        let tenants = self
+            .inner
+            .tenants
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        match tenants.get(ctx.tenant()) {
             Some(t) => f(Some(&t.read().unwrap_or_else(PoisonError::into_inner))),
             None => f(None),
         }

@@ -43,6 +43,16 @@ impl RequestContext {
         }
     }
 
+    /// A context for `tenant` with the request id `request_id`.
+    pub(crate) fn with_id(tenant: String, request_id: String) -> Self {
+        Self {
+            tenant,
+            client: None,
+            request_id,
+            dry_run: false,
+        }
+    }
+
     /// This context with the authenticated client's name (never its secret).
     #[must_use]
     pub fn with_client(mut self, client: impl Into<String>) -> Self {

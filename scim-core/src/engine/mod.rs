@@ -469,9 +469,8 @@ impl<S: ScimStore> Engine<S> {
         if let Some(max) = settings.max_payload_size.filter(|max| body.len() > *max) {
             return Err(too_large(max, "this tenant"));
         }
-        let mut ctx = RequestContext::new(principal.tenant)
-            .with_request_id(request_id)
-            .with_dry_run(located.dry_run);
+        let mut ctx =
+            RequestContext::with_id(principal.tenant, request_id).with_dry_run(located.dry_run);
         if let Some(client) = principal.client {
             ctx = ctx.with_client(client);
         }
