@@ -9,7 +9,6 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use scim_filter::{AttrPath, AttributeLookup, CompValue, CompareOp, Evaluator, Filter};
-use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -166,17 +165,6 @@ struct GroupDoc {
     members: HashMap<String, usize>,
 }
 
-/// The values of a stored user the indexes hold, read from its text without parsing the rest.
-#[derive(Default, Deserialize)]
-struct UserKeys<'a> {
-    #[serde(rename = "userName", borrow, default)]
-    user_name: Option<Cow<'a, str>>,
-    #[serde(rename = "externalId", borrow, default)]
-    external_id: Option<Cow<'a, str>>,
-    #[serde(rename = "displayName", borrow, default)]
-    display_name: Option<Cow<'a, str>>,
-}
-
 /// An entry's index keys: the unique value, and each indexed attribute's values.
 #[derive(PartialEq, Default)]
 struct Keys<'e> {
@@ -319,18 +307,13 @@ impl Entry {
     fn keys(&self, kind: ResourceKind) -> Keys<'_> {
         match &self.doc {
             Doc::Text { text, .. } => {
-                let keys: UserKeys<'_> = serde_json::from_str(text).unwrap_or_default();
-                let mut indexed = Vec::new();
-                if let Some(v) = keys.external_id {
-                    indexed.push(("externalId", v));
-                }
-                if let Some(v) = keys.display_name {
-                    indexed.push(("displayName", v));
-                }
-                Keys {
-                    unique: keys.user_name,
-                    indexed,
-                }
+                // Only the indexed attributes are read from the text; the rest is skipped.
+                let names: Vec<&str> = std::iter::once(kind.unique_attribute())
+                    .chain(indexed(kind).iter().map(|&(attr, _)| attr))
+                    .collect();
+                let mut de = serde_json::Deserializer::from_str(text);
+                let body = Partial(&names).deserialize(&mut de).unwrap_or_default();
+                map_keys(kind, &body).into_owned()
             }
             Doc::Tree(g) => g
                 .doc
@@ -379,9 +362,9 @@ impl Keys<'_> {
 
 /// Reads the members of a JSON object whose keys are in a list (ignoring case), skipping the
 /// others without building them.
-struct Partial<'k>(&'k [String]);
+struct Partial<'k, K>(&'k [K]);
 
-impl<'de> DeserializeSeed<'de> for Partial<'_> {
+impl<'de, K: AsRef<str>> DeserializeSeed<'de> for Partial<'_, K> {
     type Value = Map<String, Value>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -389,7 +372,7 @@ impl<'de> DeserializeSeed<'de> for Partial<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Partial<'_> {
+impl<'de, K: AsRef<str>> Visitor<'de> for Partial<'_, K> {
     type Value = Map<String, Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -399,7 +382,7 @@ impl<'de> Visitor<'de> for Partial<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Map::new();
         while let Some(Key(key)) = map.next_key()? {
-            if self.0.iter().any(|k| k.eq_ignore_ascii_case(&key)) {
+            if self.0.iter().any(|k| k.as_ref().eq_ignore_ascii_case(&key)) {
                 out.insert(key.into_owned(), map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;

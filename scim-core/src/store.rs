@@ -35,12 +35,7 @@ impl RequestContext {
     /// A context for `tenant` with a fresh request id: unique in this process, and unlikely
     /// to repeat across processes.
     pub fn new(tenant: impl Into<String>) -> Self {
-        Self {
-            tenant: tenant.into(),
-            client: None,
-            request_id: next_request_id(),
-            dry_run: false,
-        }
+        Self::with_id(tenant.into(), next_request_id())
     }
 
     /// A context for `tenant` with the request id `request_id`.

@@ -84,7 +84,7 @@ async fn main() -> Result<(), Error> {
     match option("--store").as_deref().unwrap_or("memory") {
         "memory" => {
             let store = MemoryStore::with_registry(Arc::clone(&registry));
-            run(store, registry, None::<fn(String, usize) -> Copy>).await
+            run(store, registry, None::<fn(String, usize) -> Preload>).await
         }
         "sqlite" | "postgres" => {
             let url = option("--database-url").ok_or("--database-url is needed for SQL stores")?;
@@ -97,14 +97,14 @@ async fn main() -> Result<(), Error> {
     }
 }
 
-type Copy = std::pin::Pin<Box<dyn Future<Output = Result<Vec<String>, Error>> + Send>>;
+type Preload = std::pin::Pin<Box<dyn Future<Output = Result<Vec<String>, Error>> + Send>>;
 
 /// Fills a SQL store with users 1 to `n - 1` by copying the rows of user 0 (`template`, as
 /// the store wrote them) in one statement per table: creating a million users one request
 /// at a time would take an hour on PostgreSQL. Each copy gets its own id (`load-N`),
 /// `userName`, `externalId`, `displayName` and emails, as `user(N)` would have. Returns the
 /// new ids. The column lists are the reference server's schema (examples/reference-server).
-fn bulk_copy(store: SqlStore, template: String, n: usize) -> Copy {
+fn bulk_copy(store: SqlStore, template: String, n: usize) -> Preload {
     Box::pin(async move {
         let pool = store.pool();
         let last = n.saturating_sub(1);
@@ -155,7 +155,7 @@ fn bulk_copy(store: SqlStore, template: String, n: usize) -> Copy {
 async fn run<S, F>(store: S, registry: Arc<SchemaRegistry>, copy: Option<F>) -> Result<(), Error>
 where
     S: ScimStore + Clone,
-    F: Fn(String, usize) -> Copy,
+    F: Fn(String, usize) -> Preload,
 {
     let users = number("--users", 10_000)?;
     let members = number("--group-members", 10_000)?;

@@ -564,8 +564,9 @@ impl SqlStore {
         if let Some((q, sql, owner)) = sql {
             for row in q.query(&sql).fetch_all(&self.pool).await.map_err(backend)? {
                 let source = get_text(&row, "source").unwrap_or_default();
-                let Some(table) = ["group_members", "user_emails", "user_phone_numbers"]
-                    .into_iter()
+                let tables = USER_CHILDREN.iter().map(|(_, t, _)| *t);
+                let Some(table) = std::iter::once("group_members")
+                    .chain(tables)
                     .find(|t| *t == source)
                 else {
                     continue;
