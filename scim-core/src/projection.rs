@@ -198,7 +198,7 @@ impl Projection {
         schemas: &ResourceSchemas,
         kind: ResourceKind,
         stored: &Stored,
-        location: &str,
+        location: &[&str],
     ) -> Vec<u8> {
         let mut out = Vec::with_capacity(stored.text.len() + 192);
         if stored.plain && self.is_default() {
@@ -245,7 +245,7 @@ impl Projection {
         }
         let mut meta = meta_value(kind, &stored.meta, None);
         if let Value::Object(m) = &mut meta {
-            m.insert("location".into(), location.into());
+            m.insert("location".into(), location.concat().into());
         }
         if let Some(v) = self.project(schemas, "meta", meta) {
             field(&mut out, "meta");
@@ -315,21 +315,68 @@ pub(crate) fn is_plain(schemas: &ResourceSchemas, body: &Map<String, Value>) -> 
     })
 }
 
-/// Writes `meta` as [`meta_value`] with `location` added would serialize, without building it.
-fn write_meta(out: &mut Vec<u8>, kind: ResourceKind, meta: &Meta, location: &str) {
-    let time =
-        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+/// Writes `meta` as [`meta_value`] with `location` (the concatenation of its parts) added
+/// would serialize, without building it: this runs for every resource a lookup answers.
+fn write_meta(out: &mut Vec<u8>, kind: ResourceKind, meta: &Meta, location: &[&str]) {
     out.extend_from_slice(b"{\"resourceType\":");
-    let _ = serde_json::to_writer(&mut *out, kind.as_str());
+    write_json_str(out, &[kind.as_str()]);
     out.extend_from_slice(b",\"created\":");
-    let _ = serde_json::to_writer(&mut *out, &time(&meta.created));
+    write_timestamp(out, &meta.created);
     out.extend_from_slice(b",\"lastModified\":");
-    let _ = serde_json::to_writer(&mut *out, &time(&meta.last_modified));
+    write_timestamp(out, &meta.last_modified);
     out.extend_from_slice(b",\"version\":");
-    let _ = serde_json::to_writer(&mut *out, &meta.version.to_etag());
+    write_json_str(out, &["W/\"", meta.version.as_str(), "\""]);
     out.extend_from_slice(b",\"location\":");
-    let _ = serde_json::to_writer(&mut *out, location);
+    write_json_str(out, location);
     out.push(b'}');
+}
+
+/// Writes the concatenation of `parts` as a JSON string.
+fn write_json_str(out: &mut Vec<u8>, parts: &[&str]) {
+    let plain = |s: &&str| !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+    if parts.iter().all(plain) {
+        out.push(b'"');
+        for part in parts {
+            out.extend_from_slice(part.as_bytes());
+        }
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, &parts.concat());
+    }
+}
+
+/// Writes `t` as a JSON string, as [`meta_value`] does (RFC 3339, milliseconds, `Z`).
+fn write_timestamp(out: &mut Vec<u8>, t: &chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    // Years of other widths and leap seconds are rare enough for chrono to write.
+    if !(0..=9999).contains(&year) || t.timestamp_subsec_millis() > 999 {
+        let text = t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let _ = serde_json::to_writer(&mut *out, &text);
+        return;
+    }
+    let digits = |out: &mut Vec<u8>, n: u32, width: u32| {
+        for i in (0..width).rev() {
+            // A digit is below 10: the cast cannot truncate.
+            #[allow(clippy::cast_possible_truncation)]
+            out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
+        }
+    };
+    out.push(b'"');
+    digits(out, year.unsigned_abs(), 4);
+    out.push(b'-');
+    digits(out, t.month(), 2);
+    out.push(b'-');
+    digits(out, t.day(), 2);
+    out.push(b'T');
+    digits(out, t.hour(), 2);
+    out.push(b':');
+    digits(out, t.minute(), 2);
+    out.push(b':');
+    digits(out, t.second(), 2);
+    out.push(b'.');
+    digits(out, t.timestamp_subsec_millis(), 3);
+    out.extend_from_slice(b"Z\"");
 }
 
 /// What [`Projection::render_stored`] does with a top-level attribute.
@@ -469,6 +516,43 @@ mod tests {
     /// Written from the stored text or from the parsed object, every projection gives the
     /// same bytes: the fast path changes speed, never what a client sees.
     #[test]
+    fn meta_is_written_as_serialized() {
+        let times = [
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::milliseconds(7),
+            Utc.with_ymd_and_hms(987, 12, 31, 23, 59, 59).unwrap()
+                + chrono::Duration::milliseconds(999),
+            Utc.with_ymd_and_hms(12345, 6, 7, 8, 9, 10).unwrap(),
+            // A leap second, as a stored timestamp may carry one.
+            chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 1_500)
+                .unwrap()
+                .and_utc(),
+        ];
+        for (i, t) in times.iter().enumerate() {
+            let version = ["7", "a\\b", "x\u{1}y", "é"][i];
+            let location = [
+                "https://example.com/scim/v2",
+                "/Users/",
+                ["u-1", "q\"uote"][i % 2],
+            ];
+            let meta = Meta {
+                created: *t,
+                last_modified: *t,
+                version: Version::new(version),
+            };
+            let mut written = Vec::new();
+            write_meta(&mut written, ResourceKind::User, &meta, &location);
+            let mut value = meta_value(ResourceKind::User, &meta, None);
+            value["location"] = location.concat().into();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&value).unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn stored_documents_render_as_parsed_ones() {
         let registry = SchemaRegistry::new()
             .with_extension(
@@ -533,7 +617,7 @@ mod tests {
                 schemas,
                 ResourceKind::User,
                 stored,
-                "https://example.com/scim/v2/Users/u-1",
+                &["https://example.com/scim/v2", "/Users/", "u-1"],
             );
             let mut parsed = Resource::from_stored(ResourceKind::User, stored.clone());
             parsed.set_location("https://example.com/scim/v2");

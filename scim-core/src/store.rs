@@ -498,5 +498,35 @@ pub(crate) fn next_request_id() -> String {
     static PREFIX: OnceLock<String> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
-    format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+    request_id(prefix, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `format!("{prefix}-{n:x}")`, without the formatting machinery on every request.
+fn request_id(prefix: &str, n: u64) -> String {
+    let mut id = String::with_capacity(prefix.len() + 17);
+    id.push_str(prefix);
+    id.push('-');
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        id.push(char::from(
+            b"0123456789abcdef"[((n >> (4 * i)) & 0xf) as usize],
+        ));
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_prefix_and_hex_counter() {
+        for n in [0, 1, 0xf, 0x10, 0xabc, u64::from(u32::MAX) + 1, u64::MAX] {
+            assert_eq!(super::request_id("3f2a", n), format!("3f2a-{n:x}"));
+        }
+        let (a, b) = (super::next_request_id(), super::next_request_id());
+        assert_ne!(a, b);
+        assert_eq!(
+            a.split_once('-').map(|p| p.0),
+            b.split_once('-').map(|p| p.0)
+        );
+    }
 }

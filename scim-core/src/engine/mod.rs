@@ -280,12 +280,15 @@ enum Route {
 
 impl Route {
     fn parse(path: &str) -> Option<Self> {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let kind = |s: &str| {
-            [ResourceKind::User, ResourceKind::Group]
-                .into_iter()
-                .find(|k| k.endpoint()[1..].eq_ignore_ascii_case(s))
-        };
+        // No route has more than two segments.
+        let mut segments = path.trim_matches('/').split('/');
+        let (first, second) = (segments.next()?, segments.next());
+        if segments.next().is_some() {
+            return None;
+        }
+        let kind = [ResourceKind::User, ResourceKind::Group]
+            .into_iter()
+            .find(|k| k.endpoint()[1..].eq_ignore_ascii_case(first));
         let decode = |s: &str| {
             percent_decode_str(s)
                 .decode_utf8()
@@ -293,22 +296,17 @@ impl Route {
                 .map(|s| s.into_owned())
                 .filter(|s| !s.is_empty())
         };
-        Some(match segments.as_slice() {
-            [".search"] => Self::Search(None),
-            [name] if kind(name).is_some() => Self::Collection(kind(name)?),
-            [name, ".search"] if kind(name).is_some() => Self::Search(kind(name)),
-            [name, id] if kind(name).is_some() => Self::Item(kind(name)?, decode(id)?),
-            [name] if name.eq_ignore_ascii_case("Me") => Self::Me,
-            [name] if name.eq_ignore_ascii_case("Bulk") => Self::Bulk,
-            [name] if name.eq_ignore_ascii_case("ServiceProviderConfig") => {
-                Self::ServiceProviderConfig
-            }
-            [name, rest @ ..] if name.eq_ignore_ascii_case("ResourceTypes") && rest.len() < 2 => {
-                Self::ResourceTypes(rest.first().and_then(|s| decode(s)))
-            }
-            [name, rest @ ..] if name.eq_ignore_ascii_case("Schemas") && rest.len() < 2 => {
-                Self::Schemas(rest.first().and_then(|s| decode(s)))
-            }
+        let named = |name: &str| first.eq_ignore_ascii_case(name);
+        Some(match (kind, second) {
+            (None, None) if first == ".search" => Self::Search(None),
+            (Some(kind), None) => Self::Collection(kind),
+            (Some(kind), Some(".search")) => Self::Search(Some(kind)),
+            (Some(kind), Some(id)) => Self::Item(kind, decode(id)?),
+            (None, None) if named("Me") => Self::Me,
+            (None, None) if named("Bulk") => Self::Bulk,
+            (None, None) if named("ServiceProviderConfig") => Self::ServiceProviderConfig,
+            (None, id) if named("ResourceTypes") => Self::ResourceTypes(id.and_then(decode)),
+            (None, id) if named("Schemas") => Self::Schemas(id.and_then(decode)),
             _ => return None,
         })
     }
@@ -502,18 +500,18 @@ impl<S: ScimStore> Engine<S> {
             Route::Collection(kind) if method == Method::GET => {
                 span.record("resource", tracing::field::display(kind));
                 let search = Search::from_query(parts.uri.query().unwrap_or(""))?;
-                self.list(call, Some(kind), search).await
+                Box::pin(self.list(call, Some(kind), search)).await
             }
             Route::Collection(kind) => {
                 span.record("resource", tracing::field::display(kind));
-                self.create(call, kind).await
+                Box::pin(self.create(call, kind)).await
             }
             Route::Search(kind) => {
                 if let Some(kind) = kind {
                     span.record("resource", tracing::field::display(kind));
                 }
                 let search = Search::from_body(reply::json_body(call)?)?;
-                self.list(call, kind, search).await
+                Box::pin(self.list(call, kind, search)).await
             }
             Route::Item(kind, id) => {
                 span.record("resource", tracing::field::display(kind));
@@ -545,8 +543,8 @@ impl<S: ScimStore> Engine<S> {
     ) -> Result<Response<Bytes>, ScimError> {
         match call.parts.method {
             Method::GET => self.read(call, kind, id).await,
-            Method::PUT => self.put(call, kind, id).await,
-            Method::PATCH => self.patch(call, kind, id).await,
+            Method::PUT => Box::pin(self.put(call, kind, id)).await,
+            Method::PATCH => Box::pin(self.patch(call, kind, id)).await,
             _ => self.delete(call, kind, id).await,
         }
     }
@@ -607,6 +605,15 @@ mod tests {
                 "urn:ietf:params:scim:schemas:core:2.0:User".into()
             )))
         );
+        assert_eq!(
+            Route::parse("/groups/.search"),
+            Some(Route::Search(Some(ResourceKind::Group)))
+        );
+        assert_eq!(Route::parse("//me/"), Some(Route::Me));
+        assert_eq!(Route::parse("/SCHEMAS"), Some(Route::Schemas(None)));
+        assert_eq!(Route::parse("/ResourceTypes/a/b"), None);
+        assert_eq!(Route::parse("/Me/x"), None);
+        assert_eq!(Route::parse("/.search/Users"), None);
         assert_eq!(Route::parse("/Users/a/b"), None);
         assert_eq!(Route::parse("/"), None);
         assert_eq!(Route::parse("/Users/%FF"), None);

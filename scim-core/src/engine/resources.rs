@@ -82,7 +82,7 @@ impl<S: ScimStore> Engine<S> {
         let kind = resource.kind();
         let schemas = self.inner.registry.resource(kind);
         if let Some(stored) = resource.stored() {
-            let location = format!("{}{}/{}", call.base, kind.endpoint(), stored.id);
+            let location = [call.base.as_str(), kind.endpoint(), "/", &stored.id];
             return projection.render_stored(schemas, kind, stored, &location);
         }
         resource.set_location(&call.base);
