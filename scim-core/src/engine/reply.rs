@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_TYPE, ETAG, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Call;
 use crate::{ScimError, Version};
@@ -96,17 +96,17 @@ fn with_etag(response: &mut Response<Bytes>, version: Option<&Version>) {
 
 /// A list response (RFC 7644 §3.4.2) of resources already written as JSON.
 pub(super) fn list(total: usize, start_index: usize, resources: &[Vec<u8>]) -> Response<Bytes> {
-    let head = json!({
-        "schemas": [LIST_RESPONSE_URN],
-        "totalResults": total,
-        "startIndex": start_index,
-        "itemsPerPage": resources.len(),
-    });
+    use std::io::Write as _;
     let size = resources.iter().map(|r| r.len() + 1).sum::<usize>();
-    let mut out = serde_json::to_vec(&head).unwrap_or_default();
-    out.pop(); // the closing brace: `Resources` follows
-    out.reserve(size + 16);
-    out.extend_from_slice(b",\"Resources\":[");
+    let mut out = Vec::with_capacity(size + 160);
+    // What `json!` of these members would serialize to, written directly: every lookup
+    // that filters answers a list.
+    let _ = write!(
+        out,
+        "{{\"schemas\":[\"{LIST_RESPONSE_URN}\"],\"totalResults\":{total},\
+         \"startIndex\":{start_index},\"itemsPerPage\":{},\"Resources\":[",
+        resources.len()
+    );
     for (i, resource) in resources.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -145,4 +145,32 @@ pub(super) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Respons
         response.headers_mut().insert(ALLOW, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    #[test]
+    fn list_responses_are_json() {
+        for resources in [vec![], vec![b"{}".to_vec(), br#"{"id":"a"}"#.to_vec()]] {
+            let response = super::list(7, 3, &resources);
+            let body: Value = serde_json::from_slice(response.body()).unwrap();
+            let items: Vec<Value> = resources
+                .iter()
+                .map(|r| serde_json::from_slice(r).unwrap())
+                .collect();
+            assert_eq!(
+                body,
+                json!({
+                    "schemas": [super::LIST_RESPONSE_URN],
+                    "totalResults": 7,
+                    "startIndex": 3,
+                    "itemsPerPage": resources.len(),
+                    "Resources": items,
+                })
+            );
+            assert_eq!(response.headers()["content-type"], super::SCIM_CONTENT_TYPE);
+        }
+    }
 }
