@@ -154,6 +154,9 @@ enum Doc {
         created: DateTime<Utc>,
         modified: DateTime<Utc>,
         version: u64,
+        /// A fingerprint of its index keys ([`Keys::fingerprint`]): a replace that keeps
+        /// them leaves the indexes alone without reading the old text.
+        keys: u64,
     },
     /// A group: the parsed object, so that membership changes in place whatever its size.
     Tree(Box<GroupDoc>),
@@ -166,10 +169,22 @@ struct GroupDoc {
 }
 
 /// An entry's index keys: the unique value, and each indexed attribute's values.
-#[derive(PartialEq, Default)]
+#[derive(PartialEq, Default, Hash)]
 struct Keys<'e> {
     unique: Option<Cow<'e, str>>,
     indexed: Vec<(&'static str, Cow<'e, str>)>,
+}
+
+impl Keys<'_> {
+    /// A 64-bit hash of the keys, under a key drawn once per process: clients cannot aim
+    /// for a collision they never see, and an accidental one is a 2^-64 chance.
+    fn fingerprint(&self) -> u64 {
+        use std::hash::BuildHasher;
+        static STATE: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+        STATE
+            .get_or_init(std::hash::RandomState::new)
+            .hash_one(self)
+    }
 }
 
 impl Entry {
@@ -188,6 +203,7 @@ impl Entry {
                 let text = serde_json::to_string(&body).map_err(StoreError::backend)?;
                 Doc::Text {
                     plain: is_plain(schemas, &body),
+                    keys: map_keys(ResourceKind::User, &body).fingerprint(),
                     text: text.into(),
                     created: meta.created,
                     modified: meta.last_modified,
@@ -510,7 +526,12 @@ impl Collection {
     /// Replaces the resource in `slot`, keeping its place in the default order; `keys` are
     /// the new entry's index keys.
     fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry, keys: &Keys<'_>) {
-        let same_keys = self.entry(slot).is_some_and(|old| old.keys(kind) == *keys);
+        let same_keys = self
+            .entry(slot)
+            .is_some_and(|old| match (&old.doc, &entry.doc) {
+                (Doc::Text { keys: a, .. }, Doc::Text { keys: b, .. }) => a == b,
+                _ => old.keys(kind) == *keys,
+            });
         if !same_keys {
             self.index(kind, slot, false);
         }

@@ -297,6 +297,77 @@ pub async fn uniqueness_is_enforced<S: ScimStore>(store: &S) {
     assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
 }
 
+/// A replace that changes what lookups use (`userName`, `externalId`, an email) moves every
+/// lookup to the new values and frees the old name; one that changes none of them keeps
+/// them answering.
+pub async fn replace_moves_lookups<S: ScimStore>(store: &S) {
+    let ctx = fresh_context();
+    let created = store
+        .create(
+            &ctx,
+            user(
+                json!({"userName": "alice", "externalId": "ext-1", "title": "A",
+                "emails": [{"value": "alice@example.com", "type": "work"}]}),
+            ),
+        )
+        .await
+        .expect("create");
+    let v1 = created.version().expect("version");
+    let renamed = store
+        .replace(
+            &ctx,
+            replaced(
+                &created,
+                json!({"userName": "alicia", "externalId": "ext-2", "title": "A",
+                    "emails": [{"value": "alicia@example.com", "type": "work"}]}),
+            ),
+            &v1,
+        )
+        .await
+        .expect("rename");
+    for (filter, expected) in [
+        (r#"userName eq "alice""#, &[][..]),
+        (r#"userName eq "alicia""#, &["alicia"][..]),
+        (r#"externalId eq "ext-1""#, &[]),
+        (r#"externalId eq "ext-2""#, &["alicia"]),
+        (r#"emails.value eq "alice@example.com""#, &[]),
+        (r#"emails[value eq "alicia@example.com"]"#, &["alicia"]),
+    ] {
+        assert_eq!(
+            filtered(store, &ctx, filter).await,
+            set(expected),
+            "{filter}"
+        );
+    }
+    // Changing something no lookup uses leaves them answering.
+    let v2 = renamed.version().expect("version");
+    store
+        .replace(
+            &ctx,
+            replaced(
+                &renamed,
+                json!({"userName": "alicia", "externalId": "ext-2", "title": "B",
+                    "emails": [{"value": "alicia@example.com", "type": "work"}]}),
+            ),
+            &v2,
+        )
+        .await
+        .expect("retitle");
+    assert_eq!(
+        filtered(
+            store,
+            &ctx,
+            r#"userName eq "alicia" and externalId eq "ext-2""#
+        )
+        .await,
+        set(&["alicia"])
+    );
+    store
+        .create(&ctx, user(json!({"userName": "Alice"})))
+        .await
+        .expect("the old name is free again");
+}
+
 async fn directory<S: ScimStore>(store: &S, ctx: &RequestContext) -> Vec<Resource> {
     let users = [
         json!({
@@ -915,6 +986,7 @@ macro_rules! scim_store_tests {
             stale_versions_are_refused,
             delete_removes,
             uniqueness_is_enforced,
+            replace_moves_lookups,
             filter_operators,
             filter_logic_and_value_paths,
             filter_group_membership,
