@@ -4,7 +4,8 @@
 --           beyond that 100,000 spread evenly over them)
 --   filter  GET /Users?filter=userName eq "user5000"
 --   post    POST /Users with a unique userName
---   patch   PATCH /Users/{id} replace active, flipping on every pass over the users
+--   patch   PATCH /Users/{id} replace active, flipping on every pass over the users (formatted
+--           up front like get: up to 50,000 users per pass)
 --   member  PATCH /Groups/{id} adding one member, then removing it (the group keeps its size)
 --   group   GET /Groups/{id}?excludedAttributes=members
 -- $IDS is the file load-server wrote: the group's id, then the users' ids.
@@ -37,6 +38,16 @@ elseif scenario == "get" then
   for i = 1, #ids, step do
     prebuilt[#prebuilt + 1] = wrk.format("GET", prefix .. "/Users/" .. ids[i], headers)
   end
+elseif scenario == "patch" then
+  -- One pass over the users sets active to false, the next to true, and so on.
+  local step = math.max(1, math.floor(#ids / 50000))
+  for _, active in ipairs({"false", "true"}) do
+    local body = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],'
+      .. '"Operations":[{"op":"replace","path":"active","value":' .. active .. '}]}'
+    for i = 1, #ids, step do
+      prebuilt[#prebuilt + 1] = wrk.format("PATCH", prefix .. "/Users/" .. ids[i], headers, body)
+    end
+  end
 end
 local counter = 0
 local run = tostring(os.time()) .. tostring(math.random(1, 1000000))
@@ -51,11 +62,6 @@ request = function()
       .. run .. "-" .. counter .. '","name":{"givenName":"Load","familyName":"Test"},'
       .. '"emails":[{"value":"load-' .. counter .. '@example.com","type":"work","primary":true}],"active":true}'
     return wrk.format("POST", prefix .. "/Users", headers, body)
-  elseif scenario == "patch" then
-    local index = counter % #ids
-    local active = (math.floor(counter / #ids) % 2 == 1) and "true" or "false"
-    local body = patch_op .. '{"op":"replace","path":"active","value":' .. active .. '}]}'
-    return wrk.format("PATCH", prefix .. "/Users/" .. ids[index + 1], headers, body)
   elseif scenario == "member" then
     local member = "load-member-" .. run .. "-" .. math.floor((counter + 1) / 2)
     local body

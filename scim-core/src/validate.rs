@@ -154,7 +154,8 @@ impl<'a> Checker<'a> {
             )));
         };
         let mut listed: Option<Vec<String>> = None;
-        let mut core = Map::new();
+        // Sized once: a map that grows rehashes each key again (SipHash, every request).
+        let mut core = Map::with_capacity(input.len());
         let mut extensions: Extensions<'a> =
             self.schemas.extensions().map(|s| (s, Map::new())).collect();
         let mut kept = Map::new();
@@ -660,7 +661,7 @@ impl<'a> Checker<'a> {
         extensions: Extensions<'a>,
         kept: Map<String, Value>,
     ) -> Resource {
-        let mut body = Map::new();
+        let mut body = Map::with_capacity(core.len() + extensions.len() + kept.len() + 2);
         let mut schemas = vec![Value::from(self.schemas.core().id.as_str())];
         schemas.extend(
             extensions
