@@ -355,27 +355,24 @@ fn write_timestamp(out: &mut Vec<u8>, t: &chrono::DateTime<chrono::Utc>) {
         let _ = serde_json::to_writer(&mut *out, &text);
         return;
     }
-    let digits = |out: &mut Vec<u8>, n: u32, width: u32| {
+    // `"YYYY-MM-DDTHH:MM:SS.mmmZ"`: each field with the character before it.
+    let fields = [
+        (b'"', year.unsigned_abs(), 4),
+        (b'-', t.month(), 2),
+        (b'-', t.day(), 2),
+        (b'T', t.hour(), 2),
+        (b':', t.minute(), 2),
+        (b':', t.second(), 2),
+        (b'.', t.timestamp_subsec_millis(), 3),
+    ];
+    for (before, n, width) in fields {
+        out.push(before);
         for i in (0..width).rev() {
             // A digit is below 10: the cast cannot truncate.
             #[allow(clippy::cast_possible_truncation)]
             out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
         }
-    };
-    out.push(b'"');
-    digits(out, year.unsigned_abs(), 4);
-    out.push(b'-');
-    digits(out, t.month(), 2);
-    out.push(b'-');
-    digits(out, t.day(), 2);
-    out.push(b'T');
-    digits(out, t.hour(), 2);
-    out.push(b':');
-    digits(out, t.minute(), 2);
-    out.push(b':');
-    digits(out, t.second(), 2);
-    out.push(b'.');
-    digits(out, t.timestamp_subsec_millis(), 3);
+    }
     out.extend_from_slice(b"Z\"");
 }
 
