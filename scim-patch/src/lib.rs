@@ -5,6 +5,7 @@ mod apply;
 mod compat;
 mod error;
 mod journal;
+pub mod json;
 mod membership;
 mod request;
 

@@ -8,6 +8,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::PatchError;
+use crate::json::StrictValue;
 
 /// The schema URN every PATCH body names.
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -79,8 +80,13 @@ impl PatchRequest {
     /// and `path` are borrowed from the body, and only each operation's `value` is
     /// materialized.
     pub fn from_slice(body: &[u8]) -> Result<Self, PatchError> {
-        let raw: RawBody<'_> = serde_json::from_slice(body)
-            .map_err(|e| PatchError::syntax(format!("the body is not valid JSON: {e}")))?;
+        let raw: RawBody<'_> = serde_json::from_slice(body).map_err(|e| match e.classify() {
+            // JSON, but refused: a member named twice, a NUL character.
+            serde_json::error::Category::Data => {
+                PatchError::syntax(format!("the body is refused: {e}"))
+            }
+            _ => PatchError::syntax(format!("the body is not valid JSON: {e}")),
+        })?;
         raw.into_request()
     }
 
@@ -391,6 +397,12 @@ impl Visitor<'_> for KeySeed {
     }
 }
 
+/// A member of the envelope or of an operation named twice (in any case): which one counts
+/// would be a guess.
+fn twice<E: de::Error>(name: &str) -> E {
+    E::custom(format_args!("\"{name}\" is given twice"))
+}
+
 impl<'de: 'a, 'a> de::Deserialize<'de> for RawBody<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct BodyVisitor;
@@ -405,7 +417,9 @@ impl<'de: 'a, 'a> de::Deserialize<'de> for RawBody<'a> {
                 let mut body = RawBody::default();
                 while let Some(Key(key)) = map.next_key_seed(KeySeed(&["schemas", "Operations"]))? {
                     match key {
+                        Some(0) if body.schemas.is_some() => return Err(twice("schemas")),
                         Some(0) => body.schemas = Some(map.next_value::<SchemasListed>()?.0),
+                        Some(_) if body.operations.is_some() => return Err(twice("Operations")),
                         Some(_) => body.operations = Some(map.next_value()?),
                         None => {
                             map.next_value::<IgnoredAny>()?;
@@ -475,9 +489,12 @@ impl<'de: 'a, 'a> de::Deserialize<'de> for RawOp<'a> {
                 let (mut op, mut path, mut value) = (None, None, None);
                 while let Some(Key(key)) = map.next_key_seed(KeySeed(&["op", "path", "value"]))? {
                     match key {
+                        Some(0) if op.is_some() => return Err(twice("op")),
+                        Some(1) if path.is_some() => return Err(twice("path")),
+                        Some(2) if value.is_some() => return Err(twice("value")),
                         Some(0) => op = Some(map.next_value()?),
                         Some(1) => path = Some(map.next_value()?),
-                        Some(_) => value = Some(map.next_value()?),
+                        Some(_) => value = Some(map.next_value::<StrictValue>()?.0),
                         None => {
                             map.next_value::<IgnoredAny>()?;
                         }

@@ -266,3 +266,34 @@ fn a_failing_operation_undoes_the_ones_before_it() {
         "Operations[6]: \"userName[value eq \"x\"]\" filters the values of \"userName\", but it is a string",
     );
 }
+
+/// A body that says two things is refused, not read one way: a member named twice (the
+/// envelope's and an operation's in any case, a value's exactly), and a NUL character, which
+/// many stores cannot hold.
+#[test]
+fn bodies_that_say_two_things() {
+    let rows: &[(&[u8], &str)] = &[
+        (
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[],"operations":[{"op":"add","path":"title","value":"x"}]}"#,
+            "\"Operations\" is given twice",
+        ),
+        (
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","OP":"remove","path":"title","value":"x"}]}"#,
+            "\"op\" is given twice",
+        ),
+        (
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":true,"active":false}}]}"#,
+            "the member \"active\" is given twice in one object",
+        ),
+        (
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"a\u0000b"}]}"#,
+            "U+0000",
+        ),
+    ];
+    for &(raw, needle) in rows {
+        let err = PatchRequest::from_slice(raw).unwrap_err();
+        assert_eq!(err.kind(), InvalidSyntax, "{err}");
+        assert!(err.to_string().contains(needle), "{err}");
+        assert!(err.to_string().starts_with("the body is refused"), "{err}");
+    }
+}

@@ -476,7 +476,7 @@ impl<S: ScimStore> Engine<S> {
         let call = Call {
             parts,
             body,
-            base: self.base(parts, &ctx, located.prefix),
+            base: self.base(parts, &ctx, located.prefix)?,
             ctx,
             compat: settings.compat.unwrap_or(self.inner.compat),
             max_results: settings
@@ -549,23 +549,47 @@ impl<S: ScimStore> Engine<S> {
         }
     }
 
-    /// The base URL resources are located under.
-    fn base(&self, parts: &Parts, ctx: &RequestContext, prefix: &str) -> String {
+    /// The base URL resources are located under. Without a configured one it is made from
+    /// the `Host` header, which must then be a host and port and nothing else: it ends up in
+    /// `Location` and in bodies, where a crafted one would point clients elsewhere.
+    fn base(&self, parts: &Parts, ctx: &RequestContext, prefix: &str) -> Result<String, ScimError> {
         if let Some(base) = &self.inner.base_url {
-            return base.replace("{tenant}", ctx.tenant());
+            return Ok(base.replace("{tenant}", ctx.tenant()));
         }
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
-            .unwrap_or("localhost");
+        let host =
+            match parts.headers.get(http::header::HOST) {
+                Some(value) => value.to_str().ok().filter(|h| is_host(h)).ok_or_else(|| {
+                    ScimError::invalid_value("the Host header is not a host name")
+                })?,
+                None => parts
+                    .uri
+                    .authority()
+                    .map_or("localhost", http::uri::Authority::as_str),
+            };
         let mount = parts
             .extensions
             .get::<MountPath>()
             .map_or("", |m| m.0.trim_end_matches('/'));
-        format!("http://{host}{mount}{prefix}")
+        Ok(format!("http://{host}{mount}{prefix}"))
     }
+}
+
+/// Whether `host` is a `Host` header's host and optional port (RFC 9110 §7.2), with no user
+/// information, path or other characters.
+fn is_host(host: &str) -> bool {
+    // After an IPv6 literal's brackets, a colon starts the port.
+    let tail = host.rsplit_once(']').map_or(host, |(_, tail)| tail);
+    let port_ok = tail
+        .rsplit_once(':')
+        .is_none_or(|(_, port)| port.parse::<u16>().is_ok());
+    port_ok
+        && host.parse::<http::uri::Authority>().is_ok_and(|a| {
+            !a.as_str().contains('@')
+                && !a.host().is_empty()
+                && a.host()
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.[]:_".contains(&b))
+        })
 }
 
 /// `413` for a body above `limit` bytes, which `whose` (the service, a tenant) accepts.
@@ -583,6 +607,30 @@ fn no_endpoint(path: &str) -> ScimError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_headers() {
+        for good in [
+            "example.com",
+            "example.com:8080",
+            "127.0.0.1:18080",
+            "[::1]:80",
+            "my_host",
+        ] {
+            assert!(is_host(good), "{good}");
+        }
+        for bad in [
+            "",
+            "evil.com/x",
+            "user@evil.com",
+            "evil.com:99999999",
+            "evil.com?x",
+            "\"<script>",
+            "evil.com:",
+        ] {
+            assert!(!is_host(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn routes() {

@@ -39,11 +39,38 @@ pub(super) struct Listing {
 
 impl Search {
     /// From a query string. Parameter names are matched without regard to case.
+    ///
+    /// Stricter than form decoding: a known parameter whose value is not UTF-8 once
+    /// percent-decoded, or that is given twice, is refused rather than read one way or another
+    /// (`invalidFilter` for `filter`, `invalidValue` otherwise).
     pub(super) fn from_query(query: &str) -> Result<Self, ScimError> {
         let mut search = Self::default();
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            let value = value.into_owned();
-            match key.to_ascii_lowercase().as_str() {
+        let mut seen: Vec<String> = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(key).unwrap_or_default().to_ascii_lowercase();
+            if !KNOWN.contains(&key.as_str()) {
+                continue;
+            }
+            let refuse = |detail: String| {
+                if key == "filter" {
+                    ScimError::bad_request(ScimType::InvalidFilter, detail)
+                } else {
+                    ScimError::invalid_value(detail)
+                }
+            };
+            if seen.contains(&key) {
+                return Err(refuse(format!(
+                    "the query parameter \"{key}\" is given twice"
+                )));
+            }
+            let value = decode(value).ok_or_else(|| {
+                refuse(format!(
+                    "the query parameter \"{key}\" is not UTF-8 once percent-decoded"
+                ))
+            })?;
+            seen.push(key.clone());
+            match key.as_str() {
                 "filter" => search.filter = Some(value),
                 "sortby" => search.sort_by = Some(value),
                 "sortorder" => search.sort_order = Some(value),
@@ -158,4 +185,24 @@ fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
     } else {
         i64::MAX
     }))
+}
+
+/// The query parameters [`Search::from_query`] reads, lowercased.
+const KNOWN: [&str; 7] = [
+    "filter",
+    "sortby",
+    "sortorder",
+    "startindex",
+    "count",
+    "attributes",
+    "excludedattributes",
+];
+
+/// A query component, `+` as a space and percent-decoded; `None` if that is not UTF-8.
+fn decode(component: &str) -> Option<String> {
+    let spaced = component.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
