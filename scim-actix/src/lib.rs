@@ -61,12 +61,8 @@ async fn handle<S: ScimStore>(
 /// The actix-web request as the engine takes it: the path below the mount point, the
 /// headers, the body, and where it is mounted.
 fn convert(request: &HttpRequest, body: Bytes) -> http::Request<Bytes> {
-    let relative = request.match_info().unprocessed();
-    let mount = request
-        .path()
-        .strip_suffix(relative)
-        .unwrap_or_default()
-        .to_owned();
+    let (mount, relative) = split_mount(request);
+    let mount = mount.to_owned();
     let uri = match request.query_string() {
         "" => relative.to_owned(),
         query => format!("{relative}?{query}"),
@@ -89,6 +85,29 @@ fn convert(request: &HttpRequest, body: Bytes) -> http::Request<Bytes> {
     }
     converted.extensions_mut().insert(MountPath(mount));
     converted
+}
+
+/// The request's raw path split where the scope's match ends: the mount point, and the path
+/// below it, still percent-encoded as the client sent it. actix-web matches on a decoded copy
+/// of the path (`%00` becomes a NUL byte there), which the engine must not see: it decodes
+/// ids itself. The two paths hold the same `/` separators (actix keeps `%2F` encoded), so
+/// the mount point is the raw path up to as many of them as the matched part holds.
+fn split_mount(request: &HttpRequest) -> (&str, &str) {
+    let raw = request.uri().path();
+    let decoded = request.match_info().as_str();
+    let unprocessed = request.match_info().unprocessed();
+    let matched = &decoded[..decoded.len().saturating_sub(unprocessed.len())];
+    let slashes = matched.matches('/').count();
+    let mut separators = raw.match_indices('/').map(|(i, _)| i);
+    let cut = if matched.ends_with('/') {
+        // A scope written with a trailing slash ends just after one.
+        separators
+            .nth(slashes.saturating_sub(1))
+            .map_or(raw.len(), |i| i + 1)
+    } else {
+        separators.nth(slashes).unwrap_or(raw.len())
+    };
+    raw.split_at(cut)
 }
 
 /// The engine's response as actix-web writes it.

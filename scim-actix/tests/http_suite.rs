@@ -139,3 +139,52 @@ fn bodies_are_read_within_the_limit() {
         assert_eq!(response.headers()["content-type"], "application/scim+json");
     });
 }
+
+/// The engine sees the path as the client sent it, below wherever the scope matched: a
+/// scope with a dynamic segment, an encoded one in it, and ids with `%00` or `%2F` (which
+/// actix decodes for its own matching) reach the engine still encoded.
+#[test]
+fn the_engine_gets_the_raw_path_below_the_scope() {
+    actix_web::rt::System::new().block_on(async {
+        let engine = Engine::new(MemoryStore::new(), BearerToken::new(TOKEN));
+        let app = actix_test::init_service(
+            App::new().service(scim_actix::scope("/t/{tenant}/scim", engine)),
+        )
+        .await;
+        let send = |method: Method, path: &str, body: &'static str| {
+            actix_test::TestRequest::default()
+                .method(method)
+                .uri(path)
+                .insert_header(("authorization", format!("Bearer {TOKEN}")))
+                .insert_header(("content-type", "application/scim+json"))
+                .insert_header(("host", "app.example"))
+                .set_payload(body)
+                .to_request()
+        };
+        let created = actix_test::call_service(
+            &app,
+            send(
+                Method::POST,
+                "/t/a%20b/scim/Users",
+                r#"{"userName": "raw"}"#,
+            ),
+        )
+        .await;
+        assert_eq!(created.status(), 201);
+        let location = created
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .expect("Location")
+            .to_owned();
+        assert!(
+            location.starts_with("http://app.example/t/a%20b/scim/Users/"),
+            "{location}"
+        );
+        for id in ["%00", "a%2Fb", "..%2F..%2Fetc"] {
+            let path = format!("/t/x/scim/Users/{id}");
+            let response = actix_test::call_service(&app, send(Method::GET, &path, "")).await;
+            assert_eq!(response.status(), 404, "{path}");
+        }
+    });
+}

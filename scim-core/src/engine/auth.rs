@@ -46,13 +46,14 @@ pub trait Authenticator: Send + Sync + 'static {
     fn authenticate(&self, parts: &Parts) -> Result<Principal, ScimError>;
 }
 
-/// The bearer token of a request's `Authorization` header, if it has one.
+/// The bearer token of a request's `Authorization` header, if it has exactly one.
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
-        .get(http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    let mut values = parts.headers.get_all(http::header::AUTHORIZATION).iter();
+    let value = values.next()?.to_str().ok()?;
+    // Two credentials in one request: which one counts would be a guess.
+    if values.next().is_some() {
+        return None;
+    }
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

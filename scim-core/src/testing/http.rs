@@ -15,6 +15,7 @@
 //! Paths in requests are relative to the endpoint (`/Users`); the client adds its mount
 //! prefix. Every case builds its own engine over a fresh [`MemoryStore`].
 
+mod hostile;
 mod saas;
 
 use std::future::Future;
@@ -30,6 +31,7 @@ use crate::{
     ServiceProviderConfig,
 };
 
+pub use hostile::{crafted_host, hostile_requests};
 pub use saas::{bulk, cross_tenant, dry_run, events, tenant_settings, token_rotation, write_rules};
 
 /// The bearer token the suite's engines accept.
@@ -1784,6 +1786,8 @@ macro_rules! scim_http_tests {
             routes_and_methods,
             discovery,
             concurrent_patches,
+            hostile_requests,
+            crafted_host,
             token_rotation,
             cross_tenant,
             dry_run,
