@@ -438,7 +438,9 @@ impl<S: ScimStore> Engine<S> {
     }
 
     /// The answer to a PATCH the store applied as a membership change: the group is read
-    /// back only if the answer carries it.
+    /// back only if the answer carries it. The change is committed by then, so a failure to
+    /// read it back is answered `204` (the write happened) rather than an error a client
+    /// would retry.
     async fn members_patched(
         &self,
         call: &Call<'_>,
@@ -449,13 +451,21 @@ impl<S: ScimStore> Engine<S> {
         match self.inner.patch_response {
             PatchResponse::NoContent => Ok(reply::empty(StatusCode::NO_CONTENT, Some(version))),
             _ => {
-                let stored = self
+                match self
                     .inner
                     .store
                     .get_projected(&call.ctx, ResourceKind::Group, id, projection)
                     .await
-                    .map_err(store_error)?;
-                self.patched(call, projection, stored)
+                {
+                    Ok(stored) => self.patched(call, projection, stored),
+                    Err(err) => {
+                        tracing::warn!(
+                            error = %err,
+                            "the group changed, but reading it back failed: answering 204"
+                        );
+                        Ok(reply::empty(StatusCode::NO_CONTENT, Some(version)))
+                    }
+                }
             }
         }
     }

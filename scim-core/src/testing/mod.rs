@@ -13,6 +13,7 @@
 //!
 //! Not API-stable: cases are added as the store contract is pinned down.
 
+pub mod faults;
 pub mod http;
 
 use std::collections::BTreeSet;
