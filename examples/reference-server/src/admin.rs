@@ -80,11 +80,26 @@ impl Admin {
 
     /// Stores a token record (new, or revoked).
     pub async fn save_token(&self, record: &TokenRecord) -> Result<(), sqlx::Error> {
+        self.write_token(
+            record,
+            "ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, \
+             expires_at = excluded.expires_at",
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Writes `record`, `on_conflict` deciding what happens when it is there already;
+    /// whether a row was written.
+    async fn write_token(
+        &self,
+        record: &TokenRecord,
+        on_conflict: &str,
+    ) -> Result<bool, sqlx::Error> {
         let mut q = Q::new(self.dialect);
         let sql = format!(
             "INSERT INTO tokens (id, tenant, label, digest, hint, created_at, expires_at, revoked_at) \
-             VALUES ({}, {}, {}, {}, {}, {}, {}, {}) \
-             ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at",
+             VALUES ({}, {}, {}, {}, {}, {}, {}, {}) {on_conflict}",
             q.p(record.id.as_str()),
             q.p(record.tenant.as_str()),
             q.p(record.label.clone()),
@@ -94,8 +109,7 @@ impl Admin {
             q.p(record.expires_at.map(|t| t.to_rfc3339())),
             q.p(record.revoked_at.map(|t| t.to_rfc3339())),
         );
-        q.query(&sql).execute(&self.pool).await?;
-        Ok(())
+        Ok(q.query(&sql).execute(&self.pool).await?.rows_affected() == 1)
     }
 
     /// Every token record.
@@ -133,7 +147,9 @@ impl Admin {
         Ok(issued.secret.expose().to_owned())
     }
 
-    /// Stores `secret` as a token of `tenant` unless it is one already (`--token`).
+    /// Stores `secret` as a token of `tenant` unless it is one already (`--token`). Several
+    /// processes starting at once with the same `--token` each try: one stores it, the others
+    /// find it stored.
     pub async fn import_token(
         &self,
         tenant: &str,
@@ -144,7 +160,19 @@ impl Admin {
             return Ok(());
         }
         let record = tokens.import(tenant, secret, TokenOptions::default().label("--token"))?;
-        self.save_token(&record).await?;
+        if !self
+            .write_token(&record, "ON CONFLICT (digest) DO NOTHING")
+            .await?
+        {
+            // Stored meanwhile, by another process: for this tenant, or it is not ours.
+            let tokens = Tokens::from_records(self.token_records().await?);
+            if !tokens.verify(secret).is_ok_and(|p| p.tenant == tenant) {
+                return Err(format!(
+                    "the token given is already a token of another tenant than {tenant}"
+                )
+                .into());
+            }
+        }
         Ok(())
     }
 

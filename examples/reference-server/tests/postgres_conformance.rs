@@ -10,53 +10,20 @@ use std::sync::Arc;
 use reference_server::SqlStore;
 use scim_core::SchemaRegistry;
 
-/// Says once, on the terminal (past the test harness's capture), that these tests were
-/// skipped and why.
-fn skip(reason: &str) {
-    static SAID: std::sync::Once = std::sync::Once::new();
-    SAID.call_once(|| {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: the PostgreSQL store conformance tests pass without running: {reason}; \
-             set SCIM_TEST_POSTGRES_URL, or SCIM_REQUIRE_POSTGRES=1 to fail instead"
-        );
-    });
-}
+mod postgres;
+
+const WHAT: &str = "the PostgreSQL store conformance tests";
 
 /// The store, or `None` (with the reason printed) when PostgreSQL is not there.
 async fn store() -> Option<SqlStore> {
-    let url = std::env::var("SCIM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let required = std::env::var("SCIM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    // A quick look first, so a machine without PostgreSQL skips in a second, not after the
-    // pool's timeout.
-    let address = url
-        .split_once('@')
-        .map_or(url.as_str(), |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let reachable = std::net::ToSocketAddrs::to_socket_addrs(&address)
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| {
-            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok()
-        });
-    if !reachable && !required {
-        skip(&format!(
-            "PostgreSQL is not reachable at {address} (from {url})"
-        ));
-        return None;
-    }
+    let url = postgres::url(WHAT)?;
     match SqlStore::connect(&url, Arc::new(SchemaRegistry::new())).await {
         Ok(store) => Some(store),
-        Err(err) if required => {
+        Err(err) if postgres::required() => {
             panic!("PostgreSQL is required (SCIM_REQUIRE_POSTGRES=1) but {url} failed: {err}")
         }
         Err(err) => {
-            skip(&format!("PostgreSQL at {url} failed: {err}"));
+            postgres::skip(WHAT, &format!("PostgreSQL at {url} failed: {err}"));
             None
         }
     }
