@@ -11,7 +11,8 @@
 //! (`SCIM_DATABASE_URL` or `DATABASE_URL`), `--public-url URL` (`SCIM_PUBLIC_URL`, the URL
 //! clients reach the server at, behind a proxy), `--extension FILE` (repeatable, or
 //! `SCIM_EXTENSIONS` separated by commas: an RFC 7643 §7 schema for a User or Group
-//! extension).
+//! extension), `--rate-limit N` (`SCIM_RATE_LIMIT`: at most N requests a minute per tenant,
+//! in bursts of as many; above it, `429` with `Retry-After`).
 //!
 //! Commands on the same database: `tenants create NAME`, `tenants list`,
 //! `tenants disable NAME [DETAIL]`, `tenants enable NAME`, `tokens list TENANT`,
@@ -22,7 +23,7 @@ use std::time::Duration;
 
 use axum::Router;
 use reference_server::{Admin, DEFAULT_TENANT, SqlStore};
-use scim_core::engine::{Engine, Tenants, TokenOptions, Tokens};
+use scim_core::engine::{Engine, RateLimit, Tenants, TokenOptions, Tokens};
 use scim_core::{ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -183,13 +184,19 @@ async fn serve(
 
     let mut config = ServiceProviderConfig::default();
     config.bulk = true;
-    let engine = Engine::builder(store, tokens)
+    let mut engine = Engine::builder(store, tokens)
         .registry(registry)
         .tenants(tenants)
         .service_provider_config(config)
         .tenant_path("/{tenant}/v2")
-        .base_url(format!("{public}/scim/{{tenant}}/v2"))
-        .build();
+        .base_url(format!("{public}/scim/{{tenant}}/v2"));
+    if let Some(limit) = args.get("rate-limit", &["SCIM_RATE_LIMIT"]) {
+        let per_minute = limit
+            .parse()
+            .map_err(|_| format!("--rate-limit takes requests per minute, not {limit:?}"))?;
+        engine = engine.rate_limit(RateLimit::per_minute(per_minute));
+    }
+    let engine = engine.build();
     let app = Router::new().nest("/scim", scim_axum::router(engine));
 
     println!("SCIM base URL: {public}/scim/{DEFAULT_TENANT}/v2");

@@ -338,3 +338,28 @@ fn custom_extensions_from_files() {
     let (status, _) = call(&s, t, "GET", &format!("/Schemas/{urn}"), &Value::Null);
     assert_eq!(status, 200, "the extension is advertised");
 }
+
+/// `--rate-limit N`: N requests a minute per tenant, in bursts of N; the next is `429`.
+#[test]
+fn rate_limit_option() {
+    let db = database();
+    let mut command = Command::new(BINARY);
+    command.args([
+        "--bind",
+        "127.0.0.1:0",
+        "--database-url",
+        &db,
+        "--token",
+        "limited-token",
+        "--rate-limit",
+        "2",
+    ]);
+    let s = start_test::start(&mut command);
+    for _ in 0..2 {
+        let (status, body) = call(&s, "limited-token", "GET", "/Users", &Value::Null);
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = call(&s, "limited-token", "GET", "/Users", &Value::Null);
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["status"], "429", "{body}");
+}

@@ -38,6 +38,7 @@ mod bulk;
 mod discovery;
 mod events;
 mod params;
+mod rate;
 mod reply;
 mod resources;
 mod rules;
@@ -56,6 +57,7 @@ use tracing::Instrument;
 
 pub use auth::{Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token};
 pub use events::{Event, EventKind, EventSink};
+pub use rate::RateLimit;
 pub use reply::SCIM_CONTENT_TYPE;
 pub use rules::{RoleMapping, Write, WriteRule};
 pub use tenants::{TenantSettings, Tenants};
@@ -112,6 +114,8 @@ struct Inner<S> {
     tenants: Tenants,
     events: Option<Box<dyn EventSink>>,
     rules: Vec<Box<dyn WriteRule>>,
+    rate_limit: Option<RateLimit>,
+    limiter: rate::Limiter,
 }
 
 impl<S> Clone for Engine<S> {
@@ -250,6 +254,15 @@ impl<S: ScimStore> EngineBuilder<S> {
         self
     }
 
+    /// Limits every tenant to `limit` (each has its own allowance); a tenant's
+    /// [`TenantSettings::rate_limit`] replaces it. Requests above it are answered `429` with
+    /// `Retry-After`. Default: no limit.
+    #[must_use]
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.inner.rate_limit = Some(limit);
+        self
+    }
+
     /// Adds a check run before every write; rules run in the order they were added.
     #[must_use]
     pub fn rule(mut self, rule: impl WriteRule) -> Self {
@@ -358,6 +371,8 @@ impl<S: ScimStore> Engine<S> {
                 tenants: Tenants::new(),
                 events: None,
                 rules: Vec::new(),
+                rate_limit: None,
+                limiter: rate::Limiter::default(),
             },
         }
     }
@@ -463,6 +478,14 @@ impl<S: ScimStore> Engine<S> {
                     .disabled_detail
                     .unwrap_or_else(|| "provisioning is disabled for this tenant".to_owned()),
             ));
+        }
+        if let Some(limit) = settings.rate_limit.or(self.inner.rate_limit)
+            && let Err(wait) = self
+                .inner
+                .limiter
+                .take(&principal.tenant, limit, Instant::now())
+        {
+            return Ok(reply::too_many_requests(wait));
         }
         if let Some(max) = settings.max_payload_size.filter(|max| body.len() > *max) {
             return Err(too_large(max, "this tenant"));

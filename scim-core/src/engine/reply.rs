@@ -1,7 +1,7 @@
 //! Request bodies in, responses out: the one place statuses, headers and bodies are written.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, ETAG, LOCATION, WWW_AUTHENTICATE};
+use http::header::{ALLOW, CONTENT_TYPE, ETAG, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::Value;
 
@@ -133,6 +133,21 @@ pub(crate) fn error(err: &ScimError) -> Response<Bytes> {
             HeaderValue::from_static("Bearer realm=\"SCIM\""),
         );
     }
+    response
+}
+
+/// `429`: the tenant is over its rate limit; `Retry-After` says in how many whole seconds
+/// (at least one) a request will be let through again.
+pub(super) fn too_many_requests(wait: std::time::Duration) -> Response<Bytes> {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = seconds.max(1);
+    let mut response = error(&ScimError::new(
+        429,
+        format!("too many requests for this tenant: try again in {seconds} s"),
+    ));
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 

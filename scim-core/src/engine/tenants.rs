@@ -22,6 +22,8 @@ pub struct TenantSettings {
     pub max_results: Option<usize>,
     /// The largest request body, in bytes (never above the engine's).
     pub max_payload_size: Option<usize>,
+    /// How many requests the tenant may send (instead of the engine's limit, if any).
+    pub rate_limit: Option<super::RateLimit>,
 }
 
 impl Default for TenantSettings {
@@ -32,6 +34,7 @@ impl Default for TenantSettings {
             compat: None,
             max_results: None,
             max_payload_size: None,
+            rate_limit: None,
         }
     }
 }
@@ -68,6 +71,13 @@ impl TenantSettings {
     #[must_use]
     pub fn max_payload_size(mut self, max: usize) -> Self {
         self.max_payload_size = Some(max);
+        self
+    }
+
+    /// With its own rate limit, in place of the engine's.
+    #[must_use]
+    pub fn rate_limit(mut self, limit: super::RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 }

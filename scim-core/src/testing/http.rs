@@ -32,7 +32,9 @@ use crate::{
 };
 
 pub use hostile::{crafted_host, hostile_requests};
-pub use saas::{bulk, cross_tenant, dry_run, events, tenant_settings, token_rotation, write_rules};
+pub use saas::{
+    bulk, cross_tenant, dry_run, events, rate_limits, tenant_settings, token_rotation, write_rules,
+};
 
 /// The bearer token the suite's engines accept.
 pub const TOKEN: &str = "scim-http-suite-token";
@@ -1897,6 +1899,7 @@ macro_rules! scim_http_tests {
             cross_tenant,
             dry_run,
             tenant_settings,
+            rate_limits,
             events,
             write_rules,
             bulk,

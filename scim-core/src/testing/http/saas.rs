@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::{Client, Harness, PATCH_OP, Reply, client, engine, entra_user, unique};
 use crate::engine::{
-    EngineBuilder, Event, EventKind, MAX_ACTIVE_PER_TENANT, RoleMapping, TenantSettings, Tenants,
-    TokenError, TokenOptions, Tokens, Write,
+    EngineBuilder, Event, EventKind, MAX_ACTIVE_PER_TENANT, RateLimit, RoleMapping, TenantSettings,
+    Tenants, TokenError, TokenOptions, Tokens, Write,
 };
 use crate::{Compat, MemoryStore, ScimError, ServiceProviderConfig};
 
@@ -277,6 +277,48 @@ fn with_store(
     store: &MemoryStore,
 ) -> EngineBuilder<MemoryStore> {
     builder.store(store.clone())
+}
+
+/// Rate limits per tenant: over its allowance a tenant gets `429` with `Retry-After` (and
+/// nothing is done for the request), other tenants are not slowed, and the allowance comes
+/// back with time. The engine's limit applies to tenants without their own.
+pub async fn rate_limits<H: Harness>(harness: &H) {
+    let tokens = Tokens::new();
+    let tenants = Tenants::new();
+    let engine = tenant_engine(&tokens)
+        .tenants(tenants.clone())
+        .rate_limit(RateLimit::per_minute(600));
+    let c = client(harness, engine).await;
+    let acme = issue(&tokens, "acme");
+    let globex = issue(&tokens, "globex");
+    tenants.set(
+        "acme",
+        TenantSettings::new().rate_limit(RateLimit::per_second(1).burst(2)),
+    );
+    for i in 0..2 {
+        let user = json!({"userName": format!("limited-{i}")});
+        send(&c, &acme, Method::POST, "/tenants/acme/Users", Some(user))
+            .await
+            .expect(201);
+    }
+    let user = json!({"userName": "over-the-limit"});
+    let refused = send(&c, &acme, Method::POST, "/tenants/acme/Users", Some(user)).await;
+    refused.expect_error(429, None);
+    assert_eq!(
+        refused.header("retry-after"),
+        Some("1"),
+        "{:?}",
+        refused.headers
+    );
+    // globex is under the engine's 600 a minute (bursts of 600).
+    for _ in 0..20 {
+        send(&c, &globex, Method::GET, "/tenants/globex/Users", None)
+            .await
+            .expect(200);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let users = send(&c, &acme, Method::GET, "/tenants/acme/Users", None).await;
+    assert_eq!(users.total(), 2, "the refused create did nothing");
 }
 
 /// A full provisioning cycle under `/dry-run` answers as the real requests would (ids,
