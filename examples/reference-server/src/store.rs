@@ -333,6 +333,9 @@ impl SqlStore {
         for (key, value) in body {
             match (resource.kind(), key.as_str()) {
                 (_, "schemas" | "id" | "meta") => {}
+                // Never stored: this server has no login to check it against, and a password
+                // kept in clear is a liability. An app that needs one hashes it in its store.
+                (ResourceKind::User, "password") => {}
                 (ResourceKind::User, "name") => {
                     let Value::Object(name) = value else {
                         parts.extra.insert(key.clone(), value.clone());

@@ -363,3 +363,53 @@ fn rate_limit_option() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["status"], "429", "{body}");
 }
+
+/// A password a client sends (create, replace, PATCH) is never written to the database: the
+/// server has no use for it, and the files hold no trace of it.
+#[test]
+fn passwords_are_not_stored() {
+    let path = std::env::temp_dir().join(format!("scim-pw-{}.db", uuid::Uuid::new_v4().simple()));
+    let db = format!("sqlite://{}?mode=rwc", path.display());
+    let s = server(&db, Some("pw-token"));
+    let (status, user) = call(
+        &s,
+        "pw-token",
+        "POST",
+        "/Users",
+        &json!({"userName": "pw", "password": "Create-Secret-1"}),
+    );
+    assert_eq!(status, 201, "{user}");
+    let id = user["id"].as_str().expect("id");
+    let (status, body) = call(
+        &s,
+        "pw-token",
+        "PUT",
+        &format!("/Users/{id}"),
+        &json!({"userName": "pw", "password": "Replace-Secret-2"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        &s,
+        "pw-token",
+        "PATCH",
+        &format!("/Users/{id}"),
+        &patch(&json!([{"op": "replace", "path": "password", "value": "Patch-Secret-3"}])),
+    );
+    assert!(status == 200 || status == 204, "{body}");
+    drop(s);
+    let mut files = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(bytes) = std::fs::read(&file) {
+            files.push(file.display().to_string());
+            for secret in ["Create-Secret-1", "Replace-Secret-2", "Patch-Secret-3"] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{secret} is in {}",
+                    file.display()
+                );
+            }
+        }
+    }
+    assert!(!files.is_empty(), "the database file exists");
+}
