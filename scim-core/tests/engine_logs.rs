@@ -23,16 +23,23 @@ impl Write for Captured {
     }
 }
 
+impl Captured {
+    /// Captures everything logged at any level on this thread until the guard is dropped.
+    fn install() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+}
+
 #[tokio::test]
 async fn one_line_per_request_without_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install();
 
     let token = "tok-9f8e7d6c5b4a";
     let engine = Engine::new(MemoryStore::new(), BearerToken::new(token));
@@ -91,14 +98,7 @@ async fn secrets_stay_out_of_every_log_line() {
     use scim_core::engine::{TokenOptions, Tokens};
     use scim_core::testing::faults::FaultyStore;
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install();
 
     let tokens = Tokens::new();
     let token = tokens
