@@ -1,25 +1,4 @@
-//! Mount a SCIM 2.0 endpoint in an actix-web application.
-//!
-//! scim-core's [`Engine`] makes every protocol decision; this crate only turns actix-web
-//! requests into engine requests and engine responses back into actix-web responses.
-//!
-//! ```no_run
-//! use actix_web::{App, HttpServer, web};
-//! use scim_core::MemoryStore;
-//! use scim_core::engine::{BearerToken, Engine};
-//!
-//! # async fn run() -> std::io::Result<()> {
-//! let engine = Engine::new(MemoryStore::new(), BearerToken::new("s3cret"));
-//! HttpServer::new(move || {
-//!     App::new()
-//!         .route("/", web::get().to(|| async { "my app" }))
-//!         .service(web::scope("/scim/v2").configure(scim_actix::configure(engine.clone())))
-//! })
-//! .bind("127.0.0.1:8080")?
-//! .run()
-//! .await
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};

@@ -1,22 +1,4 @@
-//! Mount a SCIM 2.0 endpoint in an axum application.
-//!
-//! scim-core's [`Engine`] makes every protocol decision; this crate only turns axum requests
-//! into engine requests and engine responses back into axum responses.
-//!
-//! ```no_run
-//! use axum::Router;
-//! use scim_core::MemoryStore;
-//! use scim_core::engine::{BearerToken, Engine};
-//!
-//! # async fn run() -> std::io::Result<()> {
-//! let engine = Engine::new(MemoryStore::new(), BearerToken::new("s3cret"));
-//! let app = Router::new()
-//!     .route("/", axum::routing::get(|| async { "my app" }))
-//!     .nest("/scim/v2", scim_axum::router(engine));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
 
 use std::convert::Infallible;
 use std::future::Future;
