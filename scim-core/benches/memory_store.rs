@@ -35,7 +35,11 @@ fn nth_user(template: &Value, i: usize) -> Resource {
     body["userName"] = json!(format!("user{i}"));
     body["externalId"] = json!(format!("ext-{i}"));
     body["emails"][0]["value"] = json!(format!("user{i}@example.com"));
-    body["title"] = json!(if i % 100 == 0 { "Manager" } else { "Engineer" });
+    body["title"] = json!(if i.is_multiple_of(100) {
+        "Manager"
+    } else {
+        "Engineer"
+    });
     Resource::from_json(ResourceKind::User, body).expect("an object")
 }
 

@@ -485,10 +485,12 @@ impl<S: SqlSchema> Fold for Translator<'_, S> {
     }
 
     fn present(&mut self, scope: Option<&AttrPath>, attr: &AttrPath) -> Result<String, SqlError> {
-        if scope.is_none() && attr.sub_attr.is_none() && self.schema.column(attr).is_none() {
-            if let Some(child) = self.schema.child(attr) {
-                return Ok(Self::exists(&child, None));
-            }
+        if scope.is_none()
+            && attr.sub_attr.is_none()
+            && self.schema.column(attr).is_none()
+            && let Some(child) = self.schema.child(attr)
+        {
+            return Ok(Self::exists(&child, None));
         }
         let (column, child) = self.locate(scope, attr)?;
         let expr = &column.expr;

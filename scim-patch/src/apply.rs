@@ -279,15 +279,15 @@ impl<L: AttributeLookup> Run<'_, L> {
 
     fn resolve<'p>(&mut self, res: &Object, path: &'p PatchPath) -> Result<Target<'p>, PatchError> {
         let attr = &path.attr;
-        if path.filter.is_none() {
-            if let Some(urn) = attr.urn() {
-                match self.lookup().schema_kind(&urn) {
-                    Some(SchemaKind::Core) => return Ok(Target::Root),
-                    Some(SchemaKind::Extension) => {
-                        return Ok(Target::Extension(key_in(res, &urn).to_owned()));
-                    }
-                    None => {}
+        if path.filter.is_none()
+            && let Some(urn) = attr.urn()
+        {
+            match self.lookup().schema_kind(&urn) {
+                Some(SchemaKind::Core) => return Ok(Target::Root),
+                Some(SchemaKind::Extension) => {
+                    return Ok(Target::Extension(key_in(res, &urn).to_owned()));
                 }
+                None => {}
             }
         }
         let schema = attr.schema.as_deref();
@@ -643,15 +643,15 @@ impl<L: AttributeLookup> Run<'_, L> {
             }
             None => Vec::new(),
         };
-        if let (Some(sub), Some(Value::Array(elements))) = (&t.filter_sub, self.get(res, t)) {
-            if let Some(&i) = matched.iter().find(|&&i| !elements[i].is_object()) {
-                return Err(PatchError::path(format!(
-                    "\"{}[{filter}].{sub}\" names a sub-attribute, but a matching value of \"{}\" is {}",
-                    t.name(),
-                    t.name(),
-                    describe(&elements[i])
-                )));
-            }
+        if let (Some(sub), Some(Value::Array(elements))) = (&t.filter_sub, self.get(res, t))
+            && let Some(&i) = matched.iter().find(|&&i| !elements[i].is_object())
+        {
+            return Err(PatchError::path(format!(
+                "\"{}[{filter}].{sub}\" names a sub-attribute, but a matching value of \"{}\" is {}",
+                t.name(),
+                t.name(),
+                describe(&elements[i])
+            )));
         }
         if op == OpKind::Remove {
             return match &t.filter_sub {
