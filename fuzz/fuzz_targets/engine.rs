@@ -24,7 +24,9 @@ use scim_core::{
 };
 use serde_json::{Value, json};
 
-const METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
+const METHODS: [&str; 8] = [
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
+];
 
 /// Runs a future that never waits on anything but the MemoryStore (which never waits).
 fn block_on<F: Future>(future: F) -> F::Output {
@@ -130,7 +132,10 @@ fuzz_target!(|input: &[u8]| {
     assert!(status < 500 || status == 501, "status {status}");
     let body = response.body();
     if body.is_empty() {
-        assert!(matches!(status, 204 | 304), "status {status} with an empty body");
+        assert!(
+            matches!(status, 204 | 304),
+            "status {status} with an empty body"
+        );
         return;
     }
     assert_eq!(
@@ -147,7 +152,9 @@ fuzz_target!(|input: &[u8]| {
             assert!(ScimType::from_keyword(kind).is_some(), "{body}");
         }
     } else {
-        let schemas = body["schemas"].as_array().expect("a success names its schemas");
+        let schemas = body["schemas"]
+            .as_array()
+            .expect("a success names its schemas");
         assert!(!schemas.is_empty(), "{body}");
     }
 });
