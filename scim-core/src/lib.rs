@@ -14,6 +14,35 @@ mod validate;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+/// Guides, from an empty project to Entra provisioning: the same pages as the repository's
+/// `scim-core/docs/` folder, with their examples compiled as tests.
+pub mod guide {
+    /// Add SCIM to an existing axum app.
+    pub mod existing_app {
+        #![doc = include_str!("../docs/existing-app.md")]
+    }
+    /// Implementing `ScimStore` for your own tables.
+    pub mod store {
+        #![doc = include_str!("../docs/store.md")]
+    }
+    /// Entra and Okta compatibility: every accepted deviation, its switch and its default.
+    pub mod compatibility {
+        #![doc = include_str!("../docs/compatibility.md")]
+    }
+    /// Tokens, tenants and dry runs.
+    pub mod tenants {
+        #![doc = include_str!("../docs/tenants.md")]
+    }
+    /// Events: invitations and deactivation.
+    pub mod events {
+        #![doc = include_str!("../docs/events.md")]
+    }
+    /// Going to production.
+    pub mod production {
+        #![doc = include_str!("../docs/production.md")]
+    }
+}
+
 pub use compat::{Compat, UnknownAttributes};
 pub use error::{ERROR_URN, ScimError, ScimType};
 pub use memory::MemoryStore;
