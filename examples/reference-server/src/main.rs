@@ -87,7 +87,18 @@ impl Args {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // As a sentence, not as `Debug` output with escaped quotes.
+            eprintln!("error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Error> {
     tracing_subscriber::fmt()
         .with_env_filter(
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
@@ -240,11 +251,17 @@ async fn command(admin: &Admin, words: &[String]) -> Result<(), Error> {
         (Some("tenants"), Some("disable")) => {
             let name = word(2).ok_or("usage: tenants disable NAME [DETAIL]")?;
             let detail = word(3).unwrap_or("provisioning is disabled for this tenant");
-            admin.set_enabled(name, Some(detail)).await?;
+            if !admin.set_enabled(name, Some(detail)).await? {
+                return Err(format!("no tenant \"{name}\" (tenants list)").into());
+            }
+            println!("Tenant {name} disabled: its requests are answered 403 \"{detail}\"");
         }
         (Some("tenants"), Some("enable")) => {
             let name = word(2).ok_or("usage: tenants enable NAME")?;
-            admin.set_enabled(name, None).await?;
+            if !admin.set_enabled(name, None).await? {
+                return Err(format!("no tenant \"{name}\" (tenants list)").into());
+            }
+            println!("Tenant {name} enabled");
         }
         (Some("tokens"), Some("list")) => {
             let tenant = word(2).ok_or("usage: tokens list TENANT")?;
@@ -278,12 +295,15 @@ async fn command(admin: &Admin, words: &[String]) -> Result<(), Error> {
         (Some("tokens"), Some("revoke")) => {
             let id = word(2).ok_or("usage: tokens revoke ID")?;
             if !admin.revoke_token(id).await? {
-                return Err(format!("no token \"{id}\"").into());
+                return Err(format!("no token \"{id}\" (tokens list TENANT)").into());
             }
+            println!("Token {id} revoked: it is refused from now on");
         }
         _ => {
             return Err(format!(
-                "unknown command \"{}\"; see the top of main.rs",
+                "unknown command \"{}\"; the commands are: tenants create NAME, tenants list, \
+                 tenants disable NAME [DETAIL], tenants enable NAME, tokens list TENANT, \
+                 tokens rotate TENANT [DAYS], tokens revoke ID",
                 words.join(" ")
             )
             .into());

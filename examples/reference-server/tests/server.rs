@@ -413,3 +413,40 @@ fn passwords_are_not_stored() {
     }
     assert!(!files.is_empty(), "the database file exists");
 }
+
+/// The admin commands say what they did, and a name that does not exist (a typo) is an
+/// error, not a silent success.
+#[test]
+fn admin_commands_confirm_and_refuse_typos() {
+    let db = database();
+    let admin = |args: &[&str]| {
+        let output = Command::new(BINARY)
+            .args(["--database-url", &db])
+            .args(args)
+            .output()
+            .expect("the command runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = admin(&["tenants", "create", "acme"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Secret token: scim_"), "{out}");
+    let (ok, out, _) = admin(&["tenants", "disable", "acme", "Upgrade first."]);
+    assert!(ok && out.contains("Tenant acme disabled"), "{out}");
+    let (ok, out, _) = admin(&["tenants", "enable", "acme"]);
+    assert!(ok && out.contains("Tenant acme enabled"), "{out}");
+    let (ok, _, err) = admin(&["tenants", "disable", "acmee"]);
+    assert!(!ok && err.contains("error: no tenant \"acmee\""), "{err}");
+    let (ok, out, _) = admin(&["tokens", "list", "acme"]);
+    assert!(ok, "{out}");
+    let id = out.split('\t').next().expect("a token id").to_owned();
+    let (ok, out, err) = admin(&["tokens", "revoke", &id]);
+    assert!(ok && out.contains("revoked"), "{out}{err}");
+    let (ok, _, err) = admin(&["tokens", "revoke", "no-such-id"]);
+    assert!(!ok && err.contains("no token"), "{err}");
+    let (ok, _, err) = admin(&["tenant", "create", "x"]);
+    assert!(!ok && err.contains("the commands are"), "{err}");
+}
