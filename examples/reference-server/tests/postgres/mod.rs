@@ -16,7 +16,7 @@ pub(crate) fn skip(what: &str, reason: &str) {
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
-            "skipped: {what} pass without running: {reason}; set SCIM_TEST_POSTGRES_URL, or \
+            "skipped: {what}, passed without running: {reason}; set SCIM_TEST_POSTGRES_URL, or \
              SCIM_REQUIRE_POSTGRES=1 to fail instead"
         );
     });
