@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 
 /// One account, as the app's pages show it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,17 +67,7 @@ impl Accounts {
         let rows = sqlx::query("SELECT id, email, name, active, scim_id FROM accounts ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Account {
-                    id: row.try_get("id")?,
-                    email: row.try_get("email")?,
-                    name: row.try_get("name")?,
-                    active: row.try_get("active")?,
-                    scim_id: row.try_get("scim_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(account).collect()
     }
 
     /// Signs up `email` with `password`; an account the directory provisioned without a
@@ -132,13 +122,7 @@ impl Accounts {
         if !right {
             return Ok(Login::Refused);
         }
-        let account = Account {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            name: row.try_get("name")?,
-            active: row.try_get("active")?,
-            scim_id: row.try_get("scim_id")?,
-        };
+        let account = account(&row)?;
         Ok(if account.active {
             Login::Welcome(account)
         } else {
@@ -189,4 +173,15 @@ impl Accounts {
             .await
             .map(drop)
     }
+}
+
+/// The account a row of `accounts` holds.
+fn account(row: &SqliteRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        active: row.try_get("active")?,
+        scim_id: row.try_get("scim_id")?,
+    })
 }
