@@ -90,7 +90,9 @@ fn diff<'a>(old: &[&'a str], new: &[&'a str], changes: &mut Vec<(&'a str, bool)>
         changes.extend(old.iter().map(|id| (*id, false)));
         changes.extend(new.iter().map(|id| (*id, true)));
     } else if new.len() <= 16 {
-        // A handful of members pushed over a large list: one pass over the old list.
+        // A handful of members pushed over a large list: one pass over the old list. The new
+        // list may name a member twice; it is there (or not) once.
+        let new = unique(new.to_vec());
         let new_ids = FewIds::new(new.iter().copied());
         let mut was_there = vec![false; new.len()];
         for id in old {
@@ -146,7 +148,7 @@ fn net<'a>(changes: &[(&'a str, bool)]) -> (Vec<&'a str>, Vec<&'a str>) {
             .collect()
     };
     if both.is_empty() {
-        return (added, removed);
+        return (unique(added), unique(removed));
     }
     // For the ids on both sides: the index of their first change, and whether their first
     // and last changes agree.
@@ -175,7 +177,26 @@ fn net<'a>(changes: &[(&'a str, bool)]) -> (Vec<&'a str>, Vec<&'a str>) {
             removed.push(*id);
         }
     }
-    (added, removed)
+    (unique(added), unique(removed))
+}
+
+/// `ids` with each id once, at its first place: a list may name a member twice, and a
+/// member added (or removed) twice was added (or removed) once.
+fn unique(mut ids: Vec<&str>) -> Vec<&str> {
+    if ids.len() <= 16 {
+        let mut kept = 0;
+        for i in 0..ids.len() {
+            if !ids[..kept].contains(&ids[i]) {
+                ids[kept] = ids[i];
+                kept += 1;
+            }
+        }
+        ids.truncate(kept);
+    } else {
+        let mut seen = HashSet::with_capacity(ids.len());
+        ids.retain(|id| seen.insert(*id));
+    }
+    ids
 }
 
 #[cfg(test)]
@@ -195,6 +216,31 @@ mod tests {
             ("b", false),
         ];
         assert_eq!(net(&changes), (vec!["c"], vec!["b"]));
+    }
+
+    #[test]
+    fn members_named_twice_count_once() {
+        // A replacement naming a present member twice did not add it; one naming a new
+        // member twice added it once; an old list naming a member twice lost it once.
+        let displaced = [json!([{"value": "u1"}, {"value": "u2"}, {"value": "u2"}])];
+        let mut log = MemberLog::default();
+        log.replaced(0, ["u1", "x", "u1", "x"].map(str::to_owned));
+        assert_eq!(log.delta(&displaced), (vec!["x"], vec!["u2"]));
+        // The same with lists too long for the small-list path.
+        let many: Vec<String> = (0..20).map(|i| format!("n{i}")).collect();
+        let mut log = MemberLog::default();
+        log.replaced(
+            0,
+            many.iter().chain(&many).cloned().chain(["u1".to_owned()]),
+        );
+        let (added, removed) = log.delta(&displaced);
+        assert_eq!(added, many.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(removed, ["u2"]);
+        // Added twice by two operations.
+        let mut log = MemberLog::default();
+        log.added("y".to_owned());
+        log.added("y".to_owned());
+        assert_eq!(log.delta(&[]), (vec!["y"], vec![]));
     }
 
     #[test]

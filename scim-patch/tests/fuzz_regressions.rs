@@ -46,3 +46,24 @@ fn member_value_in_another_case() {
     assert_eq!(outcome.members_added().len(), 5);
     assert_eq!(group["members"].as_array().unwrap().len(), 6);
 }
+
+/// A `replace` of `members` whose list names a member twice, one of them already in the
+/// group (`u1`): the outcome reported `u1` as added, though it was a member before and after.
+/// With a short list, the check for "was it there before" marked only the first of the two
+/// entries. A member is now counted once, however often a list names it.
+#[test]
+fn member_named_twice_in_a_replace() {
+    let body = include_bytes!("fuzz/member-named-twice-in-a-replace.json");
+    let mut group = json!({"displayName": "g", "members": [
+        {"value": "u1"}, {"value": "u2"}, {"value": "U3"}]});
+    let outcome = Patcher::default()
+        .apply(PatchRequest::from_slice(body).unwrap(), &mut group)
+        .unwrap();
+    let (added, removed) = outcome.members_delta();
+    assert!(!added.contains(&"u1"), "{added:?}");
+    assert_eq!(removed, ["u2", "U3"]);
+    let mut unique = added.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), added.len(), "each member once: {added:?}");
+}
