@@ -77,15 +77,10 @@ fn split_mount(request: &HttpRequest) -> (&str, &str) {
     let unprocessed = request.match_info().unprocessed();
     let matched = &decoded[..decoded.len().saturating_sub(unprocessed.len())];
     let slashes = matched.matches('/').count();
-    let mut separators = raw.match_indices('/').map(|(i, _)| i);
-    let cut = if matched.ends_with('/') {
-        // A scope written with a trailing slash ends just after one.
-        separators
-            .nth(slashes.saturating_sub(1))
-            .map_or(raw.len(), |i| i + 1)
-    } else {
-        separators.nth(slashes).unwrap_or(raw.len())
-    };
+    let cut = raw
+        .match_indices('/')
+        .nth(slashes)
+        .map_or(raw.len(), |(i, _)| i);
     raw.split_at(cut)
 }
 

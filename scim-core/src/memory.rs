@@ -185,6 +185,17 @@ impl Keys<'_> {
             .get_or_init(std::hash::RandomState::new)
             .hash_one(self)
     }
+
+    fn into_owned(self) -> Keys<'static> {
+        Keys {
+            unique: self.unique.map(|k| Cow::Owned(k.into_owned())),
+            indexed: self
+                .indexed
+                .into_iter()
+                .map(|(a, k)| (a, Cow::Owned(k.into_owned())))
+                .collect(),
+        }
+    }
 }
 
 impl Entry {
@@ -363,19 +374,6 @@ fn map_keys(kind: ResourceKind, body: &Map<String, Value>) -> Keys<'_> {
     }
 }
 
-impl Keys<'_> {
-    fn into_owned(self) -> Keys<'static> {
-        Keys {
-            unique: self.unique.map(|k| Cow::Owned(k.into_owned())),
-            indexed: self
-                .indexed
-                .into_iter()
-                .map(|(a, k)| (a, Cow::Owned(k.into_owned())))
-                .collect(),
-        }
-    }
-}
-
 /// Reads the members of a JSON object whose keys are in a list (ignoring case), skipping the
 /// others without building them.
 struct Partial<'k, K>(&'k [K]);
@@ -522,15 +520,15 @@ impl Collection {
         self.index(kind, slot, true);
     }
 
-    /// Replaces the resource in `slot`, keeping its place in the default order.
-    /// Replaces the resource in `slot`, keeping its place in the default order; `keys` are
-    /// the new entry's index keys.
-    fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry, keys: &Keys<'_>) {
+    /// Replaces the resource in `slot`, keeping its place in the default order; the indexes
+    /// are touched only if its index keys changed.
+    fn update(&mut self, kind: ResourceKind, slot: usize, entry: Entry) {
         let same_keys = self
             .entry(slot)
             .is_some_and(|old| match (&old.doc, &entry.doc) {
+                // A user's text is not read again: its keys' fingerprints are compared.
                 (Doc::Text { keys: a, .. }, Doc::Text { keys: b, .. }) => a == b,
-                _ => old.keys(kind) == *keys,
+                _ => old.keys(kind) == entry.keys(kind),
             });
         if !same_keys {
             self.index(kind, slot, false);
@@ -834,16 +832,16 @@ impl MemoryStore {
             let mut meta = stored.meta();
             meta.last_modified = now();
             meta.version = version;
-            let keys = map_keys(kind, resource.as_json()).into_owned();
+            let unique = resource.unique_value().map(str::to_owned);
             let schemas = self.inner.registry.resource(kind);
             let entry = Entry::new(schemas, stored.id, resource, &meta, n)?;
             if stored.same_content(&entry) {
                 return Ok(stored.resource(kind, false));
             }
-            check_unique(coll, kind, Some(&id), keys.unique.as_deref())?;
+            check_unique(coll, kind, Some(&id), unique.as_deref())?;
             let replaced = entry.resource(kind, false);
             if !ctx.dry_run() {
-                coll.update(kind, slot, entry, &keys);
+                coll.update(kind, slot, entry);
             }
             Ok(replaced)
         })

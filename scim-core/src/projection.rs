@@ -510,8 +510,8 @@ mod tests {
     const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     const SECRET: &str = "urn:example:params:scim:schemas:extension:2.0:Secret";
 
-    /// Written from the stored text or from the parsed object, every projection gives the
-    /// same bytes: the fast path changes speed, never what a client sees.
+    /// `meta` written straight into a response is what serializing its `Value` gives, for
+    /// timestamps chrono writes differently (other widths, leap seconds) and text to escape.
     #[test]
     fn meta_is_written_as_serialized() {
         let times = [
@@ -549,6 +549,8 @@ mod tests {
         }
     }
 
+    /// Written from the stored text or from the parsed object, every projection gives the
+    /// same bytes: the fast path changes speed, never what a client sees.
     #[test]
     fn stored_documents_render_as_parsed_ones() {
         let registry = SchemaRegistry::new()

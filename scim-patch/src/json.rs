@@ -22,6 +22,15 @@ pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     serde_json::from_slice::<StrictValue>(bytes).map(|v| v.0)
 }
 
+/// What a client reads about a body that failed to parse: not JSON at all, or JSON these
+/// rules refuse (a member named twice, a NUL character).
+pub fn error_detail(err: &serde_json::Error) -> String {
+    match err.classify() {
+        serde_json::error::Category::Data => format!("the body is refused: {err}"),
+        _ => format!("the body is not valid JSON: {err}"),
+    }
+}
+
 /// A [`Value`] deserialized with [`from_slice`]'s rules, for use inside other `Deserialize`
 /// implementations.
 #[derive(Debug, Clone, PartialEq)]

@@ -80,13 +80,8 @@ impl PatchRequest {
     /// and `path` are borrowed from the body, and only each operation's `value` is
     /// materialized.
     pub fn from_slice(body: &[u8]) -> Result<Self, PatchError> {
-        let raw: RawBody<'_> = serde_json::from_slice(body).map_err(|e| match e.classify() {
-            // JSON, but refused: a member named twice, a NUL character.
-            serde_json::error::Category::Data => {
-                PatchError::syntax(format!("the body is refused: {e}"))
-            }
-            _ => PatchError::syntax(format!("the body is not valid JSON: {e}")),
-        })?;
+        let raw: RawBody<'_> = serde_json::from_slice(body)
+            .map_err(|e| PatchError::syntax(crate::json::error_detail(&e)))?;
         raw.into_request()
     }
 

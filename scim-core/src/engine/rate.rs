@@ -86,28 +86,42 @@ impl Limiter {
         now: Instant,
     ) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = || Bucket {
+        if let Some(bucket) = buckets.get_mut(tenant) {
+            return bucket.take(limit, now);
+        }
+        // The tenant's name is copied once, on its first request, not on every one.
+        let mut bucket = Bucket::full(limit, now);
+        let taken = bucket.take(limit, now);
+        buckets.insert(tenant.to_owned(), bucket);
+        taken
+    }
+}
+
+impl Bucket {
+    fn full(limit: RateLimit, now: Instant) -> Self {
+        Self {
             limit,
             tokens: f64::from(limit.burst),
             at: now,
-        };
-        let bucket = buckets.entry(tenant.to_owned()).or_insert_with(fresh);
-        if bucket.limit != limit {
-            // The tenant's limit changed: start it afresh.
-            *bucket = fresh();
         }
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        bucket.tokens = elapsed
-            .mul_add(limit.rate(), bucket.tokens)
+    }
+
+    /// Refills for the time since the last request, then takes one.
+    fn take(&mut self, limit: RateLimit, now: Instant) -> Result<(), Duration> {
+        if self.limit != limit {
+            // The tenant's limit changed: start it afresh.
+            *self = Self::full(limit, now);
+        }
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = elapsed
+            .mul_add(limit.rate(), self.tokens)
             .min(f64::from(limit.burst));
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / limit.rate(),
-            ))
+            Err(Duration::from_secs_f64((1.0 - self.tokens) / limit.rate()))
         }
     }
 }

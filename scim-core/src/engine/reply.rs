@@ -47,13 +47,8 @@ pub(super) fn check_body(call: &Call<'_>) -> Result<(), ScimError> {
 /// or if it names a member twice or holds a NUL character ([`scim_patch::json`]).
 pub(super) fn json_body(call: &Call<'_>) -> Result<Value, ScimError> {
     check_body(call)?;
-    scim_patch::json::from_slice(&call.body).map_err(|e| match e.classify() {
-        // JSON, but refused: a member named twice, a NUL character.
-        serde_json::error::Category::Data => {
-            ScimError::invalid_syntax(format!("the body is refused: {e}"))
-        }
-        _ => ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")),
-    })
+    scim_patch::json::from_slice(&call.body)
+        .map_err(|e| ScimError::invalid_syntax(scim_patch::json::error_detail(&e)))
 }
 
 /// A response with a SCIM JSON body.
