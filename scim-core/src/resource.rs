@@ -315,8 +315,23 @@ impl Resource {
         }
     }
 
-    /// Whether the two carry the same attributes, `meta` aside: a write that would not change
+    /// Whether the two carry the same attributes, `meta` aside on both sides (a resource with
+    /// `meta` and one without compare by their other attributes): a write that would not change
     /// anything a client can see.
+    ///
+    /// ```
+    /// use scim_core::{Resource, ResourceKind};
+    /// use serde_json::json;
+    ///
+    /// let stored = Resource::from_json(ResourceKind::User, json!({
+    ///     "userName": "bjensen", "meta": {"version": "W/\"1\""}}))?;
+    /// let same = Resource::from_json(ResourceKind::User, json!({"userName": "bjensen"}))?;
+    /// let retitled = Resource::from_json(ResourceKind::User, json!({
+    ///     "userName": "bjensen", "title": "Tour Guide"}))?;
+    /// assert!(stored.same_content(&same) && same.same_content(&stored));
+    /// assert!(!stored.same_content(&retitled) && !retitled.same_content(&stored));
+    /// # Ok::<(), scim_core::ScimError>(())
+    /// ```
     pub fn same_content(&self, other: &Self) -> bool {
         self.kind == other.kind && same_content(self.as_json(), other.as_json())
     }
@@ -344,9 +359,13 @@ impl Resource {
     }
 }
 
-/// Two bodies with the same attributes, `meta` aside.
+/// Two bodies with the same attributes, `meta` aside on both sides: `{userName, meta}` and
+/// `{userName, title}` differ, and `{userName, meta}` and `{userName}` do not.
 pub(crate) fn same_content(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
-    a.len() == b.len() && a.iter().all(|(k, v)| k == "meta" || b.get(k) == Some(v))
+    // Keys are unique, so equal counts of non-`meta` keys and every one of `a`'s found equal
+    // in `b` leave `b` nothing else.
+    let attributes = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key("meta"));
+    attributes(a) == attributes(b) && a.iter().all(|(k, v)| k == "meta" || b.get(k) == Some(v))
 }
 
 /// `meta.version` of a resource body.
