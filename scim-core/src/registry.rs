@@ -144,6 +144,54 @@ impl ResourceSchemas {
             .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
+    /// The definition of the attribute `path` names, with every characteristic (type,
+    /// `caseExact`, mutability, uniqueness...): a common attribute (`id`, `externalId`, `meta`
+    /// and its sub-attributes), a core one, or an extension's (under its URN, or by name alone
+    /// when no core attribute has that name), and the sub-attribute when the path names one
+    /// (RFC 7643 §2.4's `value`, `type`, `primary`, `display` and `$ref` included for
+    /// multi-valued complex attributes). Names match without regard to case. `None` for what
+    /// no schema defines, and for keys of a [free-form](crate::Schema::free_form) extension,
+    /// which are single-valued strings without a definition.
+    ///
+    /// A store or a filter-to-SQL map asks this about every attribute alike:
+    ///
+    /// ```
+    /// use scim_core::{AttrType, Mutability, ResourceKind, SchemaRegistry};
+    /// use scim_filter::AttrPath;
+    ///
+    /// let registry = SchemaRegistry::new();
+    /// let users = registry.resource(ResourceKind::User);
+    /// let def = |path: &str| users.definition(&AttrPath::parse(path).unwrap()).unwrap();
+    /// assert!(def("id").case_exact && def("id").mutability == Mutability::ReadOnly);
+    /// assert!(def("externalId").case_exact && def("externalId").mutability == Mutability::ReadWrite);
+    /// assert_eq!(def("meta.lastModified").kind, AttrType::DateTime);
+    /// assert!(!def("userName").case_exact);
+    /// assert_eq!(def("emails.primary").kind, AttrType::Boolean);
+    /// assert_eq!(def("employeeNumber").name, "employeeNumber");
+    /// ```
+    pub fn definition(&self, path: &scim_filter::AttrPath) -> Option<&Attribute> {
+        let attr = self.find(path.schema.as_deref(), &path.name)?.attr;
+        match &path.sub_attr {
+            Some(sub) => Self::sub_of(attr, sub),
+            None => Some(attr),
+        }
+    }
+
+    /// Every top-level attribute a resource of this type may carry, with the URN of the
+    /// extension it lives under (`None` for common and core attributes): `id`, `externalId`
+    /// and `meta` first, then the core schema's attributes, then each extension's.
+    pub fn all_attributes(&self) -> impl Iterator<Item = (Option<&str>, &Attribute)> {
+        let core = common()
+            .iter()
+            .chain(&self.core.attributes)
+            .map(|a| (None, a));
+        let extensions = self.extensions.iter().flat_map(|e| {
+            let urn = e.schema.id.as_str();
+            e.schema.attributes.iter().map(move |a| (Some(urn), a))
+        });
+        core.chain(extensions)
+    }
+
     /// A common (`id`, `externalId`, `meta`) or core attribute.
     pub(crate) fn core_attribute(&self, name: &str) -> Option<&Attribute> {
         find(common(), name).or_else(|| self.core.attribute(name))

@@ -28,28 +28,32 @@ fn body() -> impl Strategy<Value = Map<String, Value>> {
 /// removed, the keys reversed. Pairs built this way are equal about half the time, where two
 /// independent bodies rarely are.
 fn pair() -> impl Strategy<Value = (Map<String, Value>, Map<String, Value>)> {
-    (body(), 0..6usize, prop::sample::select(&KEYS[..4]), value()).prop_map(
-        |(a, edit, key, v)| {
-            let mut b = a.clone();
-            match edit {
-                0 => {}
-                1 => {
-                    b.insert("meta".into(), json!({"version": "W/\"9\""}));
-                }
-                2 => {
-                    b.shift_remove("meta");
-                }
-                3 => {
-                    b.insert(key.into(), v);
-                }
-                4 => {
-                    b.shift_remove(key);
-                }
-                _ => b = a.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    (body(), 0..6usize, prop::sample::select(&KEYS[..4]), value()).prop_map(|(a, edit, key, v)| {
+        let mut b = a.clone();
+        match edit {
+            0 => {}
+            1 => {
+                b.insert("meta".into(), json!({"version": "W/\"9\""}));
             }
-            (a, b)
-        },
-    )
+            2 => {
+                b.shift_remove("meta");
+            }
+            3 => {
+                b.insert(key.into(), v);
+            }
+            4 => {
+                b.shift_remove(key);
+            }
+            _ => {
+                b = a
+                    .iter()
+                    .rev()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }
+        }
+        (a, b)
+    })
 }
 
 fn without_meta(body: &Map<String, Value>) -> Map<String, Value> {

@@ -270,6 +270,74 @@ fn lookup_characteristics() {
     );
 }
 
+/// `id`, `externalId` and `meta.*` are definitions like any other, with their mutability,
+/// so a store asks the registry about every attribute the same way.
+#[test]
+fn common_attributes_are_definitions() {
+    use scim_filter::AttrPath;
+    let registry = SchemaRegistry::new();
+    for kind in ResourceKind::ALL {
+        let schemas = registry.resource(kind);
+        let def = |path: &str| {
+            schemas
+                .definition(&AttrPath::parse(path).unwrap())
+                .unwrap_or_else(|| panic!("{kind}: no definition of {path}"))
+        };
+        let id = def("ID");
+        assert_eq!((id.name.as_str(), id.kind), ("id", AttrType::String));
+        assert!(id.case_exact);
+        assert_eq!(id.mutability, Mutability::ReadOnly);
+        assert_eq!(id.returned, Returned::Always);
+        assert_eq!(id.uniqueness, Uniqueness::Server);
+        let external = def("externalId");
+        assert!(external.case_exact);
+        assert_eq!(external.mutability, Mutability::ReadWrite);
+        for (sub, kind) in [
+            ("created", AttrType::DateTime),
+            ("lastModified", AttrType::DateTime),
+            ("resourceType", AttrType::String),
+            ("version", AttrType::String),
+            ("location", AttrType::Reference),
+        ] {
+            let meta = def(&format!("meta.{sub}"));
+            assert_eq!((meta.name.as_str(), meta.kind), (sub, kind));
+            assert_eq!(meta.mutability, Mutability::ReadOnly);
+        }
+        // The same with the core schema's URN in front.
+        let urn = format!("{}:externalId", kind.core_urn());
+        assert!(def(&urn).case_exact);
+        let listed: Vec<&str> = schemas
+            .all_attributes()
+            .map(|(_, a)| a.name.as_str())
+            .take(3)
+            .collect();
+        assert_eq!(listed, ["id", "externalId", "meta"]);
+    }
+    let users = registry.resource(ResourceKind::User);
+    let def = |path: &str| users.definition(&AttrPath::parse(path).unwrap());
+    assert_eq!(def("emails.value").map(|a| a.kind), Some(AttrType::String));
+    assert_eq!(
+        def("addresses.primary").map(|a| a.kind),
+        Some(AttrType::Boolean)
+    );
+    assert_eq!(
+        def("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value")
+            .map(|a| a.name.as_str()),
+        Some("value")
+    );
+    assert!(def("email").is_none() && def("meta.nothing").is_none());
+    let enterprise = users
+        .all_attributes()
+        .find(|(_, a)| a.name == "employeeNumber")
+        .map(|(urn, _)| urn);
+    assert_eq!(
+        enterprise,
+        Some(Some(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ))
+    );
+}
+
 #[test]
 fn bad_schemas_are_refused() {
     let cases = [
