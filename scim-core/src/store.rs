@@ -213,6 +213,104 @@ impl MemberChange {
     }
 }
 
+/// What a store serves: every tenant or one, groups or users only, sorting or not.
+///
+/// The engine reads it once, when it is built, and serves exactly that: a store without
+/// groups has no `/Groups` (`404`) and `/ResourceTypes` and `/Schemas` leave Group out; one
+/// without sorting answers `sortBy` with `501` and `/ServiceProviderConfig` says
+/// `"sort": {"supported": false}`; a single-tenant store is handed requests for its tenant
+/// only (`403` for a token of any other). The conformance suite
+/// ([`scim_store_tests!`](crate::scim_store_tests)) reads the same value and runs what it
+/// covers, so a store is tested on what it serves, no less.
+///
+/// ```
+/// use scim_core::StoreCapabilities;
+/// use scim_core::engine::DEFAULT_TENANT;
+///
+/// // An app with one `users` table, no groups, and no ORDER BY for arbitrary attributes.
+/// let caps = StoreCapabilities::new()
+///     .single_tenant(DEFAULT_TENANT)
+///     .without_groups()
+///     .without_sorting();
+/// assert_eq!(caps.tenant(), Some("default"));
+/// assert!(caps.serves_tenant("default") && !caps.serves_tenant("acme"));
+/// assert!(!caps.groups() && !caps.sorting());
+/// assert!(StoreCapabilities::new().serves_tenant("acme"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreCapabilities {
+    tenant: Option<String>,
+    groups: bool,
+    sorting: bool,
+}
+
+impl Default for StoreCapabilities {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StoreCapabilities {
+    /// Everything: any number of tenants (each confined by `ctx.tenant()`), users and
+    /// groups, and sorting. What a store serves unless it says otherwise.
+    pub fn new() -> Self {
+        Self {
+            tenant: None,
+            groups: true,
+            sorting: true,
+        }
+    }
+
+    /// A store that keeps one tenant's data and ignores `ctx.tenant()`: it is only ever
+    /// handed requests for `tenant`. An app authenticating with one
+    /// [`BearerToken`](crate::engine::BearerToken) names
+    /// [`DEFAULT_TENANT`](crate::engine::DEFAULT_TENANT), the tenant such a token serves.
+    #[must_use]
+    pub fn single_tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// A store that keeps users only.
+    #[must_use]
+    pub fn without_groups(mut self) -> Self {
+        self.groups = false;
+        self
+    }
+
+    /// A store whose `list` ignores [`ListQuery::sort`].
+    #[must_use]
+    pub fn without_sorting(mut self) -> Self {
+        self.sorting = false;
+        self
+    }
+
+    /// The one tenant a single-tenant store serves; `None` when it serves any.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    /// Whether requests for `tenant` may reach the store.
+    pub fn serves_tenant(&self, tenant: &str) -> bool {
+        self.tenant.as_deref().is_none_or(|t| t == tenant)
+    }
+
+    /// Whether the store keeps groups.
+    pub fn groups(&self) -> bool {
+        self.groups
+    }
+
+    /// Whether `list` sorts by [`ListQuery::sort`].
+    pub fn sorting(&self) -> bool {
+        self.sorting
+    }
+
+    /// Whether the store keeps resources of type `kind`.
+    pub fn serves(&self, kind: ResourceKind) -> bool {
+        kind != ResourceKind::Group || self.groups
+    }
+}
+
 /// Why a store refused, by meaning: the engine picks the HTTP status and `scimType`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -281,9 +379,15 @@ impl From<StoreError> for ScimError {
 ///
 /// Every call carries a [`RequestContext`]: a store confines it to `ctx.tenant()` and, when
 /// `ctx.dry_run()`, checks everything and persists nothing. The store owns ids, `meta`
-/// (`created`, `lastModified`, `version`: a new version on every real change and only then),
-/// uniqueness (`userName` case-insensitively, a group's `displayName`), the filter, sorting and
-/// paging. Writes name the version they expect, so concurrent writers cannot lose updates.
+/// (`created`, `lastModified`, `version`: a new version on every real change and only then,
+/// "the same content" judged by [`Resource::same_content`], which ignores `meta` on both
+/// sides), uniqueness (`userName` without regard to case, a group's `displayName`, both per
+/// tenant), the filter, sorting (resources without a value last) and paging. `create` returns
+/// exactly what a later `get` returns. Writes name the version they expect, so concurrent
+/// writers cannot lose updates. A store that serves one tenant, no groups or no sorting says
+/// so in [`ScimStore::capabilities`]. The store guide
+/// ([`guide::store`](crate::guide::store)) lists every point of this contract with the
+/// conformance case that checks it.
 ///
 /// The library applies PATCH by `get`, apply, `replace`. A store that can change group
 /// membership cheaply overrides [`ScimStore::modify_members`].
@@ -447,6 +551,12 @@ pub trait ScimStore: Send + Sync + 'static {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// What the store serves (tenants, groups, sorting). The engine reads it once, when it is
+    /// built. Optional: the default is [`StoreCapabilities::new`], everything.
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreCapabilities::new()
+    }
 
     /// [`ScimStore::get`] for a response that carries only what `projection` keeps: a store
     /// may skip loading what it excludes (a large group's `members`, for Entra's

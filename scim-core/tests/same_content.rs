@@ -49,7 +49,7 @@ fn pair() -> impl Strategy<Value = (Map<String, Value>, Map<String, Value>)> {
                     .iter()
                     .rev()
                     .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
+                    .collect();
             }
         }
         (a, b)

@@ -40,13 +40,17 @@ impl<S: ScimStore> Engine<S> {
         id: Option<&str>,
     ) -> Result<Response<Bytes>, ScimError> {
         no_filter(call)?;
-        let all = [ResourceKind::User, ResourceKind::Group].map(|k| {
-            self.inner
-                .registry
-                .resource(k)
-                .resource_type_json(&call.base)
-        });
-        one_or_all(id, "ResourceType", all.into())
+        let all = ResourceKind::ALL
+            .into_iter()
+            .filter(|k| self.serves(*k))
+            .map(|k| {
+                self.inner
+                    .registry
+                    .resource(k)
+                    .resource_type_json(&call.base)
+            })
+            .collect();
+        one_or_all(id, "ResourceType", all)
     }
 
     pub(super) fn schemas(
@@ -55,11 +59,20 @@ impl<S: ScimStore> Engine<S> {
         id: Option<&str>,
     ) -> Result<Response<Bytes>, ScimError> {
         no_filter(call)?;
-        let all = self
-            .inner
-            .registry
+        let registry = &self.inner.registry;
+        // The schemas of the resource types served: a users-only store has no Group schema.
+        let served = |schema: &&crate::Schema| {
+            ResourceKind::ALL.into_iter().any(|k| {
+                let schemas = registry.resource(k);
+                self.serves(k)
+                    && (schemas.core().id == schema.id
+                        || schemas.extensions().any(|e| e.id == schema.id))
+            })
+        };
+        let all = registry
             .schemas()
             .into_iter()
+            .filter(served)
             .map(|schema| {
                 let mut json = schema.to_json(&call.base);
                 for (urn, path) in &self.inner.hidden {

@@ -68,7 +68,7 @@ pub use tokens::{
 
 use crate::{
     Compat, RequestContext, ResourceKind, SchemaRegistry, ScimError, ScimStore,
-    ServiceProviderConfig,
+    ServiceProviderConfig, StoreCapabilities,
 };
 use params::Search;
 
@@ -116,6 +116,8 @@ struct Inner<S> {
     rules: Vec<Box<dyn WriteRule>>,
     rate_limit: Option<RateLimit>,
     limiter: rate::Limiter,
+    /// What the store serves, read when the engine is built.
+    capabilities: StoreCapabilities,
 }
 
 impl<S> Clone for Engine<S> {
@@ -270,8 +272,11 @@ impl<S: ScimStore> EngineBuilder<S> {
         self
     }
 
-    /// The engine.
-    pub fn build(self) -> Engine<S> {
+    /// The engine, serving what the store's [`ScimStore::capabilities`] say it serves.
+    pub fn build(mut self) -> Engine<S> {
+        let capabilities = self.inner.store.capabilities();
+        self.inner.config.sort &= capabilities.sorting();
+        self.inner.capabilities = capabilities;
         Engine {
             inner: Arc::new(self.inner),
         }
@@ -324,6 +329,14 @@ impl Route {
         })
     }
 
+    /// The resource type the route reads or writes, if it names one.
+    fn kind(&self) -> Option<ResourceKind> {
+        match self {
+            Self::Collection(kind) | Self::Item(kind, _) | Self::Search(Some(kind)) => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// The methods the route answers.
     fn allowed(&self) -> &'static [Method] {
         match self {
@@ -373,6 +386,7 @@ impl<S: ScimStore> Engine<S> {
                 rules: Vec::new(),
                 rate_limit: None,
                 limiter: rate::Limiter::default(),
+                capabilities: StoreCapabilities::new(),
             },
         }
     }
@@ -470,6 +484,18 @@ impl<S: ScimStore> Engine<S> {
             ));
         }
         tracing::Span::current().record("tenant", tracing::field::display(&principal.tenant));
+        if !self.inner.capabilities.serves_tenant(&principal.tenant) {
+            // The authenticator lets in a tenant the store does not keep apart: a
+            // configuration mistake, refused before the store could mix tenants.
+            tracing::error!("the store serves a single tenant; this token is for another");
+            return Err(ScimError::new(
+                403,
+                format!(
+                    "this service serves only the tenant \"{}\"",
+                    self.inner.capabilities.tenant().unwrap_or_default()
+                ),
+            ));
+        }
         let settings = self.inner.tenants.get(&principal.tenant);
         if !settings.enabled {
             return Err(ScimError::new(
@@ -516,6 +542,12 @@ impl<S: ScimStore> Engine<S> {
         let parts = call.parts;
         if !route.allowed().contains(&parts.method) {
             return Ok(reply::method_not_allowed(&parts.method, route.allowed()));
+        }
+        if let Some(kind) = route.kind().filter(|k| !self.serves(*k)) {
+            return Err(ScimError::not_found(format!(
+                "this service does not serve {}",
+                &kind.endpoint()[1..]
+            )));
         }
         let span = tracing::Span::current();
         let method = &parts.method;
@@ -570,6 +602,11 @@ impl<S: ScimStore> Engine<S> {
             Method::PATCH => Box::pin(self.patch(call, kind, id)).await,
             _ => self.delete(call, kind, id).await,
         }
+    }
+
+    /// Whether the store keeps resources of type `kind`.
+    fn serves(&self, kind: ResourceKind) -> bool {
+        self.inner.capabilities.serves(kind)
     }
 
     /// The base URL resources are located under. Without a configured one it is made from

@@ -127,6 +127,12 @@ impl<S: ScimStore> Engine<S> {
         search: Search,
     ) -> Result<Response<Bytes>, ScimError> {
         let listing = search.into_listing(call.max_results)?;
+        if listing.query.sort.is_some() && !self.inner.config.sort {
+            return Err(ScimError::new(
+                501,
+                "sorting is not supported by this service",
+            ));
+        }
         let store = &self.inner.store;
         let ctx = &call.ctx;
         let render = |r: Resource| self.render(call, &listing.projection, r);
@@ -134,6 +140,14 @@ impl<S: ScimStore> Engine<S> {
             Some(kind) => {
                 let page = store
                     .list(ctx, kind, &listing.query)
+                    .await
+                    .map_err(store_error)?;
+                let total = page.total_results;
+                (total, page.resources.into_iter().map(render).collect())
+            }
+            None if !self.serves(ResourceKind::Group) => {
+                let page = store
+                    .list(ctx, ResourceKind::User, &listing.query)
                     .await
                     .map_err(store_error)?;
                 let total = page.total_results;
