@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod compat;
+mod context;
 pub mod engine;
 mod error;
 mod memory;
@@ -44,6 +45,7 @@ pub mod guide {
 }
 
 pub use compat::{Compat, UnknownAttributes};
+pub use context::RequestContext;
 pub use error::{ERROR_URN, ScimError, ScimType};
 pub use memory::MemoryStore;
 pub use projection::Projection;
@@ -58,6 +60,5 @@ pub use schema::{
 /// An attribute's data type (RFC 7643 §2.3), shared with scim-filter.
 pub use scim_filter::AttrType;
 pub use store::{
-    ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder,
-    StoreCapabilities, StoreError,
+    ListPage, ListQuery, MemberChange, ScimStore, Sort, SortOrder, StoreCapabilities, StoreError,
 };

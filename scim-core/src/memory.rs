@@ -13,14 +13,13 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::RequestContext;
 use crate::projection::{Key, Projection, is_plain};
 use crate::registry::{ResourceKind, ResourceSchemas, SchemaRegistry};
 use crate::resource::{
     Meta, Resource, Stored, Version, meta_in, meta_value, same_content, touch, version_in,
 };
-use crate::store::{
-    ListPage, ListQuery, MemberChange, RequestContext, ScimStore, Sort, SortOrder, StoreError,
-};
+use crate::store::{ListPage, ListQuery, MemberChange, ScimStore, Sort, SortOrder, StoreError};
 
 /// An in-memory [`ScimStore`]: the embedded default for tests, demos and small deployments.
 ///

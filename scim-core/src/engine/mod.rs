@@ -429,7 +429,7 @@ impl<S: ScimStore> Engine<S> {
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let started = Instant::now();
         let (parts, body) = request.into_parts();
-        let request_id = crate::store::next_request_id();
+        let request_id = crate::context::next_request_id();
         let span = tracing::info_span!(
             "scim",
             method = %parts.method,
