@@ -51,24 +51,6 @@ impl ScimType {
             Self::Sensitive => "sensitive",
         }
     }
-
-    /// The keyword's variant (`"invalidValue"` to [`ScimType::InvalidValue`]); `None` for
-    /// anything else.
-    pub fn from_keyword(keyword: &str) -> Option<Self> {
-        const ALL: [ScimType; 10] = [
-            ScimType::InvalidFilter,
-            ScimType::TooMany,
-            ScimType::Uniqueness,
-            ScimType::Mutability,
-            ScimType::InvalidSyntax,
-            ScimType::InvalidPath,
-            ScimType::NoTarget,
-            ScimType::InvalidValue,
-            ScimType::InvalidVers,
-            ScimType::Sensitive,
-        ];
-        ALL.into_iter().find(|t| t.as_str() == keyword)
-    }
 }
 
 impl fmt::Display for ScimType {
@@ -208,10 +190,22 @@ impl Serialize for ScimError {
     }
 }
 
+impl From<scim_patch::PatchErrorKind> for ScimType {
+    fn from(kind: scim_patch::PatchErrorKind) -> Self {
+        use scim_patch::PatchErrorKind as Kind;
+        match kind {
+            Kind::InvalidSyntax => Self::InvalidSyntax,
+            Kind::InvalidPath => Self::InvalidPath,
+            Kind::InvalidValue => Self::InvalidValue,
+            Kind::NoTarget => Self::NoTarget,
+        }
+    }
+}
+
 impl From<scim_patch::PatchError> for ScimError {
+    /// `400` with the `scimType` of the error's kind and its detail (naming the operation).
     fn from(err: scim_patch::PatchError) -> Self {
-        let scim_type = ScimType::from_keyword(err.scim_type()).unwrap_or(ScimType::InvalidValue);
-        Self::bad_request(scim_type, err.to_string())
+        Self::bad_request(err.kind().into(), err.to_string())
     }
 }
 
@@ -219,5 +213,24 @@ impl From<scim_filter::ParseError> for ScimError {
     /// A filter that does not parse: `400 invalidFilter`.
     fn from(err: scim_filter::ParseError) -> Self {
         Self::bad_request(ScimType::InvalidFilter, format!("invalid filter: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScimType;
+    use scim_patch::PatchErrorKind;
+
+    /// The typed mapping agrees with the keyword scim-patch documents for each kind.
+    #[test]
+    fn patch_error_kinds_map_to_their_scim_type() {
+        for kind in [
+            PatchErrorKind::InvalidSyntax,
+            PatchErrorKind::InvalidPath,
+            PatchErrorKind::InvalidValue,
+            PatchErrorKind::NoTarget,
+        ] {
+            assert_eq!(ScimType::from(kind).as_str(), kind.scim_type());
+        }
     }
 }

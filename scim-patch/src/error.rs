@@ -5,8 +5,11 @@ use std::fmt;
 use scim_filter::ParseError;
 
 /// The class of a [`PatchError`], one per `scimType` a PATCH can fail with.
+///
+/// Exhaustive on purpose: a caller mapping kinds to its own error types (scim-core maps
+/// them to `ScimType`) matches every one, so a new kind cannot fall through to a wrong
+/// `scimType` unnoticed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum PatchErrorKind {
     /// The body is not a PatchOp request: not JSON, no `Operations`, an unknown `op`...
     InvalidSyntax,
