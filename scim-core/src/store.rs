@@ -135,6 +135,13 @@ impl MemberChange {
     }
 }
 
+impl From<scim_patch::Membership> for MemberChange {
+    /// The change a PATCH makes to membership, as scim-patch works it out.
+    fn from(change: scim_patch::Membership) -> Self {
+        Self::new(change.add, change.remove)
+    }
+}
+
 /// What a store serves: every tenant or one, groups or users only, sorting or not.
 ///
 /// The engine reads it once, when it is built, and serves exactly that: a store without

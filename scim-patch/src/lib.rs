@@ -14,6 +14,7 @@ use serde_json::Value;
 pub use apply::Patcher;
 pub use compat::PatchCompat;
 pub use error::{PatchError, PatchErrorKind};
+pub use membership::Membership;
 pub use request::{OpKind, PATCH_OP_URN, PatchOperation, PatchRequest};
 
 /// What an applied request changed, and what it displaced.

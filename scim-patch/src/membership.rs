@@ -1,13 +1,204 @@
-//! Group membership changes: recorded while a request is applied at a cost that does not grow
-//! with the group (references to what was displaced, copies of the ids the request brought),
-//! and turned into the ids added and removed only when someone asks.
+//! Group membership: the questions a server asks about a PATCH of a group (is it a
+//! membership-only change, and which members; what did an applied request do to membership),
+//! and the log that answers the second, recorded while a request is applied at a cost that
+//! does not grow with the group (references to what was displaced, copies of the ids the
+//! request brought) and turned into the ids added and removed only when someone asks.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use serde_json::Value;
+use scim_filter::{CompValue, CompareOp, Filter, PatchPath};
+use serde_json::{Map, Value};
 
-use crate::{FewIds, member_id};
+use crate::{FewIds, OpKind, Outcome, PatchCompat, PatchRequest, member_id};
+
+/// The URN of the core Group schema, which may qualify `members` in a path.
+const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// A change to a group's membership: members to add and member ids to remove.
+///
+/// ```
+/// use scim_patch::{PatchCompat, PatchRequest};
+/// use serde_json::json;
+///
+/// // Entra's forms: members added with `"$ref": null`, removed with a value filter.
+/// let request = PatchRequest::from_value(json!({
+///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+///     "Operations": [
+///         {"op": "Add", "path": "members", "value": [{"$ref": null, "value": "u3"}]},
+///         {"op": "Remove", "path": "members[value eq \"u1\"]"}
+///     ]
+/// }))?;
+/// let change = request.membership_change(&PatchCompat::entra()).unwrap();
+/// assert_eq!(change.add, [json!({"value": "u3"})]);
+/// assert_eq!(change.remove, ["u1"]);
+///
+/// // Anything else is for the general path.
+/// let rename = PatchRequest::from_value(json!({
+///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+///     "Operations": [{"op": "replace", "path": "displayName", "value": "Ops"}]
+/// }))?;
+/// assert!(rename.membership_change(&PatchCompat::entra()).is_none());
+/// # Ok::<(), scim_patch::PatchError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Membership {
+    /// The members to add: objects with a non-empty `value` (the member's id) and any of
+    /// `display`, `type` and `$ref`, named as RFC 7643 spells them.
+    pub add: Vec<Value>,
+    /// The ids of the members to remove.
+    pub remove: Vec<String>,
+}
+
+impl PatchRequest {
+    /// The membership change this request makes, if it does nothing else and says it in full
+    /// without the group: members added to `members` and members removed by id
+    /// (`members[value eq "..."]`, or a value list where `compat` accepts Entra's
+    /// [`remove_by_value_list`](PatchCompat::remove_by_value_list)), so that a server can
+    /// change membership without loading a group of any size. `None` for anything else,
+    /// including a request that adds and removes the same id (its order decides), and
+    /// malformed members: applying the request reports what is wrong with it.
+    pub fn membership_change(&self, compat: &PatchCompat) -> Option<Membership> {
+        let mut change = Membership::default();
+        for op in &self.operations {
+            let path = op.path.as_ref().filter(|p| is_members(p))?;
+            match (op.op, &path.filter, &op.value) {
+                (OpKind::Add, None, Some(Value::Array(items))) => {
+                    for item in items {
+                        change.add.push(member(item, compat)?);
+                    }
+                }
+                (OpKind::Add, None, Some(item @ Value::Object(_))) => {
+                    change.add.push(member(item, compat)?);
+                }
+                (OpKind::Remove, Some(filter), None) => change.remove.push(removed_id(filter)?),
+                (OpKind::Remove, None, Some(listed)) if compat.remove_by_value_list => {
+                    let items = match listed {
+                        Value::Array(items) => &items[..],
+                        item @ Value::Object(_) => std::slice::from_ref(item),
+                        _ => return None,
+                    };
+                    for item in items {
+                        let id = member(item, compat)?["value"].as_str()?.to_owned();
+                        change.remove.push(id);
+                    }
+                }
+                _ => return None,
+            }
+        }
+        let added: HashSet<&str> = change.add.iter().filter_map(member_id).collect();
+        let clash = change.remove.iter().any(|id| added.contains(id.as_str()));
+        let empty = change.add.is_empty() && change.remove.is_empty();
+        (!clash && !empty).then_some(change)
+    }
+}
+
+impl Outcome {
+    /// The membership change an applied request made, if membership is all it changed: the
+    /// members added as `patched` (the group after the request) holds them, and the ids
+    /// removed. `None` if the request changed any other attribute, or nothing.
+    ///
+    /// ```
+    /// use scim_patch::{PatchRequest, Patcher};
+    /// use serde_json::json;
+    ///
+    /// let mut group = json!({"displayName": "Ops", "members": [{"value": "u1"}]});
+    /// let request = PatchRequest::from_value(json!({
+    ///     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    ///     "Operations": [{"op": "replace", "path": "members",
+    ///                     "value": [{"value": "u2", "display": "Bob"}]}]
+    /// }))?;
+    /// let outcome = Patcher::default().apply(request, &mut group)?;
+    /// let change = outcome.membership_change(group.as_object().unwrap()).unwrap();
+    /// assert_eq!(change.add, [json!({"value": "u2", "display": "Bob"})]);
+    /// assert_eq!(change.remove, ["u1"]);
+    /// # Ok::<(), scim_patch::PatchError>(())
+    /// ```
+    pub fn membership_change(&self, patched: &Map<String, Value>) -> Option<Membership> {
+        if self.changed_attributes != ["members"] {
+            return None;
+        }
+        let (added, removed) = self.members_delta();
+        let add = if added.is_empty() {
+            Vec::new()
+        } else {
+            let added: HashSet<&str> = added.into_iter().collect();
+            patched
+                .get("members")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|m| member_id(m).is_some_and(|id| added.contains(id)))
+                .cloned()
+                .collect()
+        };
+        let remove = removed.into_iter().map(str::to_owned).collect();
+        Some(Membership { add, remove })
+    }
+}
+
+/// Whether `path` is the group's `members` itself (not a sub-attribute of it).
+fn is_members(path: &PatchPath) -> bool {
+    path.attr.name.eq_ignore_ascii_case("members")
+        && path.attr.sub_attr.is_none()
+        && path.sub_attr.is_none()
+        && path
+            .attr
+            .schema
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(GROUP_URN))
+}
+
+/// A member as the request gives it, with its sub-attributes' canonical names; `None` for
+/// anything the general path should judge (an unknown or non-string sub-attribute, no
+/// `value`).
+fn member(value: &Value, compat: &PatchCompat) -> Option<Value> {
+    match value {
+        Value::String(id) if compat.complex_from_string && !id.is_empty() => {
+            let mut out = Map::new();
+            out.insert("value".into(), Value::String(id.clone()));
+            Some(Value::Object(out))
+        }
+        Value::Object(fields) => {
+            let mut out = Map::new();
+            for (key, v) in fields {
+                let name = ["value", "display", "type", "$ref"]
+                    .into_iter()
+                    .find(|n| n.eq_ignore_ascii_case(key))?;
+                match v {
+                    Value::Null => {}
+                    Value::String(s) => {
+                        out.insert(name.to_owned(), Value::String(s.clone()));
+                    }
+                    _ => return None,
+                }
+            }
+            out.get("value")
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty())
+                .then_some(Value::Object(out))
+        }
+        _ => None,
+    }
+}
+
+/// The id of `members[value eq "<id>"]`.
+fn removed_id(filter: &Filter) -> Option<String> {
+    match filter {
+        Filter::Compare {
+            attr,
+            op: CompareOp::Eq,
+            value: CompValue::String(id),
+        } if attr.name.eq_ignore_ascii_case("value")
+            && attr.sub_attr.is_none()
+            && attr.schema.is_none() =>
+        {
+            Some(id.clone())
+        }
+        _ => None,
+    }
+}
 
 /// One change, in the order the request made it.
 #[derive(Debug, Clone)]

@@ -1,12 +1,9 @@
 //! Users and Groups: list, create, read, replace, patch, delete.
 
-use std::collections::HashSet;
-
 use bytes::Bytes;
 use http::header::{IF_MATCH, IF_NONE_MATCH};
 use http::{HeaderMap, HeaderName, Response, StatusCode};
 use scim_patch::PatchRequest;
-use serde_json::Value;
 
 use super::events::{Change, EventKind};
 use super::params::{Attributes, Search};
@@ -362,8 +359,9 @@ impl<S: ScimStore> Engine<S> {
             && matches!(condition, Condition::None)
             && self.inner.rules.is_empty()
             && self.inner.events.is_none()
-            && let Some(change) = membership_only(&request, &call.compat)
+            && let Some(change) = request.membership_change(&call.compat.patch)
         {
+            let change = MemberChange::from(change);
             match self
                 .inner
                 .store
@@ -405,8 +403,10 @@ impl<S: ScimStore> Engine<S> {
                 before: Some(&existing),
                 after: Some(after),
             };
-            if kind == ResourceKind::Group && outcome.changed_attributes == ["members"] {
-                let change = member_change(&patched, &outcome);
+            if kind == ResourceKind::Group
+                && let Some(change) = outcome.membership_change(patched.as_json())
+            {
+                let change = MemberChange::from(change);
                 drop(outcome);
                 match store
                     .modify_members(&call.ctx, id, &change, Some(&version))
@@ -517,118 +517,4 @@ impl<S: ScimStore> Engine<S> {
             Err(err) => Err(store_error(err)),
         }
     }
-}
-
-/// The membership change of a PATCH that only adds members and removes them by id, in the
-/// forms Entra and Okta send, worked out from the request alone: the engine then changes the
-/// membership without loading the group, whatever its size. `None` for anything else (the
-/// general path handles it, with its errors).
-fn membership_only(request: &PatchRequest, compat: &crate::Compat) -> Option<MemberChange> {
-    use scim_filter::{CompValue, CompareOp, Filter};
-    use scim_patch::OpKind;
-
-    let members = |path: &scim_filter::PatchPath| {
-        path.attr.name.eq_ignore_ascii_case("members")
-            && path.attr.sub_attr.is_none()
-            && path.sub_attr.is_none()
-            && path
-                .attr
-                .schema
-                .as_deref()
-                .is_none_or(|s| s.eq_ignore_ascii_case(crate::GROUP_URN))
-    };
-    // A member as the request gives it, with its sub-attributes' canonical names; `None`
-    // for anything the general path should judge.
-    let member = |value: &Value| -> Option<Value> {
-        match value {
-            Value::String(id) if compat.patch.complex_from_string && !id.is_empty() => {
-                Some(serde_json::json!({"value": id}))
-            }
-            Value::Object(fields) => {
-                let mut out = serde_json::Map::new();
-                for (key, v) in fields {
-                    let name = ["value", "display", "type", "$ref"]
-                        .into_iter()
-                        .find(|n| n.eq_ignore_ascii_case(key))?;
-                    match v {
-                        Value::Null => {}
-                        Value::String(s) => {
-                            out.insert(name.to_owned(), Value::String(s.clone()));
-                        }
-                        _ => return None,
-                    }
-                }
-                out.get("value")
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| !v.is_empty())
-                    .then_some(Value::Object(out))
-            }
-            _ => None,
-        }
-    };
-    let id_of = |m: &Value| m.get("value").and_then(Value::as_str).map(str::to_owned);
-    let mut add: Vec<Value> = Vec::new();
-    let mut remove: Vec<String> = Vec::new();
-    for op in &request.operations {
-        let path = op.path.as_ref().filter(|p| members(p))?;
-        match (op.op, &path.filter, &op.value) {
-            (OpKind::Add, None, Some(Value::Array(items))) => {
-                for item in items {
-                    add.push(member(item)?);
-                }
-            }
-            (OpKind::Add, None, Some(item @ Value::Object(_))) => add.push(member(item)?),
-            (
-                OpKind::Remove,
-                Some(Filter::Compare {
-                    attr,
-                    op: CompareOp::Eq,
-                    value: CompValue::String(id),
-                }),
-                None,
-            ) if attr.name.eq_ignore_ascii_case("value")
-                && attr.sub_attr.is_none()
-                && attr.schema.is_none() =>
-            {
-                remove.push(id.clone());
-            }
-            (OpKind::Remove, None, Some(listed)) if compat.patch.remove_by_value_list => {
-                let items = match listed {
-                    Value::Array(items) => items.clone(),
-                    item @ Value::Object(_) => vec![item.clone()],
-                    _ => return None,
-                };
-                for item in &items {
-                    remove.push(id_of(&member(item)?)?);
-                }
-            }
-            _ => return None,
-        }
-    }
-    // The same id added and removed in one request depends on order: the general path.
-    let added: HashSet<String> = add.iter().filter_map(id_of).collect();
-    if remove.iter().any(|id| added.contains(id)) || (add.is_empty() && remove.is_empty()) {
-        return None;
-    }
-    Some(MemberChange::new(add, remove))
-}
-
-/// The membership change a members-only PATCH made, with the added members as the patched
-/// group holds them (`value`, `display`, `$ref`, `type`).
-fn member_change(patched: &Resource, outcome: &scim_patch::Outcome) -> MemberChange {
-    let (added, removed) = outcome.members_delta();
-    let added: HashSet<&str> = added.into_iter().collect();
-    let add = match patched.get("members") {
-        Some(Value::Array(members)) if !added.is_empty() => members
-            .iter()
-            .filter(|m| {
-                m.get("value")
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| added.contains(v))
-            })
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
-    MemberChange::new(add, removed.into_iter().map(str::to_owned).collect())
 }
