@@ -11,6 +11,7 @@ mod resource;
 mod schema;
 mod store;
 mod validate;
+mod write;
 
 #[cfg(feature = "testing")]
 pub mod testing;

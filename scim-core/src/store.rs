@@ -149,7 +149,7 @@ impl From<scim_patch::Membership> for MemberChange {
 /// without sorting answers `sortBy` with `501` and `/ServiceProviderConfig` says
 /// `"sort": {"supported": false}`; a single-tenant store is handed requests for its tenant
 /// only (`403` for a token of any other). The conformance suite
-/// ([`scim_store_tests!`](crate::scim_store_tests)) reads the same value and runs what it
+/// (`scim_store_tests!`, feature `testing`) reads the same value and runs what it
 /// covers, so a store is tested on what it serves, no less.
 ///
 /// ```

@@ -1,7 +1,9 @@
-//! Validation of what clients write: create (POST), replace (PUT) and the result of a PATCH.
+//! Validation of what clients write: every attribute checked against its definition (type,
+//! multi-valued, required, canonical values, the policy's coercions), `schemas` rebuilt, and
+//! the resource assembled in schema order. Creation (POST) is checked here whole; a replace or
+//! a PATCH goes through the write pipeline ([`crate::write`]) first.
 
 use scim_filter::{AttrType, string_boolean};
-use scim_patch::{Outcome, PatchRequest, Patcher};
 use serde_json::{Map, Value};
 
 use crate::compat::{Compat, UnknownAttributes};
@@ -12,7 +14,7 @@ use crate::resource::{Resource, json_kind};
 use crate::schema::{Attribute, LEGACY_ADSCIM_GROUP_URN, Mutability, Schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Create,
     Replace,
     Patched,
@@ -56,66 +58,24 @@ impl ResourceSchemas {
     pub fn validate_create(&self, input: Value, compat: &Compat) -> Result<Resource, ScimError> {
         Checker::new(self, compat, Mode::Create, None).run(input)
     }
-
-    /// Checks a PUT body against the stored resource: `id` and `meta` come from `existing`,
-    /// readOnly attributes are ignored, immutable ones must keep their value (an omitted
-    /// immutable attribute keeps it too), everything else is replaced.
-    pub fn validate_replace(
-        &self,
-        input: Value,
-        existing: &Resource,
-        compat: &Compat,
-    ) -> Result<Resource, ScimError> {
-        Checker::new(self, compat, Mode::Replace, Some(existing)).run(input)
-    }
-
-    /// Checks the result of applying a PATCH to `existing`: types, required attributes, and
-    /// that readOnly and immutable attributes did not change (`400 mutability`).
-    pub fn validate_patched(
-        &self,
-        patched: Value,
-        existing: &Resource,
-        compat: &Compat,
-    ) -> Result<Resource, ScimError> {
-        Checker::new(self, compat, Mode::Patched, Some(existing)).run(patched)
-    }
-
-    /// Applies a PATCH request to `existing` under `compat` and validates the result. On
-    /// error nothing is returned, so nothing half-applied can be stored.
-    pub fn apply_patch(
-        &self,
-        existing: &Resource,
-        request: PatchRequest,
-        compat: &Compat,
-    ) -> Result<(Resource, Outcome), ScimError> {
-        let mut doc = Value::Object(existing.to_map());
-        let outcome = Patcher::new(self)
-            .with_compat(compat.patch)
-            .reject_unknown_attributes(compat.unknown_attributes == UnknownAttributes::Reject)
-            .apply(request, &mut doc)?;
-        let mut checker = Checker::new(self, compat, Mode::Patched, Some(existing));
-        checker.changed = Some(&outcome.changed_attributes);
-        let resource = checker.run(doc)?;
-        Ok((resource, outcome))
-    }
 }
 
-struct Checker<'a> {
-    schemas: &'a ResourceSchemas,
-    compat: &'a Compat,
-    mode: Mode,
-    existing: Option<&'a Resource>,
+pub(crate) struct Checker<'a> {
+    pub(crate) schemas: &'a ResourceSchemas,
+    pub(crate) compat: &'a Compat,
+    pub(crate) mode: Mode,
+    pub(crate) existing: Option<&'a Resource>,
     /// For a resource a PATCH produced, the top-level attributes it changed (scim-patch's
     /// `Outcome::changed_attributes`): the others are the stored ones, checked when stored.
     /// `None`: compare with `existing` to tell.
-    changed: Option<&'a [String]>,
+    pub(crate) changed: Option<&'a [String]>,
 }
 
 /// The extension objects being built, in registration order.
-type Extensions<'a> = Vec<(&'a Schema, Map<String, Value>)>;
+pub(crate) type Extensions<'a> = Vec<(&'a Schema, Map<String, Value>)>;
 
 impl<'a> Checker<'a> {
-    fn new(
+    pub(crate) fn new(
         schemas: &'a ResourceSchemas,
         compat: &'a Compat,
         mode: Mode,
@@ -131,7 +91,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether the top-level attribute `key` of a patched resource holds its stored value.
-    fn unchanged(&self, key: &str, value: impl FnOnce() -> bool) -> bool {
+    pub(crate) fn unchanged(&self, key: &str, value: impl FnOnce() -> bool) -> bool {
         if self.mode != Mode::Patched {
             return false;
         }
@@ -145,7 +105,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn run(&self, input: Value) -> Result<Resource, ScimError> {
+    pub(crate) fn run(&self, input: Value) -> Result<Resource, ScimError> {
         let kind = self.schemas.kind();
         let Value::Object(input) = input else {
             return Err(ScimError::invalid_syntax(format!(
@@ -513,111 +473,6 @@ impl<'a> Checker<'a> {
         Ok(value)
     }
 
-    /// Replace and patch: readOnly attributes come from the stored resource, immutable ones
-    /// must not change (an omitted one keeps its value on replace).
-    fn carry_and_compare(
-        &self,
-        core: &mut Map<String, Value>,
-        extensions: &mut Extensions<'a>,
-    ) -> Result<(), ScimError> {
-        let Some(existing) = self.existing else {
-            return Ok(());
-        };
-        // What a patch did not change is the stored value already: nothing to carry.
-        let touched = |key: &str| !self.unchanged(key, || false);
-        let mut core_attrs: Vec<&Attribute> = crate::schema::common().iter().collect();
-        core_attrs.extend(&self.schemas.core().attributes);
-        for attr in core_attrs
-            .into_iter()
-            .filter(|a| carried(a) && touched(&a.name))
-        {
-            self.carry(attr, existing.as_json().get(&attr.name), core, &attr.name)?;
-        }
-        for (schema, out) in extensions.iter_mut().filter(|(s, _)| touched(&s.id)) {
-            let Some(Value::Object(old)) = existing.as_json().get(&schema.id) else {
-                continue;
-            };
-            for attr in schema.attributes.iter().filter(|a| carried(a)) {
-                let path = format!("{}:{}", schema.id, attr.name);
-                self.carry(attr, old.get(&attr.name), out, &path)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Carries a readOnly value over and refuses a change to an immutable one, for an
-    /// attribute that [`carried`] says has such a part.
-    fn carry(
-        &self,
-        attr: &Attribute,
-        old: Option<&Value>,
-        out: &mut Map<String, Value>,
-        path: &str,
-    ) -> Result<(), ScimError> {
-        let new = out.get(&attr.name);
-        match attr.mutability {
-            Mutability::ReadOnly => {
-                if self.mode == Mode::Patched && attr.name != "meta" && new.is_some() && new != old
-                {
-                    return Err(ScimError::mutability(format!(
-                        "attribute \"{path}\" is readOnly"
-                    )));
-                }
-                match old {
-                    Some(v) => out.insert(attr.name.clone(), v.clone()),
-                    None => out.remove(&attr.name),
-                };
-            }
-            Mutability::Immutable if !is_unassigned(old) => match new {
-                None if self.mode == Mode::Replace => {
-                    out.insert(attr.name.clone(), old.cloned().unwrap_or_default());
-                }
-                _ if new != old => {
-                    return Err(ScimError::mutability(format!(
-                        "attribute \"{path}\" is immutable and already set"
-                    )));
-                }
-                _ => {}
-            },
-            _ if attr.kind == AttrType::Complex && !attr.multi_valued => {
-                self.carry_subs(attr, old, out, path)?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Immutable and readOnly sub-attributes of a single-valued complex attribute.
-    fn carry_subs(
-        &self,
-        attr: &Attribute,
-        old: Option<&Value>,
-        out: &mut Map<String, Value>,
-        path: &str,
-    ) -> Result<(), ScimError> {
-        for sub in &attr.sub_attributes {
-            let old_sub = old.and_then(|o| o.get(&sub.name));
-            let new_sub = out.get(&attr.name).and_then(|n| n.get(&sub.name));
-            let changed = new_sub != old_sub;
-            match sub.mutability {
-                Mutability::Immutable if changed && !is_unassigned(old_sub) => {
-                    return Err(ScimError::mutability(format!(
-                        "attribute \"{path}.{}\" is immutable and already set",
-                        sub.name
-                    )));
-                }
-                Mutability::ReadOnly if changed && self.mode != Mode::Patched => {
-                    // Carry the stored value over, if the attribute is still there.
-                    if let (Some(v), Some(Value::Object(m))) = (old_sub, out.get_mut(&attr.name)) {
-                        m.insert(sub.name.clone(), v.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
     fn check_required(
         &self,
         core: &Map<String, Value>,
@@ -702,17 +557,7 @@ fn split_urn(key: &str) -> Option<(&str, &str)> {
     key.rsplit_once(':')
 }
 
-/// Whether [`Checker::carry`] has anything to do for `attr`: it, or a sub-attribute of a
-/// single-valued complex one, is readOnly or immutable.
-fn carried(attr: &Attribute) -> bool {
-    let fixed = |m: Mutability| matches!(m, Mutability::ReadOnly | Mutability::Immutable);
-    fixed(attr.mutability)
-        || (attr.kind == AttrType::Complex
-            && !attr.multi_valued
-            && attr.sub_attributes.iter().any(|s| fixed(s.mutability)))
-}
-
-fn is_unassigned(v: Option<&Value>) -> bool {
+pub(crate) fn is_unassigned(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) => true,
         Some(Value::String(s)) => s.is_empty(),
