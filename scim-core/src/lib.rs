@@ -2,6 +2,7 @@
 
 mod compat;
 mod context;
+mod document;
 pub mod engine;
 mod error;
 mod memory;
@@ -47,6 +48,7 @@ pub mod guide {
 
 pub use compat::{Compat, UnknownAttributes};
 pub use context::RequestContext;
+pub use document::StoredDocument;
 pub use error::{ERROR_URN, ScimError, ScimType};
 pub use memory::MemoryStore;
 pub use projection::Projection;

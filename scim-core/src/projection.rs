@@ -9,10 +9,11 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::document::StoredDocument;
 use crate::error::{ScimError, ScimType};
 use crate::registry::ResourceKind;
 use crate::registry::ResourceSchemas;
-use crate::resource::{Meta, Resource, Stored, meta_value};
+use crate::resource::{Meta, Resource, meta_value};
 use crate::schema::{Attribute, Returned};
 
 /// The attributes a client asked for (`attributes`) or asked to leave out
@@ -193,24 +194,24 @@ impl Projection {
     /// response carries whole are copied, not parsed; only those the projection trims are
     /// parsed. `location` becomes `meta.location`. The same JSON as
     /// [`Projection::apply_owned`] would give.
-    pub(crate) fn render_stored(
+    pub(crate) fn render_document(
         &self,
         schemas: &ResourceSchemas,
         kind: ResourceKind,
-        stored: &Stored,
+        stored: &StoredDocument,
         location: &[&str],
     ) -> Vec<u8> {
-        let mut out = Vec::with_capacity(stored.text.len() + 192);
-        if stored.plain && self.is_default() {
+        let mut out = Vec::with_capacity(stored.text().len() + 192);
+        if stored.plain() && self.is_default() {
             // Every attribute is carried whole: the text, then `meta`.
-            let text = stored.text.trim_end();
+            let text = stored.text().trim_end();
             let body = text.strip_suffix('}').unwrap_or(text);
             out.extend_from_slice(body.as_bytes());
             if body.trim_end() != "{" {
                 out.push(b',');
             }
             out.extend_from_slice(b"\"meta\":");
-            write_meta(&mut out, kind, &stored.meta, location);
+            write_meta(&mut out, kind, stored.meta(), location);
             out.push(b'}');
             return out;
         }
@@ -224,7 +225,7 @@ impl Projection {
             let _ = serde_json::to_writer(&mut *out, key);
             out.push(b':');
         };
-        let fields: Fields<'_> = serde_json::from_str(&stored.text).unwrap_or_default();
+        let fields: Fields<'_> = serde_json::from_str(stored.text()).unwrap_or_default();
         for (key, raw) in fields.0 {
             let text = raw.get();
             let object = text.starts_with('{') && text != "{}";
@@ -243,7 +244,7 @@ impl Projection {
                 }
             }
         }
-        let mut meta = meta_value(kind, &stored.meta, None);
+        let mut meta = meta_value(kind, stored.meta(), None);
         if let Value::Object(m) = &mut meta {
             m.insert("location".into(), location.concat().into());
         }
@@ -253,6 +254,12 @@ impl Projection {
         }
         out.push(b'}');
         out
+    }
+
+    /// Whether a default-like projection carries the top-level attribute `key` whole (its
+    /// value a non-empty object when `object`).
+    pub(crate) fn keeps_whole(&self, schemas: &ResourceSchemas, key: &str, object: bool) -> bool {
+        matches!(self.plan(schemas, key, object), Plan::Keep)
     }
 
     fn pick(
@@ -302,17 +309,6 @@ impl Projection {
         }
         Some(value)
     }
-}
-
-/// Whether a default response carries every attribute of `body` whole (no `password`, no
-/// attribute returned only on request): then [`Projection::render_stored`] copies its text
-/// without reading it. `meta` is not looked at: a stored text leaves it out.
-pub(crate) fn is_plain(schemas: &ResourceSchemas, body: &Map<String, Value>) -> bool {
-    let default = Projection::default();
-    body.iter().all(|(key, value)| {
-        let object = value.as_object().is_some_and(|m| !m.is_empty());
-        key == "meta" || matches!(default.plan(schemas, key, object), Plan::Keep)
-    })
 }
 
 /// Writes `meta` as [`meta_value`] with `location` (the concatenation of its parts) added
@@ -376,7 +372,7 @@ fn write_timestamp(out: &mut Vec<u8>, t: &chrono::DateTime<chrono::Utc>) {
     out.extend_from_slice(b"Z\"");
 }
 
-/// What [`Projection::render_stored`] does with a top-level attribute.
+/// What [`Projection::render_document`] does with a top-level attribute.
 enum Plan {
     Skip,
     Keep,
@@ -385,7 +381,7 @@ enum Plan {
 
 /// A JSON object's members as text, in order, keys borrowed where they hold no escapes.
 #[derive(Default)]
-struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+pub(crate) struct Fields<'a>(pub(crate) Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for Fields<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -496,7 +492,6 @@ fn drop_sub(value: &mut Value, sub: &str) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use chrono::{TimeZone, Utc};
     use serde_json::json;
@@ -583,15 +578,18 @@ mod tests {
             .filter(|(k, _)| *k != "password" && *k != SECRET)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        assert!(!is_plain(schemas, body.as_object().unwrap()));
-        assert!(is_plain(schemas, &secretless));
-        let stored = |body: &Map<String, Value>| Stored {
-            id: Arc::from("u-1"),
-            text: Arc::from(serde_json::to_string(body).unwrap()),
-            meta: Meta::new(created, Version::new("7")),
-            plain: is_plain(schemas, body),
+        let stored = |body: &Map<String, Value>| {
+            let resource = Resource::from_json(ResourceKind::User, Value::Object(body.clone()));
+            StoredDocument::new(
+                schemas,
+                resource.unwrap(),
+                Meta::new(created, Version::new("7")),
+            )
+            .unwrap()
         };
         let docs = [stored(body.as_object().unwrap()), stored(&secretless)];
+        assert!(!docs[0].plain());
+        assert!(docs[1].plain());
         let cases: &[(Option<&str>, Option<&str>)] = &[
             (None, None),
             (Some("userName"), None),
@@ -612,13 +610,13 @@ mod tests {
             .flat_map(|case| docs.iter().map(move |doc| (case, doc)))
         {
             let projection = Projection::new(attributes, excluded).unwrap();
-            let fast = projection.render_stored(
+            let fast = projection.render_document(
                 schemas,
                 ResourceKind::User,
                 stored,
                 &["https://example.com/scim/v2", "/Users/", "u-1"],
             );
-            let mut parsed = Resource::from_stored(ResourceKind::User, stored.clone());
+            let mut parsed = Resource::from_document(ResourceKind::User, stored.clone());
             parsed.set_location("https://example.com/scim/v2");
             let slow = serde_json::to_vec(&projection.apply_owned(schemas, parsed)).unwrap();
             assert_eq!(

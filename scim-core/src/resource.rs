@@ -2,12 +2,13 @@
 //! over it for store implementers.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::document::StoredDocument;
 use crate::error::ScimError;
 use crate::registry::ResourceKind;
 use crate::schema::ENTERPRISE_USER_URN;
@@ -80,6 +81,46 @@ impl Meta {
             version,
         }
     }
+
+    /// `meta` as a resource of type `kind` carries it: `resourceType`, `created` and
+    /// `lastModified` (RFC 3339, to the millisecond) and `version` (a weak entity tag).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use scim_core::{Meta, ResourceKind, Version};
+    /// use serde_json::json;
+    ///
+    /// let meta = Meta::new(Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, 0).unwrap(), Version::new("3"));
+    /// let json = meta.to_json(ResourceKind::Group);
+    /// assert_eq!(json, json!({
+    ///     "resourceType": "Group",
+    ///     "created": "2026-12-06T09:30:00.000Z",
+    ///     "lastModified": "2026-12-06T09:30:00.000Z",
+    ///     "version": "W/\"3\"",
+    /// }));
+    /// assert_eq!(Meta::from_json(&json), Some(meta));
+    /// ```
+    pub fn to_json(&self, kind: ResourceKind) -> Value {
+        meta_value(kind, self, None)
+    }
+
+    /// `meta` read from a resource's `meta` object (as [`Meta::to_json`] writes it, or with a
+    /// strong or bare `version`); `None` unless it has `created`, `lastModified` and
+    /// `version`.
+    pub fn from_json(meta: &Value) -> Option<Self> {
+        let time = |k: &str| {
+            let s = meta.get(k)?.as_str()?;
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let tag = meta.get("version")?.as_str()?;
+        Some(Self {
+            created: time("created")?,
+            last_modified: time("lastModified")?,
+            version: Version::from_etag(tag).unwrap_or_else(|| Version::new(tag)),
+        })
+    }
 }
 
 /// A SCIM resource: a JSON object checked against its resource type's schemas, with attribute
@@ -94,24 +135,9 @@ pub struct Resource {
     kind: ResourceKind,
     /// The object, unless `stored` holds it.
     body: Map<String, Value>,
-    /// A document as [`MemoryStore`](crate::MemoryStore) keeps it, parsed into an object only
-    /// when something needs the object (a response renders straight from the text).
-    stored: Option<(Stored, OnceLock<Map<String, Value>>)>,
-}
-
-/// A resource as a store keeps it compactly: its JSON text without `meta`, its id, and its
-/// `meta`.
-#[derive(Debug, Clone)]
-pub(crate) struct Stored {
-    /// `id`.
-    pub(crate) id: Arc<str>,
-    /// The JSON object, `meta` left out, as `serde_json` wrote it.
-    pub(crate) text: Arc<str>,
-    /// `meta`.
-    pub(crate) meta: Meta,
-    /// Whether a default response carries every attribute of `text` whole
-    /// ([`is_plain`](crate::projection::is_plain)).
-    pub(crate) plain: bool,
+    /// A document as a store keeps it, parsed into an object only when something needs the
+    /// object (a response renders straight from the text).
+    stored: Option<(StoredDocument, OnceLock<Map<String, Value>>)>,
 }
 
 impl fmt::Debug for Resource {
@@ -130,7 +156,9 @@ impl PartialEq for Resource {
 }
 
 impl Resource {
-    pub(crate) fn from_map(kind: ResourceKind, body: Map<String, Value>) -> Self {
+    /// A resource from a JSON object a store kept, trusted as valid: [`Resource::from_json`]
+    /// for a value already known to be an object.
+    pub fn from_map(kind: ResourceKind, body: Map<String, Value>) -> Self {
         Self {
             kind,
             body,
@@ -138,9 +166,10 @@ impl Resource {
         }
     }
 
-    /// A resource over a stored document, trusted: its text is a JSON object `serde_json`
-    /// wrote.
-    pub(crate) fn from_stored(kind: ResourceKind, stored: Stored) -> Self {
+    /// The resource a store hands the engine from a [`StoredDocument`]: the engine writes
+    /// responses from its text without parsing it, and parses it only if something reads the
+    /// resource as JSON.
+    pub fn from_document(kind: ResourceKind, stored: StoredDocument) -> Self {
         Self {
             kind,
             body: Map::new(),
@@ -148,8 +177,9 @@ impl Resource {
         }
     }
 
-    /// The stored document this resource still is, unchanged, if it came from one.
-    pub(crate) fn stored(&self) -> Option<&Stored> {
+    /// The stored document this resource still is, unchanged, if it came from one
+    /// ([`Resource::from_document`]).
+    pub fn document(&self) -> Option<&StoredDocument> {
         self.stored.as_ref().map(|(s, _)| s)
     }
 
@@ -173,7 +203,7 @@ impl Resource {
     /// The JSON object.
     pub fn as_json(&self) -> &Map<String, Value> {
         match &self.stored {
-            Some((stored, parsed)) => parsed.get_or_init(|| parse_stored(self.kind, stored)),
+            Some((stored, parsed)) => parsed.get_or_init(|| stored.to_map(self.kind)),
             None => &self.body,
         }
     }
@@ -184,7 +214,7 @@ impl Resource {
         if let Some((stored, parsed)) = self.stored.take() {
             self.body = parsed
                 .into_inner()
-                .unwrap_or_else(|| parse_stored(self.kind, &stored));
+                .unwrap_or_else(|| stored.to_map(self.kind));
         }
         &mut self.body
     }
@@ -195,7 +225,7 @@ impl Resource {
         match &self.stored {
             Some((stored, parsed)) => match parsed.get() {
                 Some(body) => body.clone(),
-                None => parse_stored(self.kind, stored),
+                None => stored.to_map(self.kind),
             },
             None => self.body.clone(),
         }
@@ -211,7 +241,7 @@ impl Resource {
         match self.stored {
             Some((stored, parsed)) => parsed
                 .into_inner()
-                .unwrap_or_else(|| parse_stored(self.kind, &stored)),
+                .unwrap_or_else(|| stored.to_map(self.kind)),
             None => self.body,
         }
     }
@@ -232,8 +262,8 @@ impl Resource {
 
     /// `id`, once a store has assigned one.
     pub fn id(&self) -> Option<&str> {
-        if let Some(stored) = self.stored() {
-            return Some(&stored.id);
+        if let Some(stored) = self.document() {
+            return Some(stored.id());
         }
         self.str_attr("id")
     }
@@ -270,16 +300,16 @@ impl Resource {
 
     /// `meta.version`.
     pub fn version(&self) -> Option<Version> {
-        match self.stored() {
-            Some(stored) => Some(stored.meta.version.clone()),
+        match self.document() {
+            Some(stored) => Some(stored.meta().version.clone()),
             None => version_in(&self.body),
         }
     }
 
     /// `meta`, when the store has set it.
     pub fn meta(&self) -> Option<Meta> {
-        match self.stored() {
-            Some(stored) => Some(stored.meta.clone()),
+        match self.document() {
+            Some(stored) => Some(stored.meta().clone()),
             None => meta_in(&self.body),
         }
     }
@@ -376,18 +406,7 @@ pub(crate) fn version_in(body: &Map<String, Value>) -> Option<Version> {
 
 /// `meta` of a resource body, when complete.
 pub(crate) fn meta_in(body: &Map<String, Value>) -> Option<Meta> {
-    let meta = body.get("meta")?;
-    let time = |k: &str| {
-        let s = meta.get(k)?.as_str()?;
-        DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-    };
-    Some(Meta {
-        created: time("created")?,
-        last_modified: time("lastModified")?,
-        version: version_in(body)?,
-    })
+    Meta::from_json(body.get("meta")?)
 }
 
 /// `meta` as a body carries it, `location` included when given.
@@ -401,21 +420,6 @@ pub(crate) fn meta_value(kind: ResourceKind, meta: &Meta, location: Option<Value
     }
     m.insert("version".into(), meta.version.to_etag().into());
     Value::Object(m)
-}
-
-/// The object a [`Stored`] document stands for.
-fn parse_stored(kind: ResourceKind, stored: &Stored) -> Map<String, Value> {
-    let mut body: Map<String, Value> = serde_json::from_str(&stored.text).unwrap_or_default();
-    body.insert("meta".into(), meta_value(kind, &stored.meta, None));
-    body
-}
-
-/// Records a change in a stored body's `meta`: `version` and `lastModified` (now).
-pub(crate) fn touch(body: &mut Map<String, Value>, version: &Version) {
-    if let Some(Value::Object(meta)) = body.get_mut("meta") {
-        meta.insert("lastModified".into(), timestamp(&Utc::now()));
-        meta.insert("version".into(), version.to_etag().into());
-    }
 }
 
 fn timestamp(t: &DateTime<Utc>) -> Value {

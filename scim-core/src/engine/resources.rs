@@ -81,9 +81,9 @@ impl<S: ScimStore> Engine<S> {
     fn render(&self, call: &Call<'_>, projection: &Projection, mut resource: Resource) -> Vec<u8> {
         let kind = resource.kind();
         let schemas = self.inner.registry.resource(kind);
-        if let Some(stored) = resource.stored() {
-            let location = [call.base.as_str(), kind.endpoint(), "/", &stored.id];
-            return projection.render_stored(schemas, kind, stored, &location);
+        if let Some(stored) = resource.document() {
+            let location = [call.base.as_str(), kind.endpoint(), "/", stored.id()];
+            return projection.render_document(schemas, kind, stored, &location);
         }
         resource.set_location(&call.base);
         serde_json::to_vec(&projection.apply_owned(schemas, resource)).unwrap_or_default()
