@@ -63,5 +63,6 @@ pub use schema::{
 /// An attribute's data type (RFC 7643 §2.3), shared with scim-filter.
 pub use scim_filter::AttrType;
 pub use store::{
-    ListPage, ListQuery, MemberChange, ScimStore, Sort, SortOrder, StoreCapabilities, StoreError,
+    ListPage, ListQuery, MemberChange, MembersChanged, ScimStore, Sort, SortOrder,
+    StoreCapabilities, StoreError,
 };

@@ -135,6 +135,35 @@ impl MemberChange {
     }
 }
 
+/// What a native membership change did ([`ScimStore::modify_members`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MembersChanged {
+    /// The group's version afterwards (unchanged if nothing changed).
+    pub version: Version,
+    /// The ids of the members added, in the order of the change; those already members are
+    /// not listed.
+    pub added: Vec<String>,
+    /// The ids of the members removed; those that were not members are not listed.
+    pub removed: Vec<String>,
+}
+
+impl MembersChanged {
+    /// A change that left the group at `version`, having added and removed these ids.
+    pub fn new(version: Version, added: Vec<String>, removed: Vec<String>) -> Self {
+        Self {
+            version,
+            added,
+            removed,
+        }
+    }
+
+    /// Whether the change changed anything.
+    pub fn changed(&self) -> bool {
+        !(self.added.is_empty() && self.removed.is_empty())
+    }
+}
+
 impl From<scim_patch::Membership> for MemberChange {
     /// The change a PATCH makes to membership, as scim-patch works it out.
     fn from(change: scim_patch::Membership) -> Self {
@@ -501,8 +530,10 @@ pub trait ScimStore: Send + Sync + 'static {
         self.get(ctx, kind, id)
     }
 
-    /// Adds and removes members of group `group_id` without rewriting the group, and returns
-    /// its new version (unchanged if nothing changed). Optional: the default answers
+    /// Adds and removes members of group `group_id` without rewriting the group, if its
+    /// version is still `expected` when one is given, and says what it did: the group's new
+    /// version (unchanged if nothing changed) and the ids it really added and removed, from
+    /// which the engine publishes membership events. Optional: the default answers
     /// [`StoreError::NotImplemented`] and the library falls back to get-apply-replace.
     fn modify_members(
         &self,
@@ -510,7 +541,7 @@ pub trait ScimStore: Send + Sync + 'static {
         group_id: &str,
         change: &MemberChange,
         expected: Option<&Version>,
-    ) -> impl Future<Output = Result<Version, StoreError>> + Send {
+    ) -> impl Future<Output = Result<MembersChanged, StoreError>> + Send {
         let _ = (ctx, group_id, change, expected);
         async {
             Err(StoreError::NotImplemented {

@@ -38,7 +38,10 @@ async fn main() -> std::io::Result<()> {
         .base_url(format!("http://{addr}/scim/{{tenant}}/v2"))
         .events(on_event)
         .rule(move |write: &Write<'_>| {
-            if roles.all(write.resource).len() > 1 {
+            if write
+                .resource()
+                .is_some_and(|user| roles.all(user).len() > 1)
+            {
                 return Err(ScimError::invalid_value(
                     "a user can hold only one global role",
                 ));

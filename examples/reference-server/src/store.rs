@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use scim_core::{
-    ListPage, ListQuery, MemberChange, Meta, Projection, RequestContext, Resource, ResourceKind,
-    SchemaRegistry, ScimStore, SortOrder, StoreError, Version,
+    ListPage, ListQuery, MemberChange, MembersChanged, Meta, Projection, RequestContext, Resource,
+    ResourceKind, SchemaRegistry, ScimStore, SortOrder, StoreError, Version,
 };
 use scim_filter::AttrPath;
 use scim_filter::sql::{ChildTable, Column, SqlSchema, to_sql_from};
@@ -1092,7 +1092,7 @@ impl ScimStore for SqlStore {
         group_id: &str,
         change: &MemberChange,
         expected: Option<&Version>,
-    ) -> Result<Version, StoreError> {
+    ) -> Result<MembersChanged, StoreError> {
         let tenant = ctx.tenant();
         let kind = ResourceKind::Group;
         let mut tx = self.pool.begin().await.map_err(backend)?;
@@ -1131,7 +1131,7 @@ impl ScimStore for SqlStore {
             .map_err(backend)?
             .try_get("version")
             .map_err(backend)?;
-        let mut changed = 0;
+        let mut removed = Vec::new();
         for member in &change.remove {
             let mut q = self.q();
             let sql = format!(
@@ -1140,13 +1140,17 @@ impl ScimStore for SqlStore {
                 q.p(group_id),
                 q.p(member.as_str())
             );
-            changed += q
+            let gone = q
                 .query(&sql)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?
                 .rows_affected();
+            if gone > 0 {
+                removed.push(member.clone());
+            }
         }
+        let mut added = Vec::new();
         if !change.add.is_empty() {
             let mut q = self.q();
             let sql = format!(
@@ -1154,29 +1158,35 @@ impl ScimStore for SqlStore {
                 q.p(tenant),
                 q.p(group_id)
             );
-            let last: i64 = q
+            let mut next: i64 = q
                 .query(&sql)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(backend)?
                 .try_get("p")
                 .map_err(backend)?;
-            changed += self
-                .insert_children(
-                    &mut tx,
-                    tenant,
-                    group_id,
-                    &[("group_members", change.add.clone())],
-                    last + 1,
-                )
-                .await
-                .map_err(backend)?;
+            // One row at a time: an id already a member inserts nothing, and is not added.
+            for member in &change.add {
+                next += 1;
+                let rows = [("group_members", vec![member.clone()])];
+                let inserted = self
+                    .insert_children(&mut tx, tenant, group_id, &rows, next)
+                    .await
+                    .map_err(backend)?;
+                if let Some(id) = member.get("value").and_then(Value::as_str)
+                    && inserted > 0
+                {
+                    added.push(id.to_owned());
+                }
+            }
         }
-        if changed == 0 {
+        if added.is_empty() && removed.is_empty() {
             tx.rollback().await.map_err(backend)?;
-            return Ok(Version::new((version - 1).to_string()));
+            let version = Version::new((version - 1).to_string());
+            return Ok(MembersChanged::new(version, added, removed));
         }
         Self::finish(tx, ctx).await?;
-        Ok(Version::new(version.to_string()))
+        let version = Version::new(version.to_string());
+        Ok(MembersChanged::new(version, added, removed))
     }
 }

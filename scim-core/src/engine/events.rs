@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::{RequestContext, Resource, ResourceKind};
+use crate::{MembersChanged, RequestContext, Resource, ResourceKind};
 
 /// What happened to a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,14 +109,28 @@ fn member_set(resource: Option<&Resource>) -> HashSet<&str> {
         .unwrap_or_default()
 }
 
-/// The events of one write, from what was there before and what is there now.
+/// The events of one write, from what was there before and what is there now, or from what
+/// a membership change the store made natively says it did.
 pub(super) struct Change<'a> {
     pub(super) kind: EventKind,
     pub(super) before: Option<&'a Resource>,
     pub(super) after: Option<&'a Resource>,
+    pub(super) members: Option<&'a MembersChanged>,
 }
 
-impl Change<'_> {
+impl<'a> Change<'a> {
+    /// A membership change the store made without the group being read.
+    pub(super) fn members(done: &'a MembersChanged) -> Self {
+        Self {
+            kind: EventKind::Patched {
+                changed: vec!["members".to_owned()],
+            },
+            before: None,
+            after: None,
+            members: Some(done),
+        }
+    }
+
     /// The events: the write itself, then the activation and membership changes it made (a
     /// user created inactive is not "deactivated"; a group created with members has them
     /// "added").
@@ -134,6 +148,22 @@ impl Change<'_> {
             request_id: ctx.request_id().to_owned(),
         };
         let mut events = vec![event(self.kind)];
+        let sorted = |ids: Vec<String>| {
+            let mut ids = ids;
+            ids.sort();
+            ids
+        };
+        if let Some(done) = self.members {
+            if !done.added.is_empty() {
+                let ids = sorted(done.added.clone());
+                events.push(event(EventKind::MembersAdded { ids }));
+            }
+            if !done.removed.is_empty() {
+                let ids = sorted(done.removed.clone());
+                events.push(event(EventKind::MembersRemoved { ids }));
+            }
+            return events;
+        }
         let Some(after) = self.after else {
             return events;
         };
@@ -145,13 +175,11 @@ impl Change<'_> {
             },
             (ResourceKind::Group, before) => {
                 let (before, after) = (member_set(before), member_set(Some(after)));
-                let sorted = |set: std::collections::hash_set::Difference<'_, &str, _>| {
-                    let mut ids: Vec<String> = set.map(|s| (*s).to_owned()).collect();
-                    ids.sort();
-                    ids
+                let owned = |ids: std::collections::hash_set::Difference<'_, &str, _>| {
+                    sorted(ids.map(|s| (*s).to_owned()).collect())
                 };
-                let added = sorted(after.difference(&before));
-                let removed = sorted(before.difference(&after));
+                let added = owned(after.difference(&before));
+                let removed = owned(before.difference(&after));
                 if !added.is_empty() {
                     events.push(event(EventKind::MembersAdded { ids: added }));
                 }

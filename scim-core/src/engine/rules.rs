@@ -2,23 +2,82 @@
 
 use serde_json::Value;
 
-use crate::{RequestContext, Resource, ScimError};
+use crate::{MemberChange, RequestContext, Resource, ResourceKind, ScimError};
 
-/// A write about to happen: the resource as it will be stored, and what it replaces.
+/// A write about to happen: on which resource type, and what it changes.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Write<'a> {
     /// The request.
     pub ctx: &'a RequestContext,
-    /// The resource as it will be stored (without `id` and `meta` on a create).
-    pub resource: &'a Resource,
-    /// The stored resource it replaces; `None` on a create.
-    pub previous: Option<&'a Resource>,
+    /// The resource type written.
+    pub kind: ResourceKind,
+    /// What the write does.
+    pub change: WriteChange<'a>,
 }
 
-/// A check the engine runs before every create, replace and patch (dry runs included). An
-/// error answers the request as it is; its `detail` is what the admin reads in Entra's
-/// provisioning log, so say what to fix.
+/// What a write does.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum WriteChange<'a> {
+    /// A resource created (`POST`, a bulk `POST`).
+    Create {
+        /// The resource as it will be stored, without `id` and `meta`.
+        resource: &'a Resource,
+    },
+    /// A resource replaced (`PUT`) or patched (`PATCH`).
+    Replace {
+        /// The resource as it will be stored.
+        resource: &'a Resource,
+        /// The stored resource it replaces.
+        previous: &'a Resource,
+    },
+    /// Group members added and removed without the group being read (how Entra and Okta
+    /// change membership, whatever the group's size).
+    Members {
+        /// The group's id.
+        group_id: &'a str,
+        /// The members to add and the ids to remove.
+        change: &'a MemberChange,
+    },
+}
+
+impl<'a> Write<'a> {
+    pub(super) fn new(
+        ctx: &'a RequestContext,
+        kind: ResourceKind,
+        change: WriteChange<'a>,
+    ) -> Self {
+        Self { ctx, kind, change }
+    }
+
+    /// The resource as it will be stored, for a create or a replace; `None` for a
+    /// membership change.
+    pub fn resource(&self) -> Option<&'a Resource> {
+        match self.change {
+            WriteChange::Create { resource } | WriteChange::Replace { resource, .. } => {
+                Some(resource)
+            }
+            WriteChange::Members { .. } => None,
+        }
+    }
+
+    /// The stored resource a replace replaces.
+    pub fn previous(&self) -> Option<&'a Resource> {
+        match self.change {
+            WriteChange::Replace { previous, .. } => Some(previous),
+            _ => None,
+        }
+    }
+}
+
+/// A check the engine runs before every create, replace, patch and membership change (dry
+/// runs included). An error answers the request as it is; its `detail` is what the admin
+/// reads in Entra's provisioning log, so say what to fix.
+///
+/// A membership change Entra or Okta sends as a PATCH reaches the rules as
+/// [`WriteChange::Members`], without the group (it is not read); if the store cannot apply
+/// it natively, the rules then see the patched group as a [`WriteChange::Replace`] too.
 ///
 /// ```
 /// use scim_core::ScimError;
@@ -26,7 +85,7 @@ pub struct Write<'a> {
 ///
 /// let roles = RoleMapping::new().with("Admin", "admin").with("User", "member");
 /// let one_global_role = move |write: &Write<'_>| {
-///     if roles.all(write.resource).len() > 1 {
+///     if write.resource().is_some_and(|user| roles.all(user).len() > 1) {
 ///         return Err(ScimError::invalid_value("a user can hold only one global role"));
 ///     }
 ///     Ok(())

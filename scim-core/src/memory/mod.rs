@@ -26,8 +26,8 @@ use self::index::{Collection, fold};
 use self::plan::{candidates, filter_keys};
 use self::sort::sort_entries;
 use crate::{
-    ListPage, ListQuery, MemberChange, Meta, Projection, RequestContext, Resource, ResourceKind,
-    SchemaRegistry, ScimStore, StoreError, Version,
+    ListPage, ListQuery, MemberChange, MembersChanged, Meta, Projection, RequestContext, Resource,
+    ResourceKind, SchemaRegistry, ScimStore, StoreError, Version,
 };
 
 /// An in-memory [`ScimStore`]: the embedded default for tests, demos and small deployments.
@@ -387,7 +387,7 @@ impl MemoryStore {
         group_id: &str,
         change: &MemberChange,
         expected: Option<&Version>,
-    ) -> Result<Version, StoreError> {
+    ) -> Result<MembersChanged, StoreError> {
         let kind = ResourceKind::Group;
         self.write(ctx, |tenant| {
             let coll = &mut tenant.groups;
@@ -399,20 +399,42 @@ impl MemoryStore {
             let Doc::Tree(group) = &entry.doc else {
                 return Err(StoreError::backend("a stored group is not a tree"));
             };
-            let would_change = change.add.iter().any(|m| {
-                m.get("value")
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| !group.members.contains_key(v))
-            }) || change.remove.iter().any(|v| group.members.contains_key(v));
-            if !would_change {
-                return Ok(entry.version());
+            if ctx.dry_run() {
+                // What the change would do, worked out without doing it.
+                let mut added: Vec<String> = Vec::new();
+                for member in &change.add {
+                    let value = member.get("value").and_then(Value::as_str);
+                    if let Some(v) = value.filter(|v| !group.members.contains_key(*v))
+                        && !added.iter().any(|a| a == v)
+                    {
+                        added.push(v.to_owned());
+                    }
+                }
+                let mut removed: Vec<String> = Vec::new();
+                for id in change
+                    .remove
+                    .iter()
+                    .filter(|v| group.members.contains_key(*v))
+                {
+                    if !removed.contains(id) {
+                        removed.push(id.clone());
+                    }
+                }
+                let version = if added.is_empty() && removed.is_empty() {
+                    entry.version()
+                } else {
+                    self.touched(entry).version
+                };
+                return Ok(MembersChanged::new(version, added, removed));
             }
             let meta = self.touched(entry);
-            if ctx.dry_run() {
-                return Ok(meta.version);
-            }
-            coll.apply_members(slot, change, &meta)?;
-            Ok(meta.version)
+            let (added, removed) = coll.apply_members(slot, change, &meta)?;
+            let version = if added.is_empty() && removed.is_empty() {
+                coll.entry(slot).map_or(meta.version, Entry::version)
+            } else {
+                meta.version
+            };
+            Ok(MembersChanged::new(version, added, removed))
         })
     }
 }
@@ -535,7 +557,7 @@ impl ScimStore for MemoryStore {
         group_id: &str,
         change: &MemberChange,
         expected: Option<&Version>,
-    ) -> Result<Version, StoreError> {
+    ) -> Result<MembersChanged, StoreError> {
         self.modify_members_sync(ctx, group_id, change, expected)
     }
 }

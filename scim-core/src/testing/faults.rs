@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{
-    ListPage, ListQuery, MemberChange, Projection, RequestContext, Resource, ResourceKind,
-    ScimStore, StoreError, Version,
+    ListPage, ListQuery, MemberChange, MembersChanged, Projection, RequestContext, Resource,
+    ResourceKind, ScimStore, StoreError, Version,
 };
 
 /// What an injected failure's message holds: what a database error might say, and what must
@@ -163,7 +163,7 @@ impl<S: ScimStore> ScimStore for FaultyStore<S> {
         group_id: &str,
         change: &MemberChange,
         expected: Option<&Version>,
-    ) -> Result<Version, StoreError> {
+    ) -> Result<MembersChanged, StoreError> {
         self.enter("modify_members")?;
         self.inner
             .modify_members(ctx, group_id, change, expected)

@@ -749,13 +749,13 @@ pub async fn write_rules<H: Harness>(harness: &H) {
         .with("EnterpriseAdmin", "owner")
         .with("User", "member");
     let rule = move |write: &Write<'_>| {
-        if roles.all(write.resource).len() > 1 {
+        if write.resource().is_some_and(|r| roles.all(r).len() > 1) {
             return Err(ScimError::invalid_value(
                 "a user can hold only one global role",
             ));
         }
         if write
-            .previous
+            .previous()
             .is_some_and(|p| p.user_name() == Some("locked"))
         {
             return Err(ScimError::new(403, "this user is managed by the app"));

@@ -91,7 +91,8 @@ async fn groups_matching<S: ScimStore>(
 
 /// A group of 10,000 members: created whole, found by a member, and changed by one member
 /// (natively, or by replace when the store has no native membership change), with the
-/// version changing only when membership does.
+/// version changing only when membership does and the store saying which members it
+/// really added and removed.
 pub async fn large_group<S: ScimStore>(store: &S) {
     let Some(ctx) = begin(store, "large_group", &[Need::Groups]) else {
         return;
@@ -119,13 +120,22 @@ pub async fn large_group<S: ScimStore>(store: &S) {
     let v1 = created.version().expect("version");
     let change = MemberChange::new(vec![json!({"value": "newcomer"})], vec!["member-0".into()]);
     let v2 = match store.modify_members(&ctx, &id, &change, Some(&v1)).await {
-        Ok(v) => {
+        Ok(done) => {
+            assert_eq!(
+                (done.added.as_slice(), done.removed.as_slice()),
+                (&["newcomer".to_owned()][..], &["member-0".to_owned()][..]),
+                "the store says which members it added and removed"
+            );
             let again = store
-                .modify_members(&ctx, &id, &change, Some(&v))
+                .modify_members(&ctx, &id, &change, Some(&done.version))
                 .await
                 .expect("no-op change");
-            assert_eq!(again, v, "a change that changes nothing keeps the version");
-            v
+            assert_eq!(
+                again.version, done.version,
+                "a change that changes nothing keeps the version"
+            );
+            assert!(!again.changed(), "and says it added and removed nobody");
+            done.version
         }
         Err(StoreError::NotImplemented { .. }) => {
             let mut body = created.clone().into_json();

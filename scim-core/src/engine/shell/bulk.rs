@@ -1,14 +1,17 @@
-//! `/Bulk` (RFC 7644 §3.7): many operations in one request, with `bulkId` references.
+//! `/Bulk` (RFC 7644 §3.7): many operations in one request, with `bulkId` references, each
+//! run as the typed operation it names.
 
 use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
 use http::{Method, Response, StatusCode};
+use scim_patch::PatchRequest;
 use serde_json::{Map, Value, json};
 
-use super::{Call, Engine, Route, reply};
-use crate::{ScimError, ScimStore};
+use super::route::Route;
+use super::{Call, conditional, reply};
+use crate::engine::{Engine, PatchResponse};
+use crate::{ScimError, ScimStore, ScimType, Version};
 
 const BULK_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 const PREFIX: &str = "bulkId:";
@@ -93,36 +96,37 @@ fn resolve(value: &mut Value, ids: &HashMap<String, String>) {
     }
 }
 
+/// What an operation that succeeded did.
+struct Done {
+    status: StatusCode,
+    version: Option<Version>,
+    /// The new resource's id and `Location`, for a creation.
+    created: Option<(String, String)>,
+}
+
 /// An operation's entry in the response.
-fn result(op: &Operation, status: StatusCode, response: Option<&Response<Bytes>>) -> Value {
+fn result(op: &Operation, outcome: &Result<Done, ScimError>) -> Value {
     let mut entry = Map::new();
     entry.insert("method".into(), op.method.as_str().into());
     if let Some(id) = &op.bulk_id {
         entry.insert("bulkId".into(), id.as_str().into());
     }
-    let header = |name| {
-        response
-            .and_then(|r| r.headers().get(name))
-            .and_then(|v| v.to_str().ok())
-    };
-    if let Some(version) = header(ETAG) {
-        entry.insert("version".into(), version.into());
-    }
-    if let Some(location) = header(LOCATION) {
-        entry.insert("location".into(), location.into());
-    }
-    entry.insert("status".into(), status.as_str().into());
-    if !status.is_success()
-        && let Some(body) = response.and_then(|r| serde_json::from_slice::<Value>(r.body()).ok())
-    {
-        entry.insert("response".into(), body);
+    match outcome {
+        Ok(done) => {
+            if let Some(version) = &done.version {
+                entry.insert("version".into(), version.to_etag().into());
+            }
+            if let Some((_, location)) = &done.created {
+                entry.insert("location".into(), location.as_str().into());
+            }
+            entry.insert("status".into(), done.status.as_str().into());
+        }
+        Err(err) => {
+            entry.insert("status".into(), err.status().to_string().into());
+            entry.insert("response".into(), err.to_json());
+        }
     }
     Value::Object(entry)
-}
-
-fn failure(op: &Operation, err: &ScimError) -> Value {
-    let response = reply::error(err);
-    result(op, response.status(), Some(&response))
 }
 
 impl<S: ScimStore> Engine<S> {
@@ -210,36 +214,21 @@ impl<S: ScimStore> Engine<S> {
                     waiting.push(i);
                     continue;
                 } else {
-                    Ok(self.bulk_operation(call, op, &created).await)
+                    Box::pin(self.bulk_operation(call, op, &created)).await
                 };
                 progressed = true;
-                let entry = match outcome {
-                    Ok(Ok(response)) => {
-                        if let (Some(id), true) = (&op.bulk_id, response.status().is_success()) {
-                            let location = response.headers().get(LOCATION);
-                            let new_id = location
-                                .and_then(|l| l.to_str().ok())
-                                .and_then(|l| l.rsplit('/').next())
-                                .unwrap_or_default();
-                            created.insert(id.clone(), new_id.to_owned());
-                        }
-                        if !response.status().is_success() {
-                            if let Some(id) = &op.bulk_id {
-                                failed.insert(id.clone());
-                            }
-                            errors += 1;
-                        }
-                        result(op, response.status(), Some(&response))
+                match (&outcome, &op.bulk_id) {
+                    (Ok(done), Some(bulk_id)) => {
+                        let id = done.created.as_ref().map(|(id, _)| id.clone());
+                        created.insert(bulk_id.clone(), id.unwrap_or_default());
                     }
-                    Ok(Err(err)) | Err(err) => {
-                        if let Some(id) = &op.bulk_id {
-                            failed.insert(id.clone());
-                        }
+                    (Ok(_), None) => {}
+                    (Err(_), bulk_id) => {
+                        failed.extend(bulk_id.clone());
                         errors += 1;
-                        failure(op, &err)
                     }
-                };
-                results[i] = Some(entry);
+                }
+                results[i] = Some(result(op, &outcome));
                 if fail_on_errors.is_some_and(|max| errors >= max) {
                     break 'passes;
                 }
@@ -254,7 +243,7 @@ impl<S: ScimStore> Engine<S> {
                         409,
                         "the operation's bulkId references form a circle that cannot be resolved",
                     );
-                    results[i] = Some(failure(&ops[i], &err));
+                    results[i] = Some(result(&ops[i], &Err(err)));
                 }
                 break;
             }
@@ -266,13 +255,13 @@ impl<S: ScimStore> Engine<S> {
         ))
     }
 
-    /// Runs one operation as the request it stands for, with `bulkId`s resolved.
+    /// Runs one operation as the typed operation it names, with `bulkId`s resolved.
     async fn bulk_operation(
         &self,
         call: &Call<'_>,
         op: &Operation,
         created: &HashMap<String, String>,
-    ) -> Result<Response<Bytes>, ScimError> {
+    ) -> Result<Done, ScimError> {
         let path = op
             .path
             .split('/')
@@ -284,47 +273,72 @@ impl<S: ScimStore> Engine<S> {
             })
             .collect::<Vec<_>>()
             .join("/");
-        let route = Route::parse(&path)
-            .filter(|r| matches!(r, Route::Collection(_) | Route::Item(..)))
-            .ok_or_else(|| {
-                ScimError::bad_request(
-                    crate::ScimType::InvalidPath,
+        let (route, kind, id) = match Route::parse(&path) {
+            Some(route @ Route::Collection(kind)) => (route, kind, None),
+            Some(Route::Item(kind, id)) => (Route::Item(kind, id.clone()), kind, Some(id)),
+            _ => {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidPath,
                     format!(
                         "a bulk operation addresses /Users or /Groups, not \"{}\"",
                         op.path
                     ),
-                )
-            })?;
-        let mut builder = http::Request::builder()
-            .method(op.method.clone())
-            .uri(path.as_str())
-            .header(CONTENT_TYPE, reply::SCIM_CONTENT_TYPE);
-        if let Some(version) = &op.version {
-            builder = builder.header(IF_MATCH, version.as_str());
-        }
-        let body = match &op.data {
-            Some(data) => {
-                let mut data = data.clone();
-                resolve(&mut data, created);
-                Bytes::from(serde_json::to_vec(&data).unwrap_or_default())
+                ));
             }
-            None => Bytes::new(),
         };
-        let (parts, ()) = builder
-            .body(())
-            .map_err(|e| ScimError::bad_request(crate::ScimType::InvalidPath, e.to_string()))?
-            .into_parts();
-        let sub = Call {
-            parts: &parts,
-            body,
-            ctx: call.ctx.clone(),
-            base: call.base.clone(),
-            compat: call.compat,
-            max_results: call.max_results,
+        let allowed = route.allowed();
+        if !allowed.contains(&op.method) {
+            return Err(reply::method_not_allowed_error(&op.method, allowed));
+        }
+        self.check_served(kind)?;
+        let precondition = conditional::precondition(op.version.as_deref());
+        let data = || {
+            let mut data = op
+                .data
+                .clone()
+                .ok_or_else(|| ScimError::invalid_syntax("the request needs a JSON body"))?;
+            resolve(&mut data, created);
+            Ok::<_, ScimError>(data)
         };
-        Ok(match self.serve(&sub, route).await {
-            Ok(response) => response,
-            Err(err) => reply::error(&err),
-        })
+        let (ctx, compat) = (&call.ctx, &call.compat);
+        let id = id.as_deref().unwrap_or_default();
+        let done = |status, version| Done {
+            status,
+            version,
+            created: None,
+        };
+        match op.method {
+            Method::POST => {
+                let resource = self.create_under(compat, ctx, kind, data()?).await?;
+                let new_id = resource.id().unwrap_or_default().to_owned();
+                let location = format!("{}{}/{new_id}", call.base, kind.endpoint());
+                Ok(Done {
+                    status: StatusCode::CREATED,
+                    version: resource.version(),
+                    created: Some((new_id, location)),
+                })
+            }
+            Method::PUT => {
+                let stored = self
+                    .replace_under(compat, ctx, kind, id, data()?, &precondition)
+                    .await?;
+                Ok(done(StatusCode::OK, stored.version()))
+            }
+            Method::PATCH => {
+                let request = PatchRequest::from_value(data()?)?;
+                let patched = self
+                    .patch_under(compat, ctx, kind, id, request, &precondition)
+                    .await?;
+                let status = match self.inner.patch_response {
+                    PatchResponse::NoContent => StatusCode::NO_CONTENT,
+                    _ => StatusCode::OK,
+                };
+                Ok(done(status, patched.version()))
+            }
+            _ => {
+                self.delete(ctx, kind, id, &precondition).await?;
+                Ok(done(StatusCode::NO_CONTENT, None))
+            }
+        }
     }
 }

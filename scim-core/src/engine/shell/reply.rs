@@ -146,17 +146,25 @@ pub(super) fn too_many_requests(wait: std::time::Duration) -> Response<Bytes> {
     response
 }
 
-/// `405`, listing the methods the route answers.
-pub(super) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Response<Bytes> {
-    let list = allowed
+/// The methods a route answers, as `Allow` lists them.
+fn allow(allowed: &[Method]) -> String {
+    allowed
         .iter()
         .map(Method::as_str)
         .collect::<Vec<_>>()
-        .join(", ");
-    let mut response = error(&ScimError::new(
-        405,
-        format!("{method} is not supported here; use {list}"),
-    ));
+        .join(", ")
+}
+
+/// The `405` error for `method` on a route that answers `allowed`.
+pub(super) fn method_not_allowed_error(method: &Method, allowed: &[Method]) -> ScimError {
+    let list = allow(allowed);
+    ScimError::new(405, format!("{method} is not supported here; use {list}"))
+}
+
+/// `405`, listing the methods the route answers.
+pub(super) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Response<Bytes> {
+    let list = allow(allowed);
+    let mut response = error(&method_not_allowed_error(method, allowed));
     if let Ok(value) = HeaderValue::from_str(&list) {
         response.headers_mut().insert(ALLOW, value);
     }

@@ -5,14 +5,17 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::Value;
 
-use super::{Call, Engine, reply};
+use super::{Call, query, reply};
+use crate::engine::Engine;
 use crate::{ResourceKind, ScimError, ScimStore};
 
 /// RFC 7644 §4: discovery endpoints take no filter.
 fn no_filter(call: &Call<'_>) -> Result<(), ScimError> {
-    let filtered = call.parts.uri.query().is_some_and(|q| {
-        form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k.eq_ignore_ascii_case("filter"))
-    });
+    let filtered = call
+        .parts
+        .uri
+        .query()
+        .is_some_and(|q| query::params(q).any(|(k, _)| k == "filter"));
     if filtered {
         return Err(ScimError::new(
             403,
@@ -42,7 +45,7 @@ impl<S: ScimStore> Engine<S> {
         no_filter(call)?;
         let all = ResourceKind::ALL
             .into_iter()
-            .filter(|k| self.serves(*k))
+            .filter(|k| self.inner.capabilities.serves(*k))
             .map(|k| {
                 self.inner
                     .registry
@@ -64,7 +67,7 @@ impl<S: ScimStore> Engine<S> {
         let served = |schema: &&crate::Schema| {
             ResourceKind::ALL.into_iter().any(|k| {
                 let schemas = registry.resource(k);
-                self.serves(k)
+                self.inner.capabilities.serves(k)
                     && (schemas.core().id == schema.id
                         || schemas.extensions().any(|e| e.id == schema.id))
             })

@@ -1,4 +1,5 @@
-//! The list parameters (RFC 7644 §3.4.2), from a query string or a `.search` body.
+//! Query strings, decoded in one place, and the list parameters (RFC 7644 §3.4.2) from a
+//! query string or a `.search` body.
 
 use scim_filter::{AttrPath, Filter};
 use serde_json::Value;
@@ -34,7 +35,6 @@ pub(super) struct Listing {
     pub(super) query: ListQuery,
     pub(super) projection: Projection,
     pub(super) start_index: usize,
-    pub(super) count: usize,
 }
 
 impl Search {
@@ -46,9 +46,7 @@ impl Search {
     pub(super) fn from_query(query: &str) -> Result<Self, ScimError> {
         let mut search = Self::default();
         let mut seen: Vec<String> = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = decode(key).unwrap_or_default().to_ascii_lowercase();
+        for (key, value) in params(query) {
             if !KNOWN.contains(&key.as_str()) {
                 continue;
             }
@@ -165,7 +163,6 @@ impl Search {
             query,
             projection,
             start_index,
-            count,
         })
     }
 }
@@ -197,6 +194,16 @@ const KNOWN: [&str; 7] = [
     "attributes",
     "excludedattributes",
 ];
+
+/// A query string's parameters, in order: each name decoded ([`decode`]; a name that is not
+/// UTF-8 becomes empty) and lower-cased, with its value as given. Every endpoint reads its
+/// parameters through this.
+pub(super) fn params(query: &str) -> impl Iterator<Item = (String, &str)> {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(key).unwrap_or_default().to_ascii_lowercase(), value)
+    })
+}
 
 /// A query component, `+` as a space and percent-decoded; `None` if that is not UTF-8.
 fn decode(component: &str) -> Option<String> {

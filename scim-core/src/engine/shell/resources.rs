@@ -1,0 +1,196 @@
+//! Users and Groups over HTTP: each handler reads what the request says (query, body,
+//! conditional headers), calls the operation, and renders its answer.
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use scim_patch::PatchRequest;
+
+use super::query::{Attributes, Search};
+use super::{Call, conditional, reply};
+use crate::engine::{Engine, PatchResponse, Patched};
+use crate::{Projection, Resource, ResourceKind, ScimError, ScimStore, Version};
+
+impl<S: ScimStore> Engine<S> {
+    /// `attributes` and `excludedAttributes` of the query string. Read before any write, so
+    /// a bad one never follows a write that happened.
+    fn attributes(call: &Call<'_>) -> Result<Projection, ScimError> {
+        match call.parts.uri.query() {
+            Some(q) => Search::from_query(q)?.attrs.projection(),
+            None => Attributes::default().projection(),
+        }
+    }
+
+    /// The resource as the response carries it, as JSON text. A stored document is written
+    /// from its text.
+    pub(super) fn render(
+        &self,
+        base: &str,
+        projection: &Projection,
+        resource: Resource,
+    ) -> Vec<u8> {
+        let kind = resource.kind();
+        let schemas = self.inner.registry.resource(kind);
+        if let Some(stored) = resource.document() {
+            let location = [base, kind.endpoint(), "/", stored.id()];
+            return projection.render_document(schemas, kind, stored, &location);
+        }
+        let mut resource = resource;
+        resource.set_location(base);
+        serde_json::to_vec(&projection.apply_owned(schemas, resource)).unwrap_or_default()
+    }
+
+    /// The answer carrying `resource`, with its ETag and, for a creation, `Location`.
+    fn respond(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        status: StatusCode,
+        resource: Resource,
+    ) -> Response<Bytes> {
+        let version = resource.version();
+        let location = (status == StatusCode::CREATED).then(|| {
+            let id = resource.id().unwrap_or_default();
+            format!("{}{}/{id}", call.base, resource.kind().endpoint())
+        });
+        let body = self.render(&call.base, projection, resource);
+        reply::resource(status, body, version.as_ref(), location.as_deref())
+    }
+
+    pub(super) async fn http_list(
+        &self,
+        call: &Call<'_>,
+        kind: Option<ResourceKind>,
+        search: Search,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let listing = search.into_listing(call.max_results)?;
+        let page = self.list_within(&call.ctx, kind, &listing.query).await?;
+        let resources: Vec<Vec<u8>> = page
+            .resources
+            .into_iter()
+            .map(|r| self.render(&call.base, &listing.projection, r))
+            .collect();
+        Ok(reply::list(
+            page.total_results,
+            listing.start_index,
+            &resources,
+        ))
+    }
+
+    pub(super) async fn http_create(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
+        let input = reply::json_body(call)?;
+        let created = self
+            .create_under(&call.compat, &call.ctx, kind, input)
+            .await?;
+        Ok(self.respond(call, &projection, StatusCode::CREATED, created))
+    }
+
+    pub(super) async fn http_read(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
+        let resource = self.get(&call.ctx, kind, id, &projection).await?;
+        let version = resource.version();
+        if conditional::not_modified(&call.parts.headers, version.as_ref()) {
+            return Ok(reply::empty(StatusCode::NOT_MODIFIED, version.as_ref()));
+        }
+        Ok(self.respond(call, &projection, StatusCode::OK, resource))
+    }
+
+    pub(super) async fn http_put(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
+        let input = reply::json_body(call)?;
+        let precondition = conditional::if_match(&call.parts.headers);
+        let stored = self
+            .replace_under(&call.compat, &call.ctx, kind, id, input, &precondition)
+            .await?;
+        Ok(self.respond(call, &projection, StatusCode::OK, stored))
+    }
+
+    pub(super) async fn http_patch(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let projection = Self::attributes(call)?;
+        reply::check_body(call)?;
+        let request = PatchRequest::from_slice(&call.body)?;
+        let precondition = conditional::if_match(&call.parts.headers);
+        let patched = self
+            .patch_under(&call.compat, &call.ctx, kind, id, request, &precondition)
+            .await?;
+        match patched {
+            Patched::Resource(resource) => Ok(self.patched(call, &projection, resource)),
+            Patched::Members(version) => {
+                Ok(self.members_patched(call, &projection, id, &version).await)
+            }
+        }
+    }
+
+    fn patched(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        resource: Resource,
+    ) -> Response<Bytes> {
+        match self.inner.patch_response {
+            PatchResponse::NoContent => {
+                reply::empty(StatusCode::NO_CONTENT, resource.version().as_ref())
+            }
+            _ => self.respond(call, projection, StatusCode::OK, resource),
+        }
+    }
+
+    /// The answer to a PATCH the store applied as a membership change: the group is read
+    /// back only if the answer carries it. The change is committed by then, so a failure to
+    /// read it back is answered `204` (the write happened) rather than an error a client
+    /// would retry.
+    async fn members_patched(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        id: &str,
+        version: &Version,
+    ) -> Response<Bytes> {
+        if self.inner.patch_response == PatchResponse::NoContent {
+            return reply::empty(StatusCode::NO_CONTENT, Some(version));
+        }
+        match self
+            .get(&call.ctx, ResourceKind::Group, id, projection)
+            .await
+        {
+            Ok(stored) => self.patched(call, projection, stored),
+            Err(err) => {
+                tracing::warn!(
+                    error = %err,
+                    "the group changed, but reading it back failed: answering 204"
+                );
+                reply::empty(StatusCode::NO_CONTENT, Some(version))
+            }
+        }
+    }
+
+    pub(super) async fn http_delete(
+        &self,
+        call: &Call<'_>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Response<Bytes>, ScimError> {
+        let precondition = conditional::if_match(&call.parts.headers);
+        self.delete(&call.ctx, kind, id, &precondition).await?;
+        Ok(reply::empty(StatusCode::NO_CONTENT, None))
+    }
+}

@@ -1,0 +1,238 @@
+//! A membership PATCH (how Entra and Okta add and remove group members) is applied by the
+//! store without the group being read, also when the app has rules and an event sink: the
+//! rules see the membership change, and the events say which members the store really added
+//! and removed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use scim_core::engine::{BearerToken, Engine, Event, EventKind, PatchResponse, Write, WriteChange};
+use scim_core::{
+    ListPage, ListQuery, MemberChange, MembersChanged, MemoryStore, Projection, RequestContext,
+    Resource, ResourceKind, ScimError, ScimStore, StoreError, Version,
+};
+use serde_json::{Value, json};
+
+/// A MemoryStore that counts the reads of a resource.
+#[derive(Debug, Clone, Default)]
+struct Counting {
+    store: MemoryStore,
+    reads: Arc<AtomicUsize>,
+}
+
+impl ScimStore for Counting {
+    async fn create(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> Result<Resource, StoreError> {
+        self.store.create(ctx, resource).await
+    }
+
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Resource, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.store.get(ctx, kind, id).await
+    }
+
+    async fn get_projected(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Resource, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.store.get_projected(ctx, kind, id, projection).await
+    }
+
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        query: &ListQuery,
+    ) -> Result<ListPage, StoreError> {
+        self.store.list(ctx, kind, query).await
+    }
+
+    async fn replace(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+        expected: &Version,
+    ) -> Result<Resource, StoreError> {
+        self.store.replace(ctx, resource, expected).await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        expected: Option<&Version>,
+    ) -> Result<(), StoreError> {
+        self.store.delete(ctx, kind, id, expected).await
+    }
+
+    async fn modify_members(
+        &self,
+        ctx: &RequestContext,
+        group_id: &str,
+        change: &MemberChange,
+        expected: Option<&Version>,
+    ) -> Result<MembersChanged, StoreError> {
+        self.store
+            .modify_members(ctx, group_id, change, expected)
+            .await
+    }
+}
+
+const TOKEN: &str = "fast-path";
+
+async fn patch(engine: &Engine<Counting>, path: &str, operations: Value) -> (u16, Value) {
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": operations,
+    });
+    let request = http::Request::patch(path)
+        .header("Authorization", format!("Bearer {TOKEN}"))
+        .header("Content-Type", "application/scim+json")
+        .body(Bytes::from(body.to_string()))
+        .unwrap();
+    let response = engine.handle(request).await;
+    let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+#[tokio::test]
+async fn membership_patches_need_no_read_with_rules_and_events() {
+    let store = Counting::default();
+    let events = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let seen = Arc::new(Mutex::new(Vec::<(String, usize, usize)>::new()));
+    let (sink, rule_log) = (Arc::clone(&events), Arc::clone(&seen));
+    let engine = Engine::builder(store.clone(), BearerToken::new(TOKEN))
+        .patch_response(PatchResponse::NoContent)
+        .events(move |e: &Event| sink.lock().unwrap().push(e.clone()))
+        .rule(move |write: &Write<'_>| {
+            if let WriteChange::Members { group_id, change } = write.change {
+                rule_log.lock().unwrap().push((
+                    group_id.to_owned(),
+                    change.add.len(),
+                    change.remove.len(),
+                ));
+                if change.add.iter().any(|m| m["value"] == "banned") {
+                    return Err(ScimError::invalid_value("banned cannot join a group"));
+                }
+            }
+            Ok(())
+        })
+        .build();
+    let ctx = RequestContext::new("default");
+    let group = engine
+        .create(
+            &ctx,
+            ResourceKind::Group,
+            json!({"displayName": "Ops", "members": [{"value": "u1"}]}),
+        )
+        .await
+        .unwrap();
+    let id = group.id().unwrap().to_owned();
+    let path = format!("/Groups/{id}");
+    events.lock().unwrap().clear();
+    store.reads.store(0, Ordering::SeqCst);
+
+    let take = || -> Vec<EventKind> { events.lock().unwrap().drain(..).map(|e| e.kind).collect() };
+    let reads = || store.reads.load(Ordering::SeqCst);
+
+    // Entra's add: one new member, one already there.
+    let (status, _) = patch(
+        &engine,
+        &path,
+        json!([{"op": "Add", "path": "members", "value": [{"value": "u2"}, {"value": "u1"}]}]),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(reads(), 0, "the group was not read");
+    assert_eq!(
+        take(),
+        [
+            EventKind::Patched {
+                changed: vec!["members".into()]
+            },
+            EventKind::MembersAdded {
+                ids: vec!["u2".into()]
+            },
+        ],
+        "only the member the store really added"
+    );
+    assert_eq!(seen.lock().unwrap().as_slice(), [(id.clone(), 2, 0)]);
+
+    // Entra's remove.
+    let (status, _) = patch(
+        &engine,
+        &path,
+        json!([{"op": "Remove", "path": "members[value eq \"u1\"]"}]),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(reads(), 0);
+    assert_eq!(
+        take(),
+        [
+            EventKind::Patched {
+                changed: vec!["members".into()]
+            },
+            EventKind::MembersRemoved {
+                ids: vec!["u1".into()]
+            },
+        ]
+    );
+
+    // A rule refuses: nothing is written, nothing announced.
+    let (status, body) = patch(
+        &engine,
+        &path,
+        json!([{"op": "add", "path": "members", "value": [{"value": "banned"}]}]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"].clone()),
+        (400, json!("banned cannot join a group"))
+    );
+    assert_eq!(take(), []);
+
+    // A change that changes nothing announces nothing.
+    let (status, _) = patch(
+        &engine,
+        &path,
+        json!([{"op": "remove", "path": "members[value eq \"nobody\"]"}]),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(take(), []);
+    assert_eq!(reads(), 0);
+
+    let group = engine
+        .get(&ctx, ResourceKind::Group, &id, &Projection::default())
+        .await
+        .unwrap();
+    assert_eq!(group.member_ids().collect::<Vec<_>>(), ["u2"]);
+
+    // Answering with the group (the default) reads it back once, after the write.
+    let answering = Engine::builder(store.clone(), BearerToken::new(TOKEN)).build();
+    store.reads.store(0, Ordering::SeqCst);
+    let (status, body) = patch(
+        &answering,
+        &path,
+        json!([{"op": "add", "path": "members", "value": [{"value": "u3"}]}]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["members"], json!([{"value": "u2"}, {"value": "u3"}]));
+    assert_eq!(reads(), 1);
+}
