@@ -1,5 +1,5 @@
 //! Validation of create, replace and patch results under each compatibility preset, with the
-//! request shapes Entra and Okta send (ENTRA.md U1, U8, U12, U14, U20, G1...).
+//! request shapes Entra and Okta send (the compatibility guide's U1, U8, U12, U14, U20, G1...).
 
 use scim_core::{
     AttrType, Attribute, Compat, Mutability, Resource, ResourceKind, Schema, SchemaRegistry,

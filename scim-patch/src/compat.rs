@@ -1,5 +1,6 @@
 //! The request shapes of Microsoft Entra ID and Okta that depart from RFC 7644, each behind a
-//! switch (see `ENTRA.md` in the project's shared notes for the sources).
+//! switch. scim-core's compatibility guide (`scim-core/docs/compatibility.md`) lists what Entra and
+//! Okta send, with the sources.
 //!
 //! Forms that cannot be confused with anything else are always accepted and have no switch:
 //! `op` in any case, attribute names in any case, dotted and URN-qualified keys in a path-less

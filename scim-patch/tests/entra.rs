@@ -1,4 +1,5 @@
-//! Every PATCH request shape of ENTRA.md (sections 3, 4, 5 and 7), named by its row, applied
+//! Every PATCH request shape Entra sends (the catalogue of `scim-core/docs/compatibility.md`:
+//! users, groups, the `aadOptscim062020` flag, and Microsoft's validator), named by its row, applied
 //! with the default (Entra) policy, with the resource expected afterwards.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Okta's request shapes (ENTRA.md section 8), and what each compatibility switch does when it
+//! Okta's request shapes (the compatibility guide, `scim-core/docs/compatibility.md`: Okta), and what each compatibility switch does when it
 //! is off: the RFC-literal behaviour a strict tenant gets.
 
 mod common;

@@ -1,6 +1,6 @@
 //! The framework-neutral HTTP suite: what a SCIM endpoint answers, request by request, for
 //! every rule of the engine and every request shape Entra and Okta send
-//! (`ENTRA.md` in the project's shared notes).
+//! (the catalogue in `scim-core/docs/compatibility.md`, whose row names the cases cite).
 //!
 //! An adapter implements [`Harness`] (serve an [`Engine`], give a client that sends requests
 //! to it) and expands [`scim_http_tests!`](crate::scim_http_tests) to run every case as a
@@ -339,7 +339,7 @@ impl<C: HttpClient> Client<C> {
     }
 }
 
-/// What Entra sends to create a user (ENTRA.md U1).
+/// What Entra sends to create a user (the compatibility guide's U1).
 pub fn entra_user(name: &str) -> Value {
     json!({
         "schemas": [USER, ENTERPRISE],
