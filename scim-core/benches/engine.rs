@@ -39,13 +39,13 @@ fn engine(users: usize) -> (Engine<MemoryStore>, Vec<String>) {
     (Engine::new(store, BearerToken::new("bench")), ids)
 }
 
-fn request(method: &str, uri: &str, body: &'static str) -> http::Request<Bytes> {
+fn request(method: &str, uri: &str, body: impl Into<Bytes>) -> http::Request<Bytes> {
     http::Request::builder()
         .method(method)
         .uri(uri)
         .header("authorization", "Bearer bench")
         .header("content-type", "application/scim+json")
-        .body(Bytes::from_static(body.as_bytes()))
+        .body(body.into())
         .expect("a request")
 }
 
@@ -82,6 +82,54 @@ fn bench(c: &mut Criterion) {
             let body = if flip { patch } else { unpatch };
             let response =
                 now(engine.handle(request("PATCH", &format!("/Users/{}", ids[0]), body)));
+            assert_eq!(response.status(), 200);
+            black_box(response)
+        });
+    });
+    // A new user each time, as Entra creates them (bench/server_user.json, renamed).
+    let template: Value = serde_json::from_str(include_str!("../../bench/server_user.json"))
+        .expect("bench/server_user.json is JSON");
+    let mut created = 0;
+    group.bench_function("POST /Users", |b| {
+        b.iter(|| {
+            created += 1;
+            let mut body = template.clone();
+            body["userName"] = json!(format!("posted{created}"));
+            body["externalId"] = json!(format!("posted-ext-{created}"));
+            let body = serde_json::to_vec(&body).expect("JSON");
+            let response = now(engine.handle(request("POST", "/Users", body)));
+            assert_eq!(response.status(), 201);
+            black_box(response)
+        });
+    });
+    // Entra's membership change on a group of 1,000: one member added, then removed.
+    let members: Vec<Value> = ids
+        .iter()
+        .take(1000)
+        .map(|id| json!({"value": id}))
+        .collect();
+    let group_body = json!({"displayName": "Everyone", "members": members}).to_string();
+    let group_id = now(engine.handle(request("POST", "/Groups", group_body))).headers()["location"]
+        .to_str()
+        .expect("a location")
+        .rsplit('/')
+        .next()
+        .expect("an id")
+        .to_owned();
+    let newcomer = &ids[ids.len() - 1];
+    let add = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Add","path":"members","value":[{{"$ref":null,"value":"{newcomer}"}}]}}]}}"#
+    );
+    let remove = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Remove","path":"members[value eq \"{newcomer}\"]"}}]}}"#
+    );
+    let mut joined = false;
+    group.bench_function("PATCH /Groups/{id} add or remove a member", |b| {
+        b.iter(|| {
+            joined = !joined;
+            let body = if joined { add.clone() } else { remove.clone() };
+            let uri = format!("/Groups/{group_id}?excludedAttributes=members");
+            let response = now(engine.handle(request("PATCH", &uri, body)));
             assert_eq!(response.status(), 200);
             black_box(response)
         });

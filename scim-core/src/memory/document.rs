@@ -44,9 +44,27 @@ pub(super) enum Doc {
 }
 
 pub(super) struct GroupDoc {
+    /// The group, `meta` included.
     pub(super) doc: Value,
+    /// Its `meta`, as `doc` has it (kept apart: a membership change reads and writes it
+    /// without parsing timestamps).
+    pub(super) meta: Meta,
     /// Each member's `value` to its position in `members`.
     pub(super) members: HashMap<String, usize>,
+}
+
+impl GroupDoc {
+    /// Records a change at `version`, now: `meta.version` and `meta.lastModified`, in place.
+    pub(super) fn touch(&mut self, version: Version, now: DateTime<Utc>) {
+        self.meta.last_modified = now;
+        self.meta.version = version;
+        if let Some(Value::Object(meta)) = self.doc.get_mut("meta") {
+            // As `Meta::to_json` writes them.
+            let modified = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            meta.insert("lastModified".into(), Value::String(modified));
+            meta.insert("version".into(), Value::String(self.meta.version.to_etag()));
+        }
+    }
 }
 
 /// An entry's index keys: the unique value, and each indexed attribute's values.
@@ -106,7 +124,8 @@ impl Entry {
                 let mut doc = resource.into_json();
                 doc["meta"] = meta.to_json(kind);
                 let members = dedupe_members(&mut doc);
-                Doc::Tree(Box::new(GroupDoc { doc, members }))
+                let meta = meta.clone();
+                Doc::Tree(Box::new(GroupDoc { doc, meta, members }))
             }
         };
         Ok(Self { id, doc })
@@ -124,18 +143,14 @@ impl Entry {
                 meta.last_modified = *modified;
                 meta
             }
-            Doc::Tree(g) => g
-                .doc
-                .get("meta")
-                .and_then(Meta::from_json)
-                .unwrap_or_else(|| Meta::new(Utc::now(), Version::new("0"))),
+            Doc::Tree(g) => g.meta.clone(),
         }
     }
 
     pub(super) fn version(&self) -> Version {
         match &self.doc {
             Doc::Text { version, .. } => Version::new(version.to_string()),
-            Doc::Tree(_) => self.meta().version,
+            Doc::Tree(g) => g.meta.version.clone(),
         }
     }
 

@@ -7,7 +7,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::document::{Doc, Entry, GroupDoc};
-use crate::{MemberChange, Meta, ResourceKind, StoreError};
+use chrono::{DateTime, Utc};
+
+use crate::{MemberChange, ResourceKind, StoreError, Version};
 
 /// One resource type's resources in one tenant, with their indexes. Indexes lead to slots.
 #[derive(Default)]
@@ -161,12 +163,13 @@ impl Collection {
 
     /// Adds and removes members of the group in `slot` in place: O(1) per member, whatever
     /// the group's size. Returns the ids added and removed (members already there, or not
-    /// there, are skipped); `meta` takes `meta` only if something changed.
+    /// there, are skipped); the group takes `version`, changed `now`, only if something
+    /// changed.
     pub(super) fn apply_members(
         &mut self,
         slot: usize,
         change: &MemberChange,
-        meta: &Meta,
+        (version, now): (Version, DateTime<Utc>),
     ) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let Self { slots, indexes, .. } = self;
         let Some(Some(entry)) = slots.get_mut(slot) else {
@@ -175,10 +178,12 @@ impl Collection {
         let Doc::Tree(group) = &mut entry.doc else {
             return Err(StoreError::backend("a stored group is not a tree"));
         };
+        let group = &mut **group;
         let GroupDoc {
             doc,
             members: positions,
-        } = &mut **group;
+            ..
+        } = group;
         let Value::Object(doc) = doc else {
             return Err(StoreError::backend("a stored group is not an object"));
         };
@@ -220,7 +225,7 @@ impl Collection {
             added.push(value.to_owned());
         }
         if !(added.is_empty() && removed.is_empty()) {
-            doc.insert("meta".into(), meta.to_json(ResourceKind::Group));
+            group.touch(version, now);
         }
         Ok((added, removed))
     }

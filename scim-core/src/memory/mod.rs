@@ -171,14 +171,6 @@ impl MemoryStore {
         (Version::new(n.to_string()), n)
     }
 
-    /// `entry`'s `meta` after a change now: a new version, `lastModified` now.
-    fn touched(&self, entry: &Entry) -> Meta {
-        let mut meta = entry.meta();
-        meta.last_modified = now();
-        meta.version = self.next_version().0;
-        meta
-    }
-
     fn tenant(&self, name: &str) -> Option<Arc<RwLock<Tenant>>> {
         let tenants = self
             .inner
@@ -371,11 +363,8 @@ impl MemoryStore {
             // A deleted resource is no longer anybody's member.
             let change = MemberChange::new(Vec::new(), vec![id.to_owned()]);
             for group in tenant.groups.lookup("members", &fold(id)) {
-                let Some(entry) = tenant.groups.entry(group) else {
-                    continue;
-                };
-                let meta = self.touched(entry);
-                tenant.groups.apply_members(group, &change, &meta)?;
+                let change_at = (self.next_version().0, now());
+                tenant.groups.apply_members(group, &change, change_at)?;
             }
             Ok(())
         })
@@ -423,16 +412,16 @@ impl MemoryStore {
                 let version = if added.is_empty() && removed.is_empty() {
                     entry.version()
                 } else {
-                    self.touched(entry).version
+                    self.next_version().0
                 };
                 return Ok(MembersChanged::new(version, added, removed));
             }
-            let meta = self.touched(entry);
-            let (added, removed) = coll.apply_members(slot, change, &meta)?;
+            let version = self.next_version().0;
+            let (added, removed) = coll.apply_members(slot, change, (version.clone(), now()))?;
             let version = if added.is_empty() && removed.is_empty() {
-                coll.entry(slot).map_or(meta.version, Entry::version)
+                coll.entry(slot).map_or(version, Entry::version)
             } else {
-                meta.version
+                version
             };
             Ok(MembersChanged::new(version, added, removed))
         })

@@ -187,7 +187,7 @@ impl<S: ScimStore> Engine<S> {
                     Err(err) => return Err(store_error(err)),
                 }
             }
-            match store.replace(ctx, patched.clone(), &version).await {
+            match store.replace(ctx, patched, &version).await {
                 Ok(stored) => {
                     self.committed(ctx, kind, id, event(&stored));
                     return Ok((Patched::Resource(stored), members));
