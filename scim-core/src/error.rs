@@ -51,6 +51,24 @@ impl ScimType {
             Self::Sensitive => "sensitive",
         }
     }
+
+    /// The variant of a keyword as an error body carries it (`"invalidValue"` to
+    /// [`ScimType::InvalidValue`]); `None` for anything else. For clients reading errors.
+    pub fn from_keyword(keyword: &str) -> Option<Self> {
+        const ALL: [ScimType; 10] = [
+            ScimType::InvalidFilter,
+            ScimType::TooMany,
+            ScimType::Uniqueness,
+            ScimType::Mutability,
+            ScimType::InvalidSyntax,
+            ScimType::InvalidPath,
+            ScimType::NoTarget,
+            ScimType::InvalidValue,
+            ScimType::InvalidVers,
+            ScimType::Sensitive,
+        ];
+        ALL.into_iter().find(|t| t.as_str() == keyword)
+    }
 }
 
 impl fmt::Display for ScimType {
