@@ -132,6 +132,7 @@ async fn membership_patches_need_no_read_with_rules_and_events() {
         (400, json!("banned cannot join a group"))
     );
     assert_eq!(take(), []);
+    assert_eq!(calls(), 0, "refused before the store is asked");
 
     // A change that changes nothing announces nothing.
     let (status, _) = patch(
