@@ -1,14 +1,17 @@
 //! A membership PATCH (how Entra and Okta add and remove group members) is applied by the
 //! store without the group being read, also when the app has rules and an event sink: the
 //! rules see the membership change, and the events say which members the store really added
-//! and removed.
+//! and removed. A store without a native membership change gets the group replaced instead,
+//! with the same answer.
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use scim_core::engine::{BearerToken, Engine, Event, EventKind, PatchResponse, Write, WriteChange};
+use scim_core::engine::{
+    BearerToken, Engine, Event, EventKind, PatchResponse, Precondition, Write, WriteChange,
+};
 use scim_core::testing::faults::FaultyStore;
-use scim_core::{MemoryStore, Projection, RequestContext, ResourceKind, ScimError};
+use scim_core::{MemberChange, MemoryStore, Projection, RequestContext, ResourceKind, ScimError};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "fast-path";
@@ -163,4 +166,68 @@ async fn membership_patches_need_no_read_with_rules_and_events() {
     assert_eq!(status, 200);
     assert_eq!(body["members"], json!([{"value": "u2"}, {"value": "u3"}]));
     assert_eq!(calls(), 2, "the change, then one read");
+}
+
+/// A store without a native membership change: `Engine::modify_members` reads, changes and
+/// replaces the group instead, and still says which members it added and removed.
+#[tokio::test]
+async fn membership_changes_fall_back_to_replacing_the_group() {
+    let store = FaultyStore::new(MemoryStore::new());
+    store.without_native_members();
+    let events = Arc::new(Mutex::new(Vec::<EventKind>::new()));
+    let sink = Arc::clone(&events);
+    let engine = Engine::builder(store.clone(), BearerToken::new(TOKEN))
+        .events(move |e: &Event| sink.lock().unwrap().push(e.kind.clone()))
+        .build();
+    let ctx = RequestContext::new("default");
+    let group = engine
+        .create(
+            &ctx,
+            ResourceKind::Group,
+            json!({"displayName": "Ops", "members": [{"value": "u1"}, {"value": "u2"}]}),
+        )
+        .await
+        .unwrap();
+    let id = group.id().unwrap();
+    events.lock().unwrap().clear();
+    let change = MemberChange::new(
+        vec![json!({"value": "u3"}), json!({"value": "u1"})],
+        vec!["u2".to_owned(), "nobody".to_owned()],
+    );
+    let done = engine
+        .modify_members(&ctx, id, &change, &Precondition::None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.added, done.removed),
+        (vec!["u3".to_owned()], vec!["u2".to_owned()])
+    );
+    assert_ne!(Some(done.version.clone()), group.version());
+    let read = engine
+        .get(&ctx, ResourceKind::Group, id, &Projection::default())
+        .await
+        .unwrap();
+    assert_eq!(read.member_ids().collect::<Vec<_>>(), ["u1", "u3"]);
+    assert_eq!(read.version(), Some(done.version));
+    assert_eq!(
+        events.lock().unwrap().as_slice(),
+        [
+            EventKind::Patched {
+                changed: vec!["members".into()]
+            },
+            EventKind::MembersAdded {
+                ids: vec!["u3".into()]
+            },
+            EventKind::MembersRemoved {
+                ids: vec!["u2".into()]
+            },
+        ]
+    );
+    // A stale version is refused, and nothing changes.
+    let stale = Precondition::version(group.version().unwrap());
+    let err = engine
+        .modify_members(&ctx, id, &change, &stale)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 412);
 }

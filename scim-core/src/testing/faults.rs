@@ -45,6 +45,9 @@ struct State {
     fail_at: AtomicUsize,
     /// Failures injected so far.
     injected: AtomicUsize,
+    /// Whether `modify_members` answers `NotImplemented`, as a store without the optional
+    /// native membership change does.
+    no_native_members: std::sync::atomic::AtomicBool,
 }
 
 impl<S: ScimStore> FaultyStore<S> {
@@ -75,6 +78,12 @@ impl<S: ScimStore> FaultyStore<S> {
     /// Calls made since the last [`fail_call`](Self::fail_call) or [`reset`](Self::reset).
     pub fn calls(&self) -> usize {
         self.state.calls.load(Ordering::SeqCst)
+    }
+
+    /// From now on, `modify_members` answers [`StoreError::NotImplemented`], as a store
+    /// without the optional native membership change does: the engine's fallback runs.
+    pub fn without_native_members(&self) {
+        self.state.no_native_members.store(true, Ordering::SeqCst);
     }
 
     /// Failures injected since the store was made.
@@ -165,6 +174,11 @@ impl<S: ScimStore> ScimStore for FaultyStore<S> {
         expected: Option<&Version>,
     ) -> Result<MembersChanged, StoreError> {
         self.enter("modify_members")?;
+        if self.state.no_native_members.load(Ordering::SeqCst) {
+            return Err(StoreError::NotImplemented {
+                operation: "modify_members",
+            });
+        }
         self.inner
             .modify_members(ctx, group_id, change, expected)
             .await

@@ -245,8 +245,8 @@ impl<S: ScimStore> Engine<S> {
             return Ok(done);
         }
         let Some(request) = change_request(change) else {
-            let (group, version) = self.current(ctx, kind, group_id, precondition).await?;
-            drop(group);
+            // Nothing to add or remove: the group as it is.
+            let version = self.current(ctx, kind, group_id, precondition).await?.1;
             return Ok(MembersChanged::new(version, Vec::new(), Vec::new()));
         };
         let compat = self.compat_of(ctx.tenant());
