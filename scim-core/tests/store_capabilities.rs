@@ -245,4 +245,19 @@ async fn a_single_tenant_store_gets_requests_for_its_tenant_only() {
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["totalResults"], 0);
     assert_eq!(own.handle(request("/Users")).await.status(), 201);
+
+    // The same holds for the operations called directly, by an app.
+    let acme = RequestContext::new("acme");
+    let err = own
+        .create(&acme, ResourceKind::User, json!({"userName": "intruder"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 403);
+    let err = own.list(&acme, None, &ListQuery::new()).await.unwrap_err();
+    assert_eq!(err.status(), 403);
+    let page = own
+        .list(&RequestContext::new(DEFAULT_TENANT), None, &ListQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(page.total_results, 1, "only the user created through the own engine");
 }

@@ -123,6 +123,29 @@ impl<S: ScimStore> Engine<S> {
         )))
     }
 
+    /// `403` for a tenant a single-tenant store does not keep: it is never handed another
+    /// tenant's request, whoever calls.
+    pub(super) fn check_tenant(&self, tenant: &str) -> Result<(), ScimError> {
+        let capabilities = &self.inner.capabilities;
+        if capabilities.serves_tenant(tenant) {
+            return Ok(());
+        }
+        let only = capabilities.tenant().unwrap_or_default();
+        let detail = format!("this service serves only the tenant \"{only}\"");
+        Err(ScimError::new(403, detail))
+    }
+
+    /// What every operation checks first: the store keeps resources of type `kind`, for the
+    /// context's tenant.
+    pub(super) fn check_scope(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+    ) -> Result<(), ScimError> {
+        self.check_tenant(ctx.tenant())?;
+        self.check_served(kind)
+    }
+
     /// Creates a resource from a client's JSON (a POST body): validated under the tenant's
     /// policy, checked by the app's rules, stored, announced. Returns what the store stored.
     ///
@@ -158,7 +181,7 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
         input: Value,
     ) -> Result<Resource, ScimError> {
-        self.check_served(kind)?;
+        self.check_scope(ctx, kind)?;
         let resource = self
             .inner
             .registry
@@ -200,7 +223,7 @@ impl<S: ScimStore> Engine<S> {
         id: &str,
         projection: &Projection,
     ) -> Result<Resource, ScimError> {
-        self.check_served(kind)?;
+        self.check_scope(ctx, kind)?;
         self.inner
             .store
             .get_projected(ctx, kind, id, projection)
@@ -247,9 +270,10 @@ impl<S: ScimStore> Engine<S> {
         }
         let store = &self.inner.store;
         if let Some(kind) = kind {
-            self.check_served(kind)?;
+            self.check_scope(ctx, kind)?;
             return store.list(ctx, kind, query).await.map_err(store_error);
         }
+        self.check_tenant(ctx.tenant())?;
         let users = store
             .list(ctx, ResourceKind::User, query)
             .await
@@ -284,7 +308,7 @@ impl<S: ScimStore> Engine<S> {
         id: &str,
         precondition: &Precondition,
     ) -> Result<(), ScimError> {
-        self.check_served(kind)?;
+        self.check_scope(ctx, kind)?;
         let expected = match precondition {
             Precondition::None => None,
             _ => Some(self.current(ctx, kind, id, precondition).await?.1),

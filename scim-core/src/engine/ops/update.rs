@@ -40,7 +40,7 @@ impl<S: ScimStore> Engine<S> {
         input: Value,
         precondition: &Precondition,
     ) -> Result<Resource, ScimError> {
-        self.check_served(kind)?;
+        self.check_scope(ctx, kind)?;
         let schemas = self.inner.registry.resource(kind);
         for attempt in 1.. {
             let (existing, version) = self.current(ctx, kind, id, precondition).await?;
@@ -111,7 +111,7 @@ impl<S: ScimStore> Engine<S> {
         request: PatchRequest,
         precondition: &Precondition,
     ) -> Result<Patched, ScimError> {
-        self.check_served(kind)?;
+        self.check_scope(ctx, kind)?;
         if kind == ResourceKind::Group
             && precondition.retries()
             && let Some(change) = request.membership_change(&compat.patch)
@@ -233,7 +233,7 @@ impl<S: ScimStore> Engine<S> {
         precondition: &Precondition,
     ) -> Result<MembersChanged, ScimError> {
         let kind = ResourceKind::Group;
-        self.check_served(kind)?;
+        self.check_scope(ctx, kind)?;
         let expected = match precondition {
             Precondition::None => None,
             _ => Some(self.current(ctx, kind, group_id, precondition).await?.1),

@@ -84,14 +84,11 @@ impl<S: ScimStore> Engine<S> {
             );
         }
         tracing::Span::current().record("tenant", tracing::field::display(&principal.tenant));
-        let capabilities = &self.inner.capabilities;
-        if !capabilities.serves_tenant(&principal.tenant) {
+        if let Err(err) = self.check_tenant(&principal.tenant) {
             // The authenticator lets in a tenant the store does not keep apart: a
             // configuration mistake, refused before the store could mix tenants.
             tracing::error!("the store serves a single tenant; this token is for another");
-            let only = capabilities.tenant().unwrap_or_default();
-            let detail = format!("this service serves only the tenant \"{only}\"");
-            return Err(ScimError::new(403, detail).into());
+            return Err(err.into());
         }
         // 4. The tenant's settings.
         let settings = self.inner.tenants.get(&principal.tenant);
