@@ -256,8 +256,15 @@ async fn a_single_tenant_store_gets_requests_for_its_tenant_only() {
     let err = own.list(&acme, None, &ListQuery::new()).await.unwrap_err();
     assert_eq!(err.status(), 403);
     let page = own
-        .list(&RequestContext::new(DEFAULT_TENANT), None, &ListQuery::new())
+        .list(
+            &RequestContext::new(DEFAULT_TENANT),
+            None,
+            &ListQuery::new(),
+        )
         .await
         .unwrap();
-    assert_eq!(page.total_results, 1, "only the user created through the own engine");
+    assert_eq!(
+        page.total_results, 1,
+        "only the user created through the own engine"
+    );
 }

@@ -79,6 +79,21 @@ pub enum ColumnType {
     /// A timestamp stored as RFC 3339 text in UTC with milliseconds
     /// (`2026-11-29T15:36:14.000Z`), so text order is time order.
     DateTime,
+    /// A key a SCIM id stands for (`id`, a member's `value`), compared with `eq` and `ne`
+    /// only: the filter's string is parsed as the key's type, and a string that is not one
+    /// matches nothing (`eq`) or everything (`ne`), with no query error.
+    Key(KeyType),
+}
+
+/// The type of a [`ColumnType::Key`] column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyType {
+    /// A whole number (`INTEGER`, `BIGINT`): bound as [`SqlValue::Int`].
+    Integer,
+    /// A UUID (`uuid` in PostgreSQL, text elsewhere): bound as [`SqlValue::Uuid`], in its
+    /// lower-case hyphenated form.
+    Uuid,
 }
 
 /// A column (or any SQL expression) holding one attribute.
@@ -112,6 +127,11 @@ impl Column {
     /// A timestamp column (see [`ColumnType::DateTime`]).
     pub fn datetime(expr: impl Into<String>) -> Self {
         Self::of(expr, ColumnType::DateTime)
+    }
+
+    /// A key column (see [`ColumnType::Key`]).
+    pub fn key(expr: impl Into<String>, key: KeyType) -> Self {
+        Self::of(expr, ColumnType::Key(key))
     }
 
     /// A column of any type.
@@ -159,6 +179,11 @@ pub enum Link {
         /// The child row's expression for the same key.
         child: String,
     },
+    /// None: the "table" is a table-valued expression of the parent row itself, such as the
+    /// elements of a JSON array column (`json_each(u.extra, '$.roles')`,
+    /// `jsonb_array_elements(u.extra -> 'roles')`): a correlated `EXISTS (...)` with no join
+    /// condition.
+    Within,
 }
 
 impl ChildTable {
@@ -172,6 +197,16 @@ impl ChildTable {
             table: table.into(),
             alias: alias.into(),
             link: Link::Join(join.into()),
+        }
+    }
+
+    /// The rows of `expr`, a table-valued expression of the parent row (a JSON array's
+    /// elements), as `alias` (see [`Link::Within`]).
+    pub fn within(expr: impl Into<String>, alias: impl Into<String>) -> Self {
+        Self {
+            table: expr.into(),
+            alias: alias.into(),
+            link: Link::Within,
         }
     }
 
@@ -217,6 +252,8 @@ pub enum SqlValue {
     Int(i64),
     /// A decimal number.
     Float(f64),
+    /// A UUID, lower-case and hyphenated (see [`KeyType::Uuid`]).
+    Uuid(String),
 }
 
 /// A translated filter: the clause, and its parameters in placeholder order.
@@ -304,6 +341,8 @@ impl<S: SqlSchema> Translator<'_, S> {
             (Link::Key { parent, child }, None) => {
                 format!("{parent} IN (SELECT {child} FROM {table} {alias})")
             }
+            (Link::Within, Some(c)) => format!("EXISTS (SELECT 1 FROM {table} {alias} WHERE {c})"),
+            (Link::Within, None) => format!("EXISTS (SELECT 1 FROM {table} {alias})"),
         }
     }
 
@@ -311,6 +350,19 @@ impl<S: SqlSchema> Translator<'_, S> {
         SqlError(format!(
             "filtering on \"{attr}\" is not supported by this service"
         ))
+    }
+
+    /// `attr` as the client names it: inside a value path, under its attribute
+    /// (`roles.value` for `roles[value eq "x"]`).
+    fn full_path(scope: Option<&AttrPath>, attr: &AttrPath) -> AttrPath {
+        match scope {
+            Some(parent) => AttrPath {
+                schema: parent.schema.clone(),
+                name: parent.name.clone(),
+                sub_attr: Some(attr.name.clone()),
+            },
+            None => attr.clone(),
+        }
     }
 
     /// Where `attr` lives: a column of the row being filtered, or one of a child table.
@@ -324,7 +376,7 @@ impl<S: SqlSchema> Translator<'_, S> {
                 .schema
                 .child_column(parent, &attr.name)
                 .map(|c| (c, None))
-                .ok_or_else(|| Self::unmapped(attr));
+                .ok_or_else(|| Self::unmapped(&Self::full_path(scope, attr)));
         }
         if let Some(column) = self.schema.column(attr) {
             return Ok((column, None));
@@ -410,6 +462,31 @@ impl<S: SqlSchema> Translator<'_, S> {
                     _ => Err(SqlError(format!("\"{attr}\" is a boolean: use eq or ne"))),
                 }
             }
+            ColumnType::Key(key) => {
+                let CompValue::String(text) = value else {
+                    return Err(mismatch());
+                };
+                let bound = match key {
+                    KeyType::Integer => text.parse::<i64>().ok().map(SqlValue::Int),
+                    KeyType::Uuid => canonical_uuid(text).map(SqlValue::Uuid),
+                };
+                let equal = match op {
+                    CompareOp::Eq => true,
+                    CompareOp::Ne => false,
+                    _ => {
+                        return Err(SqlError(format!(
+                            "\"{attr}\" is an identifier: use eq or ne"
+                        )));
+                    }
+                };
+                Ok(match (bound, equal) {
+                    (Some(bound), true) => format!("{expr} = {}", self.bind(bound)),
+                    (Some(bound), false) => format!("{expr} <> {}", self.bind(bound)),
+                    // Not a key of this type: no row has it.
+                    (None, true) => "1 = 0".to_owned(),
+                    (None, false) => format!("{expr} IS NOT NULL"),
+                })
+            }
             ColumnType::Integer | ColumnType::Decimal => {
                 let CompValue::Number(n) = value else {
                     return Err(mismatch());
@@ -451,6 +528,33 @@ impl<S: SqlSchema> Translator<'_, S> {
             }
         }
     }
+}
+
+/// `text` as a UUID in its lower-case hyphenated form, if it is one (hyphenated or not, any
+/// case).
+fn canonical_uuid(text: &str) -> Option<String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
+    let hyphens = text.len() - digits.len();
+    let shaped = match hyphens {
+        0 => text.len() == 32,
+        4 => text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-'),
+        _ => false,
+    };
+    if !shaped || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let hex: String = digits
+        .iter()
+        .map(|b| char::from(b.to_ascii_lowercase()))
+        .collect();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
 }
 
 fn ordering_op(op: CompareOp) -> Option<&'static str> {

@@ -2,7 +2,9 @@
 //! bound and nothing unmapped turned into "all rows".
 #![cfg(feature = "sql")]
 
-use scim_filter::sql::{ChildTable, Column, Dialect, SqlSchema, SqlValue, to_sql, to_sql_from};
+use scim_filter::sql::{
+    ChildTable, Column, Dialect, KeyType, SqlSchema, SqlValue, to_sql, to_sql_from,
+};
 use scim_filter::{AttrPath, Filter};
 
 /// A users table with an emails child table, as a store would describe them.
@@ -189,5 +191,84 @@ fn keyed_children_are_uncorrelated_in_subqueries() {
         sql.clause,
         "((u.tenant, u.id) IN (SELECT e.tenant, e.user_id FROM user_emails e WHERE (LOWER(e.type) = $1 AND e.value_ci = $2)) \
          OR (u.tenant, u.id) IN (SELECT e.tenant, e.user_id FROM user_emails e))"
+    );
+}
+
+/// Roles kept in a JSON column, and ids that are integers or UUIDs.
+struct JsonUsers;
+
+impl SqlSchema for JsonUsers {
+    fn column(&self, attr: &AttrPath) -> Option<Column> {
+        match (attr.name.as_str(), attr.sub_attr.as_deref()) {
+            ("id", None) => Some(Column::key("u.id", KeyType::Integer)),
+            ("owner", None) => Some(Column::key("u.owner", KeyType::Uuid)),
+            _ => None,
+        }
+    }
+
+    fn child(&self, attr: &AttrPath) -> Option<ChildTable> {
+        (attr.name == "roles").then(|| ChildTable::within("json_each(u.extra, '$.roles')", "r"))
+    }
+
+    fn child_column(&self, _parent: &AttrPath, sub: &str) -> Option<Column> {
+        (sub == "value").then(|| Column::text("json_extract(r.value, '$.value')"))
+    }
+}
+
+#[test]
+fn json_arrays_are_correlated_table_expressions() {
+    let filter = Filter::parse(r#"roles[value eq "Admin"] or roles pr"#).unwrap();
+    let sql = to_sql(&filter, &JsonUsers, Dialect::Sqlite).unwrap();
+    assert_eq!(
+        sql.clause,
+        "(EXISTS (SELECT 1 FROM json_each(u.extra, '$.roles') r WHERE LOWER(json_extract(r.value, '$.value')) = ?) \
+         OR EXISTS (SELECT 1 FROM json_each(u.extra, '$.roles') r))"
+    );
+    assert_eq!(sql.params, [text("admin")]);
+}
+
+#[test]
+fn keys_take_their_type_and_never_fail_on_a_foreign_id() {
+    let sql = |f: &str| {
+        let sql = to_sql(&Filter::parse(f).unwrap(), &JsonUsers, Dialect::Postgres).unwrap();
+        (sql.clause, sql.params)
+    };
+    assert_eq!(
+        sql(r#"id eq "42""#),
+        ("u.id = $1".into(), vec![SqlValue::Int(42)])
+    );
+    assert_eq!(sql(r#"id eq "not-a-number""#), ("1 = 0".into(), vec![]));
+    assert_eq!(sql(r#"id ne "x""#), ("u.id IS NOT NULL".into(), vec![]));
+    assert_eq!(
+        sql(r#"owner eq "2819C223-7F76-453A-919D-413861904646""#),
+        (
+            "u.owner = $1".into(),
+            vec![SqlValue::Uuid(
+                "2819c223-7f76-453a-919d-413861904646".into()
+            )]
+        )
+    );
+    assert_eq!(
+        sql(r#"owner eq "2819c2237f76453a919d413861904646""#).1,
+        [SqlValue::Uuid(
+            "2819c223-7f76-453a-919d-413861904646".into()
+        )]
+    );
+    assert_eq!(sql(r#"owner eq "2819c223""#).0, "1 = 0");
+    let err = to_sql(
+        &Filter::parse(r#"id gt "4""#).unwrap(),
+        &JsonUsers,
+        Dialect::Postgres,
+    );
+    assert!(err.unwrap_err().to_string().contains("use eq or ne"));
+}
+
+#[test]
+fn an_unmapped_sub_attribute_is_named_with_its_attribute() {
+    let filter = Filter::parse(r#"roles[display eq "Admin"]"#).unwrap();
+    let err = to_sql(&filter, &JsonUsers, Dialect::Sqlite).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "filtering on \"roles.display\" is not supported by this service"
     );
 }
