@@ -1,6 +1,8 @@
 //! [`RequestContext`]: who is asking, for which tenant, and whether anything may be
 //! persisted; and the request ids that tie a request's log lines together.
 
+use crate::engine::Event;
+
 /// Who is asking, on whose behalf, and whether anything may be persisted. Every store call
 /// gets one.
 ///
@@ -18,6 +20,8 @@ pub struct RequestContext {
     client: Option<String>,
     request_id: String,
     dry_run: bool,
+    /// For a store with durable events: what the write it is handed publishes.
+    events: Vec<Event>,
 }
 
 impl RequestContext {
@@ -34,6 +38,7 @@ impl RequestContext {
             client: None,
             request_id,
             dry_run: false,
+            events: Vec::new(),
         }
     }
 
@@ -77,6 +82,33 @@ impl RequestContext {
     /// Whether nothing may be persisted.
     pub fn dry_run(&self) -> bool {
         self.dry_run
+    }
+
+    /// For a store with durable events
+    /// ([`StoreCapabilities::with_durable_events`](crate::StoreCapabilities::with_durable_events)):
+    /// the events the write it is handed (`create`, `replace`, `delete`) publishes if it
+    /// changes anything, to keep in the same transaction. A create's events carry no id yet:
+    /// [`RequestContext::events_for`] fills it in. Empty for every other store, and for
+    /// `modify_members`, whose events the store makes from what it did
+    /// ([`Event::membership`]).
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// [`RequestContext::events`] with the id of those that have none (a create's) set to
+    /// `id`.
+    pub fn events_for(&self, id: &str) -> Vec<Event> {
+        let mut events = self.events.clone();
+        for event in events.iter_mut().filter(|e| e.id.is_empty()) {
+            event.id = id.to_owned();
+        }
+        events
+    }
+
+    /// This context carrying the events of the write it is handed.
+    pub(crate) fn with_events(mut self, events: Vec<Event>) -> Self {
+        self.events = events;
+        self
     }
 }
 

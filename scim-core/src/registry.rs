@@ -10,8 +10,10 @@ use crate::schema::{
     Attribute, GROUP_URN, Schema, SchemaError, USER_URN, common, find, multi_valued_default,
 };
 
-/// The resource types a SCIM service serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The resource types a SCIM service serves (serialized as `"User"`, `"Group"`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[non_exhaustive]
 pub enum ResourceKind {
     /// `/Users`.

@@ -3,11 +3,13 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use scim_filter::{AttrPath, Filter};
 use serde_json::Value;
 
 use crate::context::RequestContext;
+use crate::engine::EventSink;
 use crate::error::{ScimError, ScimType};
 use crate::projection::Projection;
 use crate::registry::ResourceKind;
@@ -200,6 +202,7 @@ pub struct StoreCapabilities {
     tenant: Option<String>,
     groups: bool,
     sorting: bool,
+    durable_events: bool,
 }
 
 impl Default for StoreCapabilities {
@@ -216,6 +219,7 @@ impl StoreCapabilities {
             tenant: None,
             groups: true,
             sorting: true,
+            durable_events: false,
         }
     }
 
@@ -241,6 +245,22 @@ impl StoreCapabilities {
     pub fn without_sorting(mut self) -> Self {
         self.sorting = false;
         self
+    }
+
+    /// A store that keeps each write's events in the write's own transaction (a
+    /// transactional outbox) and delivers them itself, at least once, even across a crash
+    /// between the commit and the delivery. The engine then hands it the events with each
+    /// write ([`RequestContext::events`]) and the app's sink once
+    /// ([`ScimStore::deliver_events`]), and publishes nothing itself.
+    #[must_use]
+    pub fn with_durable_events(mut self) -> Self {
+        self.durable_events = true;
+        self
+    }
+
+    /// Whether the store keeps and delivers events itself.
+    pub fn durable_events(&self) -> bool {
+        self.durable_events
     }
 
     /// The one tenant a single-tenant store serves; `None` when it serves any.
@@ -510,10 +530,18 @@ pub trait ScimStore: Send + Sync + 'static {
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// What the store serves (tenants, groups, sorting). The engine reads it once, when it is
-    /// built. Optional: the default is [`StoreCapabilities::new`], everything.
+    /// What the store serves (tenants, groups, sorting, durable events). The engine reads it
+    /// once, when it is built. Optional: the default is [`StoreCapabilities::new`]:
+    /// everything, events published by the engine.
     fn capabilities(&self) -> StoreCapabilities {
         StoreCapabilities::new()
+    }
+
+    /// For a store with durable events: where to deliver them. The engine calls it once,
+    /// when it is built with an event sink; the store then delivers what it keeps, and what
+    /// it keeps from then on, to `sink`. Optional: the default does nothing.
+    fn deliver_events(&self, sink: Arc<dyn EventSink>) {
+        let _ = sink;
     }
 
     /// [`ScimStore::get`] for a response that carries only what `projection` keeps: a store

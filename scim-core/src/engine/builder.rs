@@ -145,10 +145,13 @@ impl<S: ScimStore> EngineBuilder<S> {
         self
     }
 
-    /// Where provisioning events go (after the store commits).
+    /// Where provisioning events go, after the store commits. A store with durable events
+    /// ([`StoreCapabilities::with_durable_events`](crate::StoreCapabilities::with_durable_events))
+    /// is handed the sink and delivers them itself, at least once; with any other store the
+    /// engine publishes them right after the write.
     #[must_use]
     pub fn events(mut self, sink: impl EventSink) -> Self {
-        self.inner.events = Some(Box::new(sink));
+        self.inner.events = Some(Arc::new(sink));
         self
     }
 
@@ -172,6 +175,11 @@ impl<S: ScimStore> EngineBuilder<S> {
     pub fn build(mut self) -> Engine<S> {
         let capabilities = self.inner.store.capabilities();
         self.inner.config.sort &= capabilities.sorting();
+        if capabilities.durable_events()
+            && let Some(sink) = &self.inner.events
+        {
+            self.inner.store.deliver_events(Arc::clone(sink));
+        }
         self.inner.capabilities = capabilities;
         Engine {
             inner: Arc::new(self.inner),

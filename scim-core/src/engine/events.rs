@@ -2,12 +2,15 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{MembersChanged, RequestContext, Resource, ResourceKind};
 
-/// What happened to a resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What happened to a resource. Serialized as `{"type": "patched", "changed": [...]}`, so a
+/// store with durable events can keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EventKind {
     /// Created (`POST`).
@@ -55,7 +58,8 @@ impl EventKind {
 }
 
 /// One provisioning event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Event {
     /// What happened.
@@ -68,6 +72,36 @@ pub struct Event {
     pub id: String,
     /// The request that did it.
     pub request_id: String,
+}
+
+impl Event {
+    /// An event of `kind` about the resource `id` of type `resource_type`, in the request
+    /// `ctx`.
+    pub fn new(
+        kind: EventKind,
+        ctx: &RequestContext,
+        resource_type: ResourceKind,
+        id: &str,
+    ) -> Self {
+        Self {
+            kind,
+            tenant: ctx.tenant().to_owned(),
+            resource_type,
+            id: id.to_owned(),
+            request_id: ctx.request_id().to_owned(),
+        }
+    }
+
+    /// The events of a membership change a store made natively ([`MembersChanged`]):
+    /// `patched` (`members`), then `members_added` and `members_removed` with the ids it
+    /// really added and removed, sorted. None if it changed nothing. What the engine
+    /// publishes for it, and what a store with durable events keeps for it.
+    pub fn membership(ctx: &RequestContext, group_id: &str, done: &MembersChanged) -> Vec<Self> {
+        if !done.changed() {
+            return Vec::new();
+        }
+        Change::members(done).events(ctx, ResourceKind::Group, group_id)
+    }
 }
 
 /// Receives events after the store has committed the write (never for a dry run or a
@@ -140,13 +174,7 @@ impl<'a> Change<'a> {
         resource_type: ResourceKind,
         id: &str,
     ) -> Vec<Event> {
-        let event = |kind| Event {
-            kind,
-            tenant: ctx.tenant().to_owned(),
-            resource_type,
-            id: id.to_owned(),
-            request_id: ctx.request_id().to_owned(),
-        };
+        let event = |kind| Event::new(kind, ctx, resource_type, id);
         let mut events = vec![event(self.kind)];
         let sorted = |ids: Vec<String>| {
             let mut ids = ids;

@@ -115,7 +115,7 @@ struct Inner<S> {
     hidden: Vec<(String, String)>,
     tenant_path: Option<tenants::TenantPath>,
     tenants: Tenants,
-    events: Option<Box<dyn EventSink>>,
+    events: Option<Arc<dyn EventSink>>,
     rules: Vec<Box<dyn WriteRule>>,
     rate_limit: Option<RateLimit>,
     limiter: rate::Limiter,

@@ -11,6 +11,8 @@
 
 mod update;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::Engine;
@@ -194,10 +196,17 @@ impl<S: ScimStore> Engine<S> {
                 resource: &resource,
             },
         ))?;
+        // A create's events get the new id from the store.
+        let write = self.write_context(ctx, kind, "", || Change {
+            kind: EventKind::Created,
+            before: None,
+            after: Some(&resource),
+            members: None,
+        });
         let created = self
             .inner
             .store
-            .create(ctx, resource)
+            .create(&write, resource)
             .await
             .map_err(store_error)?;
         self.committed(
@@ -313,10 +322,16 @@ impl<S: ScimStore> Engine<S> {
             Precondition::None => None,
             _ => Some(self.current(ctx, kind, id, precondition).await?.1),
         };
+        let write = self.write_context(ctx, kind, id, || Change {
+            kind: EventKind::Deleted,
+            before: None,
+            after: None,
+            members: None,
+        });
         match self
             .inner
             .store
-            .delete(ctx, kind, id, expected.as_ref())
+            .delete(&write, kind, id, expected.as_ref())
             .await
         {
             Ok(()) => {
@@ -387,7 +402,8 @@ impl<S: ScimStore> Engine<S> {
             dry_run = ctx.dry_run(),
             "write",
         );
-        if ctx.dry_run() {
+        if ctx.dry_run() || self.inner.capabilities.durable_events() {
+            // A store with durable events kept them with the write, and delivers them.
             return;
         }
         if let Some(sink) = &self.inner.events {
@@ -395,5 +411,22 @@ impl<S: ScimStore> Engine<S> {
                 sink.publish(&event);
             }
         }
+    }
+
+    /// The context a store write runs in: for a store with durable events (and a sink to
+    /// deliver them to), carrying the events `change` publishes, which the store keeps in
+    /// the write's transaction.
+    pub(super) fn write_context<'c, 'r>(
+        &self,
+        ctx: &'c RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        change: impl FnOnce() -> Change<'r>,
+    ) -> Cow<'c, RequestContext> {
+        if !self.inner.capabilities.durable_events() || self.inner.events.is_none() {
+            return Cow::Borrowed(ctx);
+        }
+        let events = change().events(ctx, kind, id);
+        Cow::Owned(ctx.clone().with_events(events))
     }
 }

@@ -53,7 +53,13 @@ impl<S: ScimStore> Engine<S> {
                     previous: &existing,
                 },
             ))?;
-            match self.inner.store.replace(ctx, resource, &version).await {
+            let write = self.write_context(ctx, kind, id, || Change {
+                kind: EventKind::Replaced,
+                before: Some(&existing),
+                after: Some(&resource),
+                members: None,
+            });
+            match self.inner.store.replace(&write, resource, &version).await {
                 Ok(stored) => {
                     if stored.version().as_ref() != Some(&version) {
                         self.committed(
@@ -187,7 +193,15 @@ impl<S: ScimStore> Engine<S> {
                     Err(err) => return Err(store_error(err)),
                 }
             }
-            match store.replace(ctx, patched, &version).await {
+            let write = self.write_context(ctx, kind, id, || Change {
+                kind: EventKind::Patched {
+                    changed: outcome.changed_attributes.clone(),
+                },
+                before: Some(&existing),
+                after: Some(&patched),
+                members: None,
+            });
+            match store.replace(&write, patched, &version).await {
                 Ok(stored) => {
                     self.committed(ctx, kind, id, event(&stored));
                     return Ok((Patched::Resource(stored), members));
