@@ -106,6 +106,11 @@ pub struct Column {
     /// An expression holding the lower-cased value, for case-insensitive comparisons that
     /// use an index; without one, `LOWER(expr)` is compared.
     pub folded: Option<String>,
+    /// Whether a case-insensitive comparison folds the value in SQL (`LOWER(expr) =
+    /// LOWER(?)`) rather than in Rust: the same folding on both sides whatever the
+    /// database's `LOWER` does with non-ASCII letters (SQLite folds ASCII only), and what an
+    /// index on `lower(column)` matches.
+    pub fold_in_sql: bool,
 }
 
 impl Column {
@@ -140,6 +145,7 @@ impl Column {
             expr: expr.into(),
             kind,
             folded: None,
+            fold_in_sql: false,
         }
     }
 
@@ -147,6 +153,13 @@ impl Column {
     #[must_use]
     pub fn folded(mut self, expr: impl Into<String>) -> Self {
         self.folded = Some(expr.into());
+        self
+    }
+
+    /// Folds case in SQL, on both sides (see [`Column::fold_in_sql`]).
+    #[must_use]
+    pub fn fold_in_sql(mut self) -> Self {
+        self.fold_in_sql = true;
         self
     }
 }
@@ -421,6 +434,9 @@ impl<S: SqlSchema> Translator<'_, S> {
                 let CompValue::String(text) = value else {
                     return Err(mismatch());
                 };
+                if !case_exact && column.fold_in_sql {
+                    return Ok(self.text_folded(expr, op, text));
+                }
                 let (target, text) = if case_exact {
                     (expr.clone(), text.clone())
                 } else {
@@ -508,8 +524,25 @@ impl<S: SqlSchema> Translator<'_, S> {
 
     /// A text comparison; `co`, `sw` and `ew` become `LIKE` with the value's wildcards escaped.
     fn text(&mut self, target: &str, op: CompareOp, text: String) -> String {
+        self.text_as(target, op, text, false)
+    }
+
+    /// A case-insensitive text comparison folded in SQL: `LOWER(expr) op LOWER(?)`.
+    fn text_folded(&mut self, expr: &str, op: CompareOp, text: &str) -> String {
+        self.text_as(&format!("LOWER({expr})"), op, text.to_owned(), true)
+    }
+
+    /// [`Self::text`], the value's placeholder inside `LOWER(...)` when `fold`.
+    fn text_as(&mut self, target: &str, op: CompareOp, text: String, fold: bool) -> String {
+        let wrap = |placeholder: String| {
+            if fold {
+                format!("LOWER({placeholder})")
+            } else {
+                placeholder
+            }
+        };
         let like = |pattern: String, this: &mut Self| {
-            let placeholder = this.bind(SqlValue::Text(pattern));
+            let placeholder = wrap(this.bind(SqlValue::Text(pattern)));
             format!("{target} LIKE {placeholder} ESCAPE '\\'")
         };
         let escaped = || {
@@ -523,7 +556,7 @@ impl<S: SqlSchema> Translator<'_, S> {
             CompareOp::Ew => like(format!("%{}", escaped()), self),
             _ => {
                 let sql_op = ordering_op(op).unwrap_or("=");
-                let placeholder = self.bind(SqlValue::Text(text));
+                let placeholder = wrap(self.bind(SqlValue::Text(text)));
                 format!("{target} {sql_op} {placeholder}")
             }
         }

@@ -272,3 +272,43 @@ fn an_unmapped_sub_attribute_is_named_with_its_attribute() {
         "filtering on \"roles.display\" is not supported by this service"
     );
 }
+
+/// A column folded in SQL: the same `LOWER` on both sides, also for `LIKE`.
+struct SqlFolded;
+
+impl SqlSchema for SqlFolded {
+    fn column(&self, attr: &AttrPath) -> Option<Column> {
+        (attr.name == "userName").then(|| Column::text("u.email").fold_in_sql())
+    }
+
+    fn child(&self, _: &AttrPath) -> Option<ChildTable> {
+        None
+    }
+
+    fn child_column(&self, _: &AttrPath, _: &str) -> Option<Column> {
+        None
+    }
+}
+
+#[test]
+fn case_can_be_folded_in_sql_on_both_sides() {
+    let sql = |f: &str| {
+        let sql = to_sql(&Filter::parse(f).unwrap(), &SqlFolded, Dialect::Sqlite).unwrap();
+        (sql.clause, sql.params)
+    };
+    assert_eq!(
+        sql(r#"userName eq "ÉLODIE@example.com""#),
+        (
+            "LOWER(u.email) = LOWER(?)".into(),
+            vec![text("ÉLODIE@example.com")]
+        ),
+        "the value is bound as given, for SQL to fold as it folds the column"
+    );
+    assert_eq!(
+        sql(r#"userName sw "Bj""#),
+        (
+            "LOWER(u.email) LIKE LOWER(?) ESCAPE '\\'".into(),
+            vec![text("Bj%")]
+        )
+    );
+}
