@@ -22,6 +22,7 @@
 
 pub mod faults;
 pub mod http;
+pub mod postgres;
 mod store;
 
 use std::future::Future;

@@ -1,0 +1,389 @@
+//! The database: a SQLite or PostgreSQL pool through sqlx's typed drivers, SQL text with
+//! every value bound, transactions, and rows read by column name.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use scim_filter::sql::Dialect;
+use scim_filter::sql::SqlValue;
+#[cfg(feature = "postgres")]
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+#[cfg(feature = "sqlite")]
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
+use sqlx::{Row as _, Transaction};
+use uuid::Uuid;
+
+/// A pool of connections to SQLite or PostgreSQL. Cheap to clone.
+///
+/// [`Database::connect`] opens one from a URL; an app with a pool of its own wraps it
+/// ([`Database::Sqlite`], [`Database::Postgres`]) so that SCIM and the app share it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Database {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(PgPool),
+}
+
+impl Database {
+    /// Opens a pool on `url`: `sqlite://PATH` (the file is created if missing; also
+    /// `sqlite::memory:`) or `postgres://...`. SQLite connections run in WAL mode, wait for
+    /// locks (5 s), enforce foreign keys and compare `LIKE` case-sensitively (case-insensitive
+    /// comparisons fold both sides explicitly).
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            #[cfg(feature = "postgres")]
+            {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                return Ok(Self::Postgres(pool));
+            }
+            #[cfg(not(feature = "postgres"))]
+            return Err(sqlx::Error::Configuration(
+                "this build of scim-sqlx has no PostgreSQL driver (feature `postgres`)".into(),
+            ));
+        }
+        if url.starts_with("sqlite:") {
+            #[cfg(feature = "sqlite")]
+            {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+                    .pragma("case_sensitive_like", "ON");
+                let memory = url.contains(":memory:") || url.contains("mode=memory");
+                let pool = SqlitePoolOptions::new()
+                    // An in-memory database lives as long as its one connection.
+                    .max_connections(if memory { 1 } else { 8 })
+                    .min_connections(u32::from(memory))
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                return Ok(Self::Sqlite(pool));
+            }
+            #[cfg(not(feature = "sqlite"))]
+            return Err(sqlx::Error::Configuration(
+                "this build of scim-sqlx has no SQLite driver (feature `sqlite`)".into(),
+            ));
+        }
+        Err(sqlx::Error::Configuration(
+            format!("a database URL starts with sqlite: or postgres:, not {url:?}").into(),
+        ))
+    }
+
+    /// Which SQL this database speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A transaction; on SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
+    /// writer waits for another instead of failing when it upgrades from reading.
+    pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Runs `sql` (statements without parameters, such as DDL).
+    pub(crate) async fn run(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        }
+    }
+}
+
+/// A transaction on either database.
+pub(crate) enum Tx {
+    #[cfg(feature = "sqlite")]
+    Sqlite(Transaction<'static, sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(tx) => tx.commit().await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(tx) => tx.commit().await,
+        }
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(tx) => tx.rollback().await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(tx) => tx.rollback().await,
+        }
+    }
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+    Float(Option<f64>),
+    /// A UUID: `uuid` in PostgreSQL, its text in SQLite.
+    Uuid(Option<Uuid>),
+    /// JSON text: `jsonb` in PostgreSQL, text in SQLite.
+    Json(Option<String>),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Self::Text(Some(s.to_owned()))
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Self::Text(Some(s))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(s: Option<String>) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(i: i64) -> Self {
+        Self::Int(Some(i))
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(b: bool) -> Self {
+        Self::Bool(Some(b))
+    }
+}
+
+impl From<SqlValue> for Arg {
+    fn from(v: SqlValue) -> Self {
+        match v {
+            SqlValue::Text(s) => Self::Text(Some(s)),
+            SqlValue::Bool(b) => Self::Bool(Some(b)),
+            SqlValue::Int(i) => Self::Int(Some(i)),
+            SqlValue::Float(f) => Self::Float(Some(f)),
+            SqlValue::Uuid(u) => Self::Uuid(Uuid::parse_str(&u).ok()),
+            // A value kind added later: as text, which every column compares with.
+            other => Self::Text(Some(format!("{other:?}"))),
+        }
+    }
+}
+
+/// SQL text's arguments: `q.p(value)` binds a value and answers its placeholder, in the
+/// order the text uses them.
+#[derive(Debug, Clone)]
+pub(crate) struct Q {
+    dialect: Dialect,
+    args: Vec<Arg>,
+}
+
+impl Q {
+    pub(crate) fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            args: Vec::new(),
+        }
+    }
+
+    /// How many values are bound.
+    pub(crate) fn len(&self) -> usize {
+        self.args.len()
+    }
+
+    /// Binds `value`; its placeholder.
+    pub(crate) fn p(&mut self, value: impl Into<Arg>) -> String {
+        let value = value.into();
+        let json = matches!(value, Arg::Json(_));
+        self.args.push(value);
+        match self.dialect {
+            Dialect::Postgres if json => format!("${}::jsonb", self.args.len()),
+            Dialect::Postgres => format!("${}", self.args.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// Binds values a filter translation already numbered (after this query's own).
+    pub(crate) fn extend(&mut self, values: Vec<SqlValue>) {
+        self.args.extend(values.into_iter().map(Arg::from));
+    }
+
+    /// Runs `sql` in `tx`; how many rows it changed.
+    pub(crate) async fn execute(&self, tx: &mut Tx, sql: &str) -> Result<u64, sqlx::Error> {
+        match tx {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(tx) => Ok(sqlite_query(sql, &self.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()),
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx) => Ok(pg_query(sql, &self.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()),
+        }
+    }
+
+    /// The rows `sql` answers, in `tx`.
+    pub(crate) async fn fetch_in(&self, tx: &mut Tx, sql: &str) -> Result<Vec<Row>, sqlx::Error> {
+        match tx {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(tx) => Ok(sqlite_query(sql, &self.args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect()),
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx) => Ok(pg_query(sql, &self.args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect()),
+        }
+    }
+
+    /// The rows `sql` answers, on the pool.
+    pub(crate) async fn fetch(&self, db: &Database, sql: &str) -> Result<Vec<Row>, sqlx::Error> {
+        match db {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(pool) => Ok(sqlite_query(sql, &self.args)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => Ok(pg_query(sql, &self.args)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect()),
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlite_query<'q>(
+    sql: &'q str,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let mut query = sqlx::query(sql);
+    for arg in args {
+        query = match arg.clone() {
+            Arg::Text(v) | Arg::Json(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Float(v) => query.bind(v),
+            Arg::Uuid(v) => query.bind(v.map(|u| u.hyphenated().to_string())),
+        };
+    }
+    query
+}
+
+#[cfg(feature = "postgres")]
+fn pg_query<'q>(
+    sql: &'q str,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let mut query = sqlx::query(sql);
+    for arg in args {
+        query = match arg.clone() {
+            Arg::Text(v) | Arg::Json(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Float(v) => query.bind(v),
+            Arg::Uuid(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// A row of either database, read by column name. Absent and mistyped values read as
+/// `None`: the store writes every column it reads.
+pub(crate) enum Row {
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteRow),
+    #[cfg(feature = "postgres")]
+    Postgres(PgRow),
+}
+
+macro_rules! get {
+    ($row:expr, $name:expr, $ty:ty) => {
+        match $row {
+            #[cfg(feature = "sqlite")]
+            Row::Sqlite(row) => row.try_get::<Option<$ty>, _>($name).ok().flatten(),
+            #[cfg(feature = "postgres")]
+            Row::Postgres(row) => row.try_get::<Option<$ty>, _>($name).ok().flatten(),
+        }
+    };
+}
+
+impl Row {
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
+        get!(self, name, String)
+    }
+
+    pub(crate) fn int(&self, name: &str) -> Option<i64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(_) => get!(self, name, i64),
+            // INTEGER columns are `int4`, BIGINT ones `int8`.
+            #[cfg(feature = "postgres")]
+            Self::Postgres(_) => {
+                get!(self, name, i64).or_else(|| get!(self, name, i32).map(i64::from))
+            }
+        }
+    }
+
+    pub(crate) fn float(&self, name: &str) -> Option<f64> {
+        get!(self, name, f64).or_else(|| self.int(name).map(|i| i as f64))
+    }
+
+    pub(crate) fn bool(&self, name: &str) -> Option<bool> {
+        get!(self, name, bool).or_else(|| self.int(name).map(|i| i != 0))
+    }
+}
+
+/// Whether `err` is a unique index refusing a value.
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+/// Whether `err` is a foreign key refusing a reference.
+pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|e| e.is_foreign_key_violation())
+}

@@ -1,0 +1,166 @@
+//! The transactional outbox: each write's events are kept in the write's own transaction,
+//! and a delivery task hands them to the app's sink, at least once, in order, across
+//! crashes and restarts.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use scim_core::engine::{Event, EventSink};
+use scim_filter::sql::Dialect;
+use tokio::sync::Notify;
+
+use crate::db::{Database, Q, Tx};
+
+/// How long the delivery task sleeps when nothing tells it of new events: the bound on
+/// how late an event written by another process (or before a restart) arrives.
+const POLL: Duration = Duration::from_millis(500);
+
+/// How many events one delivery round hands over.
+const BATCH: i64 = 100;
+
+/// The outbox of one store.
+pub(crate) struct Outbox {
+    table: String,
+    sink: OnceLock<Arc<dyn EventSink>>,
+    notify: Arc<Notify>,
+    started: AtomicBool,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("attached", &self.attached())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    /// The outbox table `table`.
+    pub(crate) fn new(table: String) -> Self {
+        Self {
+            table,
+            sink: OnceLock::new(),
+            notify: Arc::default(),
+            started: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether events are kept: only once a sink will receive them.
+    pub(crate) fn attached(&self) -> bool {
+        self.sink.get().is_some()
+    }
+
+    /// Keeps `sink`; the first sink counts.
+    pub(crate) fn attach(&self, sink: Arc<dyn EventSink>) {
+        let _ = self.sink.set(sink);
+    }
+
+    /// Keeps `events` in `tx`.
+    pub(crate) async fn keep(
+        &self,
+        tx: &mut Tx,
+        dialect: Dialect,
+        events: &[Event],
+    ) -> Result<(), sqlx::Error> {
+        let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        for event in events {
+            let text = serde_json::to_string(event).unwrap_or_default();
+            let mut q = Q::new(dialect);
+            let sql = format!(
+                "INSERT INTO {} (event, created) VALUES ({}, {})",
+                self.table,
+                q.p(crate::db::Arg::Json(Some(text))),
+                q.p(created.clone())
+            );
+            q.execute(tx, &sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Wakes the delivery task after a commit that kept events.
+    pub(crate) fn kept(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Starts the delivery task, once, if a sink is attached and a runtime is running. The
+    /// task ends when the outbox is dropped (with the last clone of its store).
+    pub(crate) fn start(self: &Arc<Self>, db: &Database) {
+        let Some(sink) = self.sink.get().cloned() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (outbox, db) = (Arc::downgrade(self), db.clone());
+        let (notify, table) = (Arc::clone(&self.notify), self.table.clone());
+        runtime.spawn(async move {
+            while outbox.strong_count() > 0 {
+                match deliver(&db, &table, &*sink).await {
+                    Ok(n) if n >= BATCH => continue,
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "delivering events failed; retrying"),
+                }
+                let _ = tokio::time::timeout(POLL, notify.notified()).await;
+            }
+        });
+    }
+}
+
+/// One delivery round: the oldest events, handed to `sink` in order, then forgotten, in
+/// one transaction. A crash before the commit hands them over again on the next round.
+async fn deliver(db: &Database, table: &str, sink: &dyn EventSink) -> Result<i64, sqlx::Error> {
+    let dialect = db.dialect();
+    // A cheap look first: most rounds find nothing, and need no write lock.
+    let waiting = Q::new(dialect)
+        .fetch(db, &format!("SELECT seq FROM {table} LIMIT 1"))
+        .await?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.begin().await?;
+    if dialect == Dialect::Postgres {
+        // One deliverer at a time across processes, so events stay in order.
+        Q::new(dialect)
+            .execute(&mut tx, "SELECT pg_advisory_xact_lock(7645)")
+            .await?;
+    }
+    let event = match dialect {
+        Dialect::Postgres => "event::text AS event",
+        _ => "event",
+    };
+    let mut q = Q::new(dialect);
+    let sql = format!(
+        "SELECT seq, {event} FROM {table} ORDER BY seq LIMIT {}",
+        q.p(BATCH)
+    );
+    let rows = q.fetch_in(&mut tx, &sql).await?;
+    let mut last = None;
+    for row in &rows {
+        let Some(seq) = row.int("seq") else { continue };
+        match row.text("event").map(|t| serde_json::from_str::<Event>(&t)) {
+            Some(Ok(event)) => {
+                if catch_unwind(AssertUnwindSafe(|| sink.publish(&event))).is_err() {
+                    // Kept for the next round: nothing after it overtakes it.
+                    tracing::error!(seq, "the event sink panicked; the event will be retried");
+                    break;
+                }
+            }
+            _ => tracing::error!(seq, "an outbox event does not parse; dropping it"),
+        }
+        last = Some(seq);
+    }
+    let Some(last) = last else {
+        tx.rollback().await?;
+        return Ok(0);
+    };
+    let mut q = Q::new(dialect);
+    let sql = format!("DELETE FROM {table} WHERE seq <= {}", q.p(last));
+    q.execute(&mut tx, &sql).await?;
+    tx.commit().await?;
+    Ok(i64::try_from(rows.len()).unwrap_or(0))
+}

@@ -1,0 +1,352 @@
+//! Attributes in SQL: the column map filters are translated with (every attribute the
+//! schemas define, wherever it lives), sort expressions, and the select list that reads a
+//! resource in one statement.
+
+use scim_core::{AttrType, ResourceSchemas};
+use scim_filter::sql::{ChildTable, Column, ColumnType, Dialect, KeyType, SqlSchema};
+use scim_filter::{AttrPath, AttributeLookup};
+
+use crate::layout::{Layout, Loc, ValueKind};
+use crate::mapping::IdKind;
+
+/// One resource type's attributes as SQL expressions, over `FROM {table} r LEFT JOIN {side}
+/// s ON s.id = r.{id}`.
+pub(crate) struct Columns<'a> {
+    pub(crate) layout: &'a Layout,
+    pub(crate) schemas: &'a ResourceSchemas,
+    pub(crate) dialect: Dialect,
+}
+
+/// Whether a JSON key can be written into a JSON path inside SQL text: attribute names and
+/// URNs always can; a free-form key with other characters cannot, and is not filtered on.
+fn safe_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":._$-".contains(c))
+}
+
+/// The key type of ids of `kind`, for filters; `None` for text ids.
+fn key_type(kind: IdKind) -> Option<KeyType> {
+    match kind {
+        IdKind::Integer => Some(KeyType::Integer),
+        IdKind::Uuid => Some(KeyType::Uuid),
+        _ => None,
+    }
+}
+
+fn id_column(expr: String, kind: IdKind) -> Column {
+    match key_type(kind) {
+        Some(key) => Column::key(expr, key),
+        None => Column::exact_text(expr),
+    }
+}
+
+/// A text column: compared without case (folded in SQL on both sides) unless `case_exact`.
+fn text_column(expr: String, case_exact: bool) -> Column {
+    if case_exact {
+        Column::exact_text(expr)
+    } else {
+        Column::text(expr).fold_in_sql()
+    }
+}
+
+fn typed(expr: String, value: ValueKind, case_exact: bool) -> Column {
+    match value {
+        ValueKind::Text => text_column(expr, case_exact),
+        ValueKind::Bool => Column::boolean(expr),
+        ValueKind::Int => Column::of(expr, ColumnType::Integer),
+        ValueKind::Float => Column::of(expr, ColumnType::Decimal),
+        ValueKind::DateTime => Column::datetime(expr),
+    }
+}
+
+fn value_kind(kind: AttrType) -> Option<ValueKind> {
+    Some(match kind {
+        AttrType::String | AttrType::Reference | AttrType::Binary => ValueKind::Text,
+        AttrType::Boolean => ValueKind::Bool,
+        AttrType::Integer => ValueKind::Int,
+        AttrType::Decimal => ValueKind::Float,
+        AttrType::DateTime => ValueKind::DateTime,
+        _ => return None,
+    })
+}
+
+impl Columns<'_> {
+    /// The JSON document of the attributes no column holds.
+    pub(crate) fn document(&self) -> String {
+        match &self.layout.json {
+            Some(column) => format!("r.{column}"),
+            None => "s.extra".to_owned(),
+        }
+    }
+
+    /// The id, as text.
+    pub(crate) fn id_text(&self) -> String {
+        let id = &self.layout.id;
+        match (self.dialect, self.layout.id_kind) {
+            (_, IdKind::Text) => format!("r.{id}"),
+            (Dialect::Postgres, _) => format!("r.{id}::text"),
+            _ => format!("CAST(r.{id} AS TEXT)"),
+        }
+    }
+
+    /// `FROM` and the join to the side table.
+    pub(crate) fn from(&self) -> String {
+        let l = self.layout;
+        format!("{} r LEFT JOIN {} s ON s.id = r.{}", l.table, l.side, l.id)
+    }
+
+    /// The value at `keys` in the JSON document `doc`, typed as `value` (text, a boolean, a
+    /// number, a dateTime normalized to UTC milliseconds).
+    fn json_at(&self, doc: &str, keys: &[&str], value: ValueKind) -> Option<String> {
+        if !keys.iter().all(|k| safe_key(k)) {
+            return None;
+        }
+        Some(match self.dialect {
+            Dialect::Postgres => {
+                let path = keys.join(",");
+                let text = format!("({doc} #>> '{{{path}}}')");
+                match value {
+                    ValueKind::Text => text,
+                    ValueKind::Bool => format!("{text}::boolean"),
+                    ValueKind::Int | ValueKind::Float => format!("{text}::numeric"),
+                    ValueKind::DateTime => format!(
+                        "to_char({text}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+                    ),
+                }
+            }
+            _ => {
+                let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
+                let extracted = format!("json_extract({doc}, '${path}')");
+                match value {
+                    ValueKind::DateTime => {
+                        format!("strftime('%Y-%m-%dT%H:%M:%fZ', {extracted})")
+                    }
+                    _ => extracted,
+                }
+            }
+        })
+    }
+
+    /// The elements of the JSON array at `keys` of the document, as a table-valued
+    /// expression aliased `c`, and how to read one element (`None`: the element itself,
+    /// else its sub-attribute).
+    fn json_elements(&self, keys: &[&str]) -> Option<ChildTable> {
+        if !keys.iter().all(|k| safe_key(k)) {
+            return None;
+        }
+        let doc = self.document();
+        Some(match self.dialect {
+            Dialect::Postgres => {
+                let path = keys.join(",");
+                ChildTable::within(
+                    format!("jsonb_array_elements({doc} #> '{{{path}}}')"),
+                    "c(v)",
+                )
+            }
+            _ => {
+                let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
+                ChildTable::within(format!("json_each({doc}, '${path}')"), "c")
+            }
+        })
+    }
+
+    /// One JSON array element's sub-attribute `sub` (or the element itself), typed.
+    fn element(&self, sub: Option<&str>, value: ValueKind) -> Option<String> {
+        match (self.dialect, sub) {
+            (Dialect::Postgres, Some(sub)) => self.json_at("c.v", &[sub], value),
+            (Dialect::Postgres, None) => self.json_at("c.v", &[], value),
+            (_, Some(sub)) => self.json_at("c.value", &[sub], value),
+            (_, None) => Some(match value {
+                ValueKind::DateTime => "strftime('%Y-%m-%dT%H:%M:%fZ', c.value)".to_owned(),
+                _ => "c.value".to_owned(),
+            }),
+        }
+    }
+
+    /// Where the top-level attribute `name` (under `schema`, if given) lives, as the schema
+    /// spells it.
+    fn top(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Option<(Option<String>, String, bool, AttrType)> {
+        let info = self.schemas.attribute(schema, name)?;
+        Some((
+            info.extension.map(str::to_owned),
+            info.name.to_owned(),
+            info.multi_valued,
+            info.kind,
+        ))
+    }
+
+    /// `meta`'s sub-attributes, kept by the side table.
+    fn meta(&self, sub: &str) -> Option<Column> {
+        let kind = self.layout.kind.as_str();
+        match sub.to_ascii_lowercase().as_str() {
+            "created" => Some(Column::datetime("s.created")),
+            "lastmodified" => Some(Column::datetime("s.last_modified")),
+            "resourcetype" => Some(Column::exact_text(format!("'{kind}'"))),
+            _ => None,
+        }
+    }
+
+    /// An expression for `sortBy`: the value (lower-cased unless case-exact), or for a
+    /// multi-valued attribute its primary, else first, value (RFC 7644 §3.4.2.3).
+    pub(crate) fn sort(&self, by: &AttrPath) -> Option<String> {
+        let fold = |column: Column| match column.kind {
+            ColumnType::Text { case_exact: false } => format!("LOWER({})", column.expr),
+            _ => column.expr,
+        };
+        if let Some(column) = self.column(by) {
+            return Some(fold(column));
+        }
+        let base = AttrPath {
+            schema: by.schema.clone(),
+            name: by.name.clone(),
+            sub_attr: None,
+        };
+        let child = self.child(&base)?;
+        let sub = by.sub_attr.as_deref().unwrap_or("value");
+        let value = fold(self.child_column(&base, sub)?);
+        let primary = self.child_column(&base, "primary").map(|c| c.expr);
+        let order = match primary {
+            Some(primary) => format!("ORDER BY {primary} DESC NULLS LAST LIMIT 1"),
+            None => "LIMIT 1".to_owned(),
+        };
+        let (table, alias) = (&child.table, &child.alias);
+        Some(match child.link {
+            scim_filter::sql::Link::Key { parent, child } => {
+                format!("(SELECT {value} FROM {table} {alias} WHERE {child} = {parent} {order})")
+            }
+            _ => format!("(SELECT {value} FROM {table} {alias} {order})"),
+        })
+    }
+}
+
+impl SqlSchema for Columns<'_> {
+    fn column(&self, attr: &AttrPath) -> Option<Column> {
+        let l = self.layout;
+        let (extension, name, multi_valued, kind) = self.top(attr.schema.as_deref(), &attr.name)?;
+        if multi_valued {
+            return None;
+        }
+        match (name.as_str(), attr.sub_attr.as_deref()) {
+            ("id", None) => return Some(id_column(format!("r.{}", l.id), l.id_kind)),
+            ("externalId", None) => return Some(Column::exact_text(l.external_id())),
+            ("meta", Some(sub)) => return self.meta(sub),
+            _ => {}
+        }
+        let definition = self.schemas.definition(attr)?;
+        let value = value_kind(definition.kind)?;
+        let sub = attr.sub_attr.as_ref().map(|_| definition.name.clone());
+        let loc = Loc {
+            extension,
+            name,
+            sub,
+        };
+        if let Some(slot) = l.slot_at(&loc) {
+            return Some(typed(
+                format!("r.{}", slot.column),
+                slot.value,
+                slot.case_exact,
+            ));
+        }
+        if kind == AttrType::Complex && attr.sub_attr.is_none() {
+            return None;
+        }
+        let expr = self.json_at(&self.document(), &loc.keys(), value)?;
+        Some(typed(expr, value, definition.case_exact))
+    }
+
+    fn child(&self, attr: &AttrPath) -> Option<ChildTable> {
+        let l = self.layout;
+        let (extension, name, multi_valued, _) = self.top(attr.schema.as_deref(), &attr.name)?;
+        if !multi_valued {
+            return None;
+        }
+        if extension.is_none()
+            && let Some(slot) = l.child(&name)
+        {
+            let c = &slot.child;
+            return Some(ChildTable::keyed(
+                c.table.clone(),
+                "c",
+                format!("r.{}", l.id),
+                format!("c.{}", c.parent),
+            ));
+        }
+        if extension.is_none()
+            && name == "members"
+            && let Some(m) = &l.members
+        {
+            return Some(ChildTable::keyed(
+                m.table.clone(),
+                "c",
+                format!("r.{}", l.id),
+                format!("c.{}", m.group),
+            ));
+        }
+        let loc = Loc {
+            extension,
+            name,
+            sub: None,
+        };
+        self.json_elements(&loc.keys())
+    }
+
+    fn child_column(&self, parent: &AttrPath, sub: &str) -> Option<Column> {
+        let l = self.layout;
+        let (extension, name, _, kind) = self.top(parent.schema.as_deref(), &parent.name)?;
+        let path = AttrPath {
+            schema: parent.schema.clone(),
+            name: parent.name.clone(),
+            sub_attr: (kind == AttrType::Complex).then(|| sub.to_owned()),
+        };
+        let definition = self.schemas.definition(&path)?;
+        let value = value_kind(definition.kind)?;
+        let is = |n: &str| sub.eq_ignore_ascii_case(n);
+        if extension.is_none()
+            && let Some(slot) = l.child(&name)
+        {
+            let c = &slot.child;
+            let column = if is("value") {
+                Some(&c.value)
+            } else if is("type") {
+                c.kind.as_ref()
+            } else if is("primary") {
+                c.primary.as_ref()
+            } else if is("display") {
+                c.display.as_ref()
+            } else {
+                None
+            }?;
+            return Some(typed(format!("c.{column}"), value, definition.case_exact));
+        }
+        if extension.is_none()
+            && name == "members"
+            && let Some(m) = &l.members
+        {
+            return if is("value") {
+                Some(id_column(format!("c.{}", m.member), m.member_kind))
+            } else if is("display") {
+                m.display
+                    .as_ref()
+                    .map(|d| text_column(format!("c.{d}"), false))
+            } else if is("type") {
+                m.kind
+                    .as_ref()
+                    .map(|k| text_column(format!("c.{k}"), false))
+            } else {
+                None
+            };
+        }
+        let element = if kind == AttrType::Complex {
+            self.element(Some(&definition.name), value)?
+        } else {
+            self.element(None, value)?
+        };
+        Some(typed(element, value, definition.case_exact))
+    }
+}

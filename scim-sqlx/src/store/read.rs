@@ -1,0 +1,274 @@
+//! Reading: one statement per resource (its row, its side row, its child rows and members
+//! aggregated as JSON), lists with the filter, sort and page in SQL.
+
+use chrono::{DateTime, Utc};
+use scim_core::{
+    ListPage, ListQuery, Meta, RequestContext, Resource, ResourceKind, SortOrder, StoreError,
+};
+use scim_filter::sql::to_sql_from;
+
+use super::{SqlStore, backend, not_found, version};
+use crate::db::{Dialect, Row, Tx};
+use crate::layout::Layout;
+use crate::parts::{self, Parts};
+
+impl SqlStore {
+    /// The select list of `layout`'s resources, with the group's members unless
+    /// `!with_members`.
+    pub(super) fn select(&self, layout: &Layout, with_members: bool) -> String {
+        let columns = self.columns(layout);
+        let dialect = self.dialect();
+        let mut list = vec![
+            format!("{} AS scim_id", columns.id_text()),
+            "s.version AS scim_version".to_owned(),
+            "s.created AS scim_created".to_owned(),
+            "s.last_modified AS scim_modified".to_owned(),
+        ];
+        if layout.external_id_in_side() {
+            list.push("s.external_id AS scim_external".to_owned());
+        }
+        for (i, slot) in layout.slots.iter().enumerate() {
+            list.push(format!("r.{} AS scim_s{i}", slot.column));
+        }
+        let document = columns.document();
+        list.push(match dialect {
+            Dialect::Postgres => format!("{document}::text AS scim_doc"),
+            _ => format!("{document} AS scim_doc"),
+        });
+        let id = format!("r.{}", layout.id);
+        for (i, child) in layout.children.iter().enumerate() {
+            let c = &child.child;
+            let column = |name: &str| format!("c.{name}");
+            let (value, kind, primary, display) = (
+                column(&c.value),
+                c.kind.as_deref().map(column),
+                c.primary.as_deref().map(column),
+                c.display.as_deref().map(column),
+            );
+            let mut fields = vec![("value", value.as_str())];
+            fields.extend(kind.as_deref().map(|k| ("type", k)));
+            fields.extend(primary.as_deref().map(|k| ("primary", k)));
+            fields.extend(display.as_deref().map(|k| ("display", k)));
+            let aggregate = aggregate(
+                dialect,
+                &fields,
+                &c.table,
+                &c.parent,
+                &id,
+                c.position.as_deref(),
+            );
+            list.push(format!("{aggregate} AS scim_k{i}"));
+        }
+        if with_members && let Some(m) = &layout.members {
+            // The member's id as text, whatever its column's type.
+            let value = match dialect {
+                Dialect::Postgres => format!("c.{}::text", m.member),
+                _ => format!("CAST(c.{} AS TEXT)", m.member),
+            };
+            let display = m.display.as_ref().map(|d| format!("c.{d}"));
+            let kind = m.kind.as_ref().map(|k| format!("c.{k}"));
+            let mut fields = vec![("value", value.as_str())];
+            fields.extend(display.as_deref().map(|d| ("display", d)));
+            fields.extend(kind.as_deref().map(|k| ("type", k)));
+            let aggregate = aggregate(
+                dialect,
+                &fields,
+                &m.table,
+                &m.group,
+                &id,
+                m.position.as_deref(),
+            );
+            list.push(format!("{aggregate} AS scim_m"));
+        }
+        format!("SELECT {} FROM {}", list.join(", "), columns.from())
+    }
+
+    /// The resource a row of [`Self::select`] holds.
+    pub(super) fn resource(layout: &Layout, row: &Row, with_members: bool) -> Resource {
+        let id = row.text("scim_id").unwrap_or_default();
+        let time = |name: &str| {
+            row.text(name)
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t.with_timezone(&Utc))
+        };
+        let mut meta = Meta::new(
+            time("scim_created"),
+            version(row.int("scim_version").unwrap_or(0)),
+        );
+        meta.last_modified = time("scim_modified");
+        let rest = row
+            .text("scim_doc")
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let parts = Parts {
+            external_id: row.text("scim_external"),
+            slots: layout
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| parts::read(row, &format!("scim_s{i}"), s.value))
+                .collect(),
+            children: (0..layout.children.len())
+                .map(|i| parts::elements(row.text(&format!("scim_k{i}"))))
+                .collect(),
+            members: (with_members && layout.members.is_some())
+                .then(|| parts::elements(row.text("scim_m"))),
+            rest,
+        };
+        parts.assemble(layout, &id, &meta)
+    }
+
+    /// The resource `id`, with its members unless `!with_members`.
+    pub(super) async fn fetch(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        with_members: bool,
+    ) -> Result<Resource, StoreError> {
+        let layout = self.layout(kind)?;
+        let Some(key) = Self::id_arg(layout.id_kind, id) else {
+            return Err(not_found(kind, id));
+        };
+        let mut q = self.q();
+        let select = self.select(layout, with_members);
+        let sql = format!(
+            "{select} WHERE r.{} = {}{}",
+            layout.id,
+            q.p(key),
+            Self::tenant_clause(layout, ctx, &mut q)
+        );
+        let rows = q.fetch(&self.inner.db, &sql).await.map_err(backend)?;
+        rows.first()
+            .map(|row| Self::resource(layout, row, with_members))
+            .ok_or_else(|| not_found(kind, id))
+    }
+
+    /// The resource `id` as `tx` sees it (members included), or `None`.
+    pub(super) async fn fetch_in(
+        &self,
+        tx: &mut Tx,
+        ctx: &RequestContext,
+        layout: &Layout,
+        key: crate::db::Arg,
+    ) -> Result<Option<Resource>, StoreError> {
+        let mut q = self.q();
+        let select = self.select(layout, true);
+        let sql = format!(
+            "{select} WHERE r.{} = {}{}",
+            layout.id,
+            q.p(key),
+            Self::tenant_clause(layout, ctx, &mut q)
+        );
+        let rows = q.fetch_in(tx, &sql).await.map_err(backend)?;
+        Ok(rows.first().map(|row| Self::resource(layout, row, true)))
+    }
+
+    pub(super) async fn list_rows(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        query: &ListQuery,
+    ) -> Result<ListPage, StoreError> {
+        let layout = self.layout(kind)?;
+        let columns = self.columns(layout);
+        let dialect = self.dialect();
+        let mut q = self.q();
+        let mut conditions = Vec::new();
+        if let Some(tenant) = &layout.tenant {
+            conditions.push(format!("r.{tenant} = {}", q.p(ctx.tenant())));
+        }
+        if let Some(filter) = &query.filter {
+            let sql = to_sql_from(filter, &columns, dialect, q.len())
+                .map_err(|e| StoreError::InvalidFilter(e.to_string()))?;
+            conditions.push(sql.clause);
+            q.extend(sql.params);
+        }
+        let condition = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let order = match &query.sort {
+            Some(sort) => {
+                let expr = columns.sort(&sort.by).ok_or_else(|| {
+                    StoreError::InvalidFilter(format!(
+                        "sorting by \"{}\" is not supported by this service",
+                        sort.by
+                    ))
+                })?;
+                let direction = match sort.order {
+                    SortOrder::Descending => "DESC",
+                    SortOrder::Ascending => "ASC",
+                };
+                format!(" ORDER BY {expr} {direction} NULLS LAST, r.{}", layout.id)
+            }
+            None => format!(" ORDER BY r.{}", layout.id),
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM {}{condition}", columns.from());
+        let count_q = q.clone();
+        let wanted = query.count.unwrap_or(usize::MAX);
+        let schemas = self.inner.registry.resource(kind);
+        let with_members =
+            kind != ResourceKind::Group || query.projection.wants(schemas, "members");
+        let resources = if wanted == 0 {
+            Vec::new()
+        } else {
+            let limit = i64::try_from(wanted).unwrap_or(i64::MAX);
+            let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
+            let sql = format!(
+                "{}{condition}{order} LIMIT {} OFFSET {}",
+                self.select(layout, with_members),
+                q.p(limit),
+                q.p(offset)
+            );
+            let rows = q.fetch(&self.inner.db, &sql).await.map_err(backend)?;
+            rows.iter()
+                .map(|row| Self::resource(layout, row, with_members))
+                .collect()
+        };
+        // A first page that is not full holds every match: no count needed.
+        let total = if query.offset() == 0 && resources.len() < wanted {
+            resources.len()
+        } else {
+            let rows = count_q
+                .fetch(&self.inner.db, &count_sql)
+                .await
+                .map_err(backend)?;
+            let n = rows.first().and_then(|r| r.int("n")).unwrap_or(0);
+            usize::try_from(n).unwrap_or(0)
+        };
+        Ok(ListPage::new(total, resources))
+    }
+}
+
+/// A JSON array of the child rows of `table` (aliased `c`) whose `parent` column is `id`,
+/// each an object of `fields` (`(key, expression)`), in `position` order.
+fn aggregate(
+    dialect: Dialect,
+    fields: &[(&str, &str)],
+    table: &str,
+    parent: &str,
+    id: &str,
+    position: Option<&str>,
+) -> String {
+    let order = position
+        .map(|p| format!(" ORDER BY c.{p}"))
+        .unwrap_or_default();
+    match dialect {
+        Dialect::Postgres => {
+            let object: Vec<String> = fields.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
+            format!(
+                "(SELECT jsonb_agg(jsonb_build_object({}){order})::text FROM {table} c WHERE c.{parent} = {id})",
+                object.join(", ")
+            )
+        }
+        _ => {
+            let object: Vec<String> = fields.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
+            format!(
+                "(SELECT json_group_array(json_object({}){order}) FROM {table} c WHERE c.{parent} = {id})",
+                object.join(", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,598 @@
+//! Writing: each operation one transaction, guarded by the side table's `version`, with its
+//! events kept in the same transaction.
+
+use scim_core::engine::Event;
+use scim_core::{
+    MemberChange, MembersChanged, Meta, RequestContext, Resource, ResourceKind, StoreError, Version,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{SqlStore, backend, not_found, now, version, version_number};
+use crate::db::{Arg, Tx, is_foreign_key_violation, is_unique_violation};
+use crate::layout::Layout;
+use crate::mapping::IdKind;
+use crate::parts::{self, Parts};
+
+/// `409` for a unique index refusing `resource`.
+fn conflict(resource: &Resource) -> StoreError {
+    let kind = resource.kind();
+    let attribute = kind.unique_attribute();
+    match resource.unique_value() {
+        Some(value) => StoreError::Conflict(format!(
+            "{attribute} \"{value}\" is already taken by another {kind}"
+        )),
+        None => StoreError::Conflict(format!("another {kind} has the same unique values")),
+    }
+}
+
+/// A write refused by the database: a unique index (`409`), else a backend failure.
+fn write_error(err: sqlx::Error, resource: &Resource) -> StoreError {
+    if is_unique_violation(&err) {
+        conflict(resource)
+    } else {
+        backend(err)
+    }
+}
+
+/// A value of a default column, bound as its JSON type.
+fn default_arg(value: &Value) -> Arg {
+    match value {
+        Value::Bool(b) => Arg::Bool(Some(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Arg::Int(Some(i)),
+            None => Arg::Float(n.as_f64()),
+        },
+        Value::String(s) => Arg::Text(Some(s.clone())),
+        Value::Null => Arg::Text(None),
+        other => Arg::Text(Some(other.to_string())),
+    }
+}
+
+impl SqlStore {
+    /// `(column, value)` pairs of the app's row for `parts`.
+    fn row_values(layout: &Layout, parts: &Parts) -> Vec<(String, Arg)> {
+        let mut values: Vec<(String, Arg)> = layout
+            .slots
+            .iter()
+            .zip(&parts.slots)
+            .map(|(slot, value)| (slot.column.clone(), parts::arg(value.as_ref(), slot.value)))
+            .collect();
+        if let Some(json) = &layout.json {
+            values.push((json.clone(), Arg::Json(Some(parts.document()))));
+        }
+        values
+    }
+
+    /// The side table's `extra`: the document, unless the app's row keeps it.
+    fn side_document(layout: &Layout, parts: &Parts) -> Arg {
+        Arg::Json(layout.json.is_none().then(|| parts.document()))
+    }
+
+    /// Inserts `parts`' child rows and members for the row `key`.
+    async fn insert_children(
+        &self,
+        tx: &mut Tx,
+        layout: &Layout,
+        key: &Arg,
+        parts: &Parts,
+    ) -> Result<(), StoreError> {
+        for (slot, elements) in layout.children.iter().zip(&parts.children) {
+            let c = &slot.child;
+            for (position, element) in elements.iter().enumerate() {
+                let mut q = self.q();
+                let mut columns = vec![c.parent.clone(), c.value.clone()];
+                let mut values = vec![
+                    q.p(key.clone()),
+                    q.p(Arg::Text(
+                        element
+                            .get("value")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                    )),
+                ];
+                if let Some(kind) = &c.kind {
+                    columns.push(kind.clone());
+                    values.push(
+                        q.p(Arg::Text(
+                            element
+                                .get("type")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned),
+                        )),
+                    );
+                }
+                if let Some(primary) = &c.primary {
+                    columns.push(primary.clone());
+                    values.push(q.p(Arg::Bool(element.get("primary").and_then(Value::as_bool))));
+                }
+                if let Some(display) = &c.display {
+                    columns.push(display.clone());
+                    values.push(
+                        q.p(Arg::Text(
+                            element
+                                .get("display")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned),
+                        )),
+                    );
+                }
+                if let Some(order) = &c.position {
+                    columns.push(order.clone());
+                    values.push(q.p(i64::try_from(position).unwrap_or(i64::MAX)));
+                }
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    c.table,
+                    columns.join(", "),
+                    values.join(", ")
+                );
+                q.execute(tx, &sql).await.map_err(backend)?;
+            }
+        }
+        if let (Some(_), Some(members)) = (&layout.members, &parts.members) {
+            let mut next = 0;
+            for member in members {
+                if self.add_member(tx, layout, key, member, &mut next).await? {
+                    next += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `member` to the group `key` unless it is a member already; whether it was
+    /// added. `next` is its position, if the table keeps one.
+    async fn add_member(
+        &self,
+        tx: &mut Tx,
+        layout: &Layout,
+        key: &Arg,
+        member: &Value,
+        next: &mut i64,
+    ) -> Result<bool, StoreError> {
+        let Some(m) = &layout.members else {
+            return Ok(false);
+        };
+        let Some(value) = member.get("value").and_then(Value::as_str) else {
+            return Ok(false);
+        };
+        let Some(member_key) = Self::id_arg(m.member_kind, value) else {
+            return Err(not_found(ResourceKind::User, value));
+        };
+        let mut q = self.q();
+        let sql = format!(
+            "SELECT 1 AS present FROM {} WHERE {} = {} AND {} = {}",
+            m.table,
+            m.group,
+            q.p(key.clone()),
+            m.member,
+            q.p(member_key.clone())
+        );
+        if !q.fetch_in(tx, &sql).await.map_err(backend)?.is_empty() {
+            return Ok(false);
+        }
+        let mut q = self.q();
+        let mut columns = vec![m.group.clone(), m.member.clone()];
+        let mut values = vec![q.p(key.clone()), q.p(member_key)];
+        let text =
+            |name: &str| Arg::Text(member.get(name).and_then(Value::as_str).map(str::to_owned));
+        if let Some(display) = &m.display {
+            columns.push(display.clone());
+            values.push(q.p(text("display")));
+        }
+        if let Some(kind) = &m.kind {
+            columns.push(kind.clone());
+            values.push(q.p(text("type")));
+        }
+        if let Some(order) = &m.position {
+            columns.push(order.clone());
+            values.push(q.p(*next));
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            m.table,
+            columns.join(", "),
+            values.join(", ")
+        );
+        match q.execute(tx, &sql).await {
+            Ok(_) => Ok(true),
+            // The app's membership table refers to its users: no such user.
+            Err(err) if is_foreign_key_violation(&err) => Err(not_found(ResourceKind::User, value)),
+            Err(err) => Err(backend(err)),
+        }
+    }
+
+    /// Deletes the child rows and members of the row `key`.
+    async fn delete_children(
+        &self,
+        tx: &mut Tx,
+        layout: &Layout,
+        key: &Arg,
+    ) -> Result<(), StoreError> {
+        let mut statements: Vec<(String, String)> = layout
+            .children
+            .iter()
+            .map(|c| (c.child.table.clone(), c.child.parent.clone()))
+            .collect();
+        if let Some(m) = &layout.members {
+            statements.push((m.table.clone(), m.group.clone()));
+        }
+        for (table, column) in statements {
+            let mut q = self.q();
+            let sql = format!("DELETE FROM {table} WHERE {column} = {}", q.p(key.clone()));
+            q.execute(tx, &sql).await.map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the events of a write, if a sink waits for them; whether any were kept.
+    async fn keep(&self, tx: &mut Tx, events: &[Event]) -> Result<bool, StoreError> {
+        if events.is_empty() || !self.inner.outbox.attached() {
+            return Ok(false);
+        }
+        self.inner
+            .outbox
+            .keep(tx, self.dialect(), events)
+            .await
+            .map_err(backend)?;
+        Ok(true)
+    }
+
+    pub(super) async fn create_row(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> Result<Resource, StoreError> {
+        let layout = self.layout(resource.kind())?;
+        let parts = Parts::split(layout, &resource);
+        let (created, stamp) = now();
+        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let mut q = self.q();
+        let mut columns = Vec::new();
+        let mut values = Vec::new();
+        if let Some(tenant) = &layout.tenant {
+            columns.push(tenant.clone());
+            values.push(q.p(ctx.tenant()));
+        }
+        let generated = match layout.id_kind {
+            IdKind::Integer => None,
+            IdKind::Uuid => Some(Arg::Uuid(Some(Uuid::new_v4()))),
+            _ => Some(Arg::Text(Some(Uuid::new_v4().hyphenated().to_string()))),
+        };
+        if let Some(key) = &generated {
+            columns.push(layout.id.clone());
+            values.push(q.p(key.clone()));
+        }
+        for (column, value) in Self::row_values(layout, &parts) {
+            columns.push(column);
+            values.push(q.p(value));
+        }
+        for (column, value) in &layout.defaults {
+            if !columns.contains(column) {
+                columns.push(column.clone());
+                values.push(q.p(default_arg(value)));
+            }
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING {} AS scim_id",
+            layout.table,
+            columns.join(", "),
+            values.join(", "),
+            self.columns(layout).id_text().replacen("r.", "", 1)
+        );
+        let rows = q
+            .fetch_in(&mut tx, &sql)
+            .await
+            .map_err(|e| write_error(e, &resource))?;
+        let id = rows
+            .first()
+            .and_then(|r| r.text("scim_id"))
+            .ok_or_else(|| StoreError::backend("the insert gave no id back"))?;
+        let key = Self::id_arg(layout.id_kind, &id)
+            .ok_or_else(|| StoreError::backend("the insert gave an id of the wrong type"))?;
+        let mut q = self.q();
+        let sql = format!(
+            "INSERT INTO {} (id, external_id, version, created, last_modified, origin, extra) \
+             VALUES ({}, {}, 1, {}, {}, 'directory', {})",
+            layout.side,
+            q.p(key.clone()),
+            q.p(parts.external_id.clone()),
+            q.p(stamp.clone()),
+            q.p(stamp),
+            q.p(Self::side_document(layout, &parts))
+        );
+        q.execute(&mut tx, &sql).await.map_err(backend)?;
+        self.insert_children(&mut tx, layout, &key, &parts).await?;
+        let kept = self.keep(&mut tx, &ctx.events_for(&id)).await?;
+        self.finish(tx, ctx, kept).await?;
+        Ok(parts.assemble(layout, &id, &Meta::new(created, version(1))))
+    }
+
+    /// Takes the next version of the row `key` in `tx`, if its version is `expected` (when
+    /// given) and it is in the context's tenant: the write lock, taken first. A row the app
+    /// created has no side row yet: it is at version `0`, and gets one. The new version, or
+    /// why not.
+    async fn next_version(
+        &self,
+        tx: &mut Tx,
+        ctx: &RequestContext,
+        layout: &Layout,
+        (id, key): (&str, &Arg),
+        expected: Option<&Version>,
+        stamp: &str,
+    ) -> Result<i64, StoreError> {
+        let kind = layout.kind;
+        let expected_number = match expected {
+            Some(v) => Some(version_number(v).ok_or_else(|| precondition(kind, id, v))?),
+            None => None,
+        };
+        // Placeholders are bound in the order the text has them (SQLite numbers `?` so).
+        let mut q = self.q();
+        let mut sql = format!(
+            "UPDATE {} SET version = version + 1, last_modified = {} WHERE id = {} \
+             AND EXISTS (SELECT 1 FROM {} r WHERE r.{} = {}.id{})",
+            layout.side,
+            q.p(stamp.to_owned()),
+            q.p(key.clone()),
+            layout.table,
+            layout.id,
+            layout.side,
+            Self::tenant_clause(layout, ctx, &mut q)
+        );
+        if let Some(n) = expected_number {
+            sql = format!("{sql} AND version = {}", q.p(n));
+        }
+        sql.push_str(" RETURNING version");
+        let rows = q.fetch_in(tx, &sql).await.map_err(backend)?;
+        if let Some(n) = rows.first().and_then(|r| r.int("version")) {
+            return Ok(n);
+        }
+        // No side row (a row the app created), or a stale version, or no such row.
+        let current = self.fetch_in(tx, ctx, layout, key.clone()).await?;
+        let Some(current) = current else {
+            return Err(not_found(kind, id));
+        };
+        let at = current
+            .version()
+            .and_then(|v| version_number(&v))
+            .unwrap_or(0);
+        if at != 0 || expected_number.is_some_and(|n| n != 0) {
+            return Err(precondition(kind, id, expected.unwrap_or(&version(at))));
+        }
+        let mut q = self.q();
+        let sql = format!(
+            "INSERT INTO {} (id, version, created, last_modified, origin) VALUES ({}, 1, {}, {}, 'app')",
+            layout.side,
+            q.p(key.clone()),
+            q.p(stamp.to_owned()),
+            q.p(stamp.to_owned())
+        );
+        q.execute(tx, &sql).await.map_err(backend)?;
+        Ok(1)
+    }
+
+    pub(super) async fn replace_row(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+        expected: &Version,
+    ) -> Result<Resource, StoreError> {
+        let kind = resource.kind();
+        let layout = self.layout(kind)?;
+        let id = resource.id().unwrap_or_default().to_owned();
+        let key = Self::id_arg(layout.id_kind, &id).ok_or_else(|| not_found(kind, &id))?;
+        let (modified, stamp) = now();
+        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let current = self
+            .fetch_in(&mut tx, ctx, layout, key.clone())
+            .await?
+            .ok_or_else(|| not_found(kind, &id))?;
+        if current.version().as_ref() != Some(expected) {
+            tx.rollback().await.map_err(backend)?;
+            return Err(precondition(kind, &id, expected));
+        }
+        if current.same_content(&resource) {
+            // Nothing a client can see changes: no new version.
+            tx.rollback().await.map_err(backend)?;
+            return Ok(current);
+        }
+        let n = self
+            .next_version(&mut tx, ctx, layout, (&id, &key), Some(expected), &stamp)
+            .await?;
+        let parts = Parts::split(layout, &resource);
+        let mut q = self.q();
+        let assignments: Vec<String> = Self::row_values(layout, &parts)
+            .into_iter()
+            .map(|(column, value)| format!("{column} = {}", q.p(value)))
+            .collect();
+        if !assignments.is_empty() {
+            let sql = format!(
+                "UPDATE {} SET {} WHERE {} = {}",
+                layout.table,
+                assignments.join(", "),
+                layout.id,
+                q.p(key.clone())
+            );
+            q.execute(&mut tx, &sql)
+                .await
+                .map_err(|e| write_error(e, &resource))?;
+        }
+        let mut q = self.q();
+        let sql = format!(
+            "UPDATE {} SET external_id = {}, extra = {} WHERE id = {}",
+            layout.side,
+            q.p(parts.external_id.clone()),
+            q.p(Self::side_document(layout, &parts)),
+            q.p(key.clone())
+        );
+        q.execute(&mut tx, &sql).await.map_err(backend)?;
+        self.delete_children(&mut tx, layout, &key).await?;
+        self.insert_children(&mut tx, layout, &key, &parts).await?;
+        let kept = self.keep(&mut tx, ctx.events()).await?;
+        self.finish(tx, ctx, kept).await?;
+        let mut meta = current
+            .meta()
+            .unwrap_or_else(|| Meta::new(modified, version(n)));
+        meta.version = version(n);
+        meta.last_modified = modified;
+        Ok(parts.assemble(layout, &id, &meta))
+    }
+
+    pub(super) async fn delete_row(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        expected: Option<&Version>,
+    ) -> Result<(), StoreError> {
+        let layout = self.layout(kind)?;
+        let key = Self::id_arg(layout.id_kind, id).ok_or_else(|| not_found(kind, id))?;
+        let (_, stamp) = now();
+        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        if expected.is_some() {
+            self.next_version(&mut tx, ctx, layout, (id, &key), expected, &stamp)
+                .await?;
+        } else {
+            let mut q = self.q();
+            let sql = format!(
+                "SELECT 1 AS present FROM {} r WHERE r.{} = {}{}",
+                layout.table,
+                layout.id,
+                q.p(key.clone()),
+                Self::tenant_clause(layout, ctx, &mut q)
+            );
+            if q.fetch_in(&mut tx, &sql).await.map_err(backend)?.is_empty() {
+                return Err(not_found(kind, id));
+            }
+        }
+        // It leaves every group it was in: their versions move on.
+        if let Some(groups) = &self.inner.groups
+            && let Some(m) = &groups.members
+            && let Some(member_key) = Self::id_arg(m.member_kind, id)
+        {
+            let mut q = self.q();
+            let sql = format!(
+                "UPDATE {} SET version = version + 1, last_modified = {} \
+                 WHERE id IN (SELECT {} FROM {} WHERE {} = {})",
+                groups.side,
+                q.p(stamp.clone()),
+                m.group,
+                m.table,
+                m.member,
+                q.p(member_key.clone())
+            );
+            q.execute(&mut tx, &sql).await.map_err(backend)?;
+            let mut q = self.q();
+            let sql = format!(
+                "DELETE FROM {} WHERE {} = {}",
+                m.table,
+                m.member,
+                q.p(member_key)
+            );
+            q.execute(&mut tx, &sql).await.map_err(backend)?;
+        }
+        self.delete_children(&mut tx, layout, &key).await?;
+        let mut q = self.q();
+        let sql = format!(
+            "DELETE FROM {} WHERE id = {}",
+            layout.side,
+            q.p(key.clone())
+        );
+        q.execute(&mut tx, &sql).await.map_err(backend)?;
+        let mut q = self.q();
+        let sql = format!(
+            "DELETE FROM {} WHERE {} = {}",
+            layout.table,
+            layout.id,
+            q.p(key)
+        );
+        q.execute(&mut tx, &sql).await.map_err(backend)?;
+        let kept = self.keep(&mut tx, ctx.events()).await?;
+        self.finish(tx, ctx, kept).await
+    }
+
+    pub(super) async fn change_members(
+        &self,
+        ctx: &RequestContext,
+        group_id: &str,
+        change: &MemberChange,
+        expected: Option<&Version>,
+    ) -> Result<MembersChanged, StoreError> {
+        let layout = self.layout(ResourceKind::Group)?;
+        let Some(m) = &layout.members else {
+            return Err(StoreError::NotImplemented {
+                operation: "modify_members",
+            });
+        };
+        let key = Self::id_arg(layout.id_kind, group_id)
+            .ok_or_else(|| not_found(ResourceKind::Group, group_id))?;
+        let (_, stamp) = now();
+        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let n = self
+            .next_version(&mut tx, ctx, layout, (group_id, &key), expected, &stamp)
+            .await?;
+        let mut removed = Vec::new();
+        for id in &change.remove {
+            let Some(member_key) = Self::id_arg(m.member_kind, id) else {
+                continue;
+            };
+            let mut q = self.q();
+            let sql = format!(
+                "DELETE FROM {} WHERE {} = {} AND {} = {}",
+                m.table,
+                m.group,
+                q.p(key.clone()),
+                m.member,
+                q.p(member_key)
+            );
+            if q.execute(&mut tx, &sql).await.map_err(backend)? > 0 && !removed.contains(id) {
+                removed.push(id.clone());
+            }
+        }
+        let mut added = Vec::new();
+        let mut next = match &m.position {
+            Some(order) if !change.add.is_empty() => {
+                let mut q = self.q();
+                let sql = format!(
+                    "SELECT COALESCE(MAX({order}), -1) + 1 AS next FROM {} WHERE {} = {}",
+                    m.table,
+                    m.group,
+                    q.p(key.clone())
+                );
+                let rows = q.fetch_in(&mut tx, &sql).await.map_err(backend)?;
+                rows.first().and_then(|r| r.int("next")).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        for member in &change.add {
+            if self
+                .add_member(&mut tx, layout, &key, member, &mut next)
+                .await?
+            {
+                next += 1;
+                if let Some(id) = member.get("value").and_then(Value::as_str) {
+                    added.push(id.to_owned());
+                }
+            }
+        }
+        if added.is_empty() && removed.is_empty() {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(MembersChanged::new(version(n - 1), added, removed));
+        }
+        let done = MembersChanged::new(version(n), added, removed);
+        let kept = self
+            .keep(&mut tx, &Event::membership(ctx, group_id, &done))
+            .await?;
+        self.finish(tx, ctx, kept).await?;
+        Ok(done)
+    }
+}
+
+fn precondition(kind: ResourceKind, id: &str, expected: &Version) -> StoreError {
+    StoreError::PreconditionFailed {
+        kind,
+        id: id.to_owned(),
+        expected: expected.clone(),
+    }
+}
