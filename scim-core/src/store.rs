@@ -318,6 +318,11 @@ pub enum StoreError {
     /// never answers such a filter with "everything": Entra would create duplicates.
     #[error("{0}")]
     InvalidFilter(String),
+    /// A value the store cannot keep, though the schemas allow it: a column the app's table
+    /// requires left empty, a check the table makes (`400 invalidValue`). The detail names
+    /// the attribute.
+    #[error("{0}")]
+    InvalidValue(String),
     /// The store does not implement an optional operation (`501`); the engine falls back
     /// where it can.
     #[error("{operation} is not implemented by this store")]
@@ -346,6 +351,7 @@ impl From<StoreError> for ScimError {
             StoreError::InvalidFilter(detail) => {
                 Self::bad_request(ScimType::InvalidFilter, detail.clone())
             }
+            StoreError::InvalidValue(detail) => Self::invalid_value(detail.clone()),
             StoreError::NotImplemented { .. } => Self::new(501, err.to_string()),
             StoreError::Backend(_) => Self::new(500, "internal error"),
         }

@@ -155,6 +155,19 @@ pub(crate) enum Arg {
     Json(Option<String>),
 }
 
+impl Arg {
+    /// Whether this binds SQL `NULL`.
+    pub(crate) fn is_null(&self) -> bool {
+        match self {
+            Self::Text(v) | Self::Json(v) => v.is_none(),
+            Self::Int(v) => v.is_none(),
+            Self::Bool(v) => v.is_none(),
+            Self::Float(v) => v.is_none(),
+            Self::Uuid(v) => v.is_none(),
+        }
+    }
+}
+
 impl From<&str> for Arg {
     fn from(s: &str) -> Self {
         Self::Text(Some(s.to_owned()))
@@ -380,6 +393,29 @@ impl Row {
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.is_unique_violation())
+}
+
+/// The column a NOT NULL or CHECK constraint refused a value for, if `err` is one: SQLite
+/// says `NOT NULL constraint failed: table.column`, PostgreSQL `null value in column
+/// "column" of relation ...`. `Some("")` when the column is not named.
+pub(crate) fn refused_column(err: &sqlx::Error) -> Option<String> {
+    use sqlx::error::ErrorKind;
+    let db = err.as_database_error()?;
+    if !matches!(
+        db.kind(),
+        ErrorKind::NotNullViolation | ErrorKind::CheckViolation
+    ) {
+        return None;
+    }
+    let message = db.message();
+    let named = message
+        .strip_prefix("NOT NULL constraint failed: ")
+        .map(|rest| rest.rsplit('.').next().unwrap_or(rest).to_owned())
+        .or_else(|| {
+            let rest = message.split_once("column \"")?.1;
+            Some(rest.split_once('"')?.0.to_owned())
+        });
+    Some(named.unwrap_or_default())
 }
 
 /// Whether `err` is a foreign key refusing a reference.

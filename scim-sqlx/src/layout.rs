@@ -62,6 +62,9 @@ pub(crate) struct Slot {
     pub(crate) column: String,
     pub(crate) value: ValueKind,
     pub(crate) case_exact: bool,
+    /// The column keeps `''` for "no value" (its mapped default): read back as unassigned,
+    /// and filtered as `NULLIF(column, '')`.
+    pub(crate) empty_is_absent: bool,
 }
 
 /// A multi-valued attribute held by a child table.
@@ -195,8 +198,13 @@ impl Layout {
                 check_identifier("membership column", name)?;
             }
         }
-        for (column, _) in &table.defaults {
+        for (column, value) in &table.defaults {
             check_identifier("column", column)?;
+            if value.as_str() == Some("")
+                && let Some(slot) = slots.iter_mut().find(|s| s.column == *column)
+            {
+                slot.empty_is_absent = true;
+            }
         }
         Ok(Self {
             kind,
@@ -247,7 +255,23 @@ impl Layout {
             column: column.to_owned(),
             value,
             case_exact: definition.case_exact,
+            empty_is_absent: false,
         })
+    }
+
+    /// The SQL expression reading `slot` from the row aliased `r`.
+    pub(crate) fn slot_expr(slot: &Slot) -> String {
+        Self::slot_read(slot, "r.")
+    }
+
+    /// The SQL expression reading `slot`, its column named with `prefix` (`"r."`, or `""`
+    /// in an insert's `RETURNING`).
+    pub(crate) fn slot_read(slot: &Slot, prefix: &str) -> String {
+        if slot.empty_is_absent {
+            format!("NULLIF({prefix}{}, '')", slot.column)
+        } else {
+            format!("{prefix}{}", slot.column)
+        }
     }
 
     /// The slot of the top-level attribute `name` with sub-attribute `sub`, under `extension`.
@@ -270,7 +294,7 @@ impl Layout {
             sub: None,
         };
         match self.slot_at(&loc) {
-            Some(slot) => format!("r.{}", slot.column),
+            Some(slot) => Self::slot_expr(slot),
             None => "s.external_id".to_owned(),
         }
     }

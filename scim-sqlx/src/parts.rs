@@ -95,11 +95,22 @@ impl Parts {
         } else {
             None
         };
-        // Each value as its column will give it back.
+        // Each value as its column will give it back: an empty one takes the column's
+        // default, if the mapping gives one.
         let slots = layout
             .slots
             .iter()
-            .map(|s| take(&mut body, &s.loc).and_then(|v| normalized(v, s.value)))
+            .map(|s| {
+                let default = || {
+                    let (_, value) = layout.defaults.iter().find(|(c, _)| *c == s.column)?;
+                    normalized(value.clone(), s.value)
+                };
+                take(&mut body, &s.loc)
+                    .and_then(|v| normalized(v, s.value))
+                    .or_else(default)
+                    // A column keeping '' for "no value" reads it back as unassigned.
+                    .filter(|v| !(s.empty_is_absent && v.as_str() == Some("")))
+            })
             .collect();
         let children = layout
             .children

@@ -247,11 +247,7 @@ impl SqlSchema for Columns<'_> {
             sub,
         };
         if let Some(slot) = l.slot_at(&loc) {
-            return Some(typed(
-                format!("r.{}", slot.column),
-                slot.value,
-                slot.case_exact,
-            ));
+            return Some(typed(Layout::slot_expr(slot), slot.value, slot.case_exact));
         }
         if kind == AttrType::Complex && attr.sub_attr.is_none() {
             return None;

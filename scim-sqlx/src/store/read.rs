@@ -28,7 +28,7 @@ impl SqlStore {
             list.push("s.external_id AS scim_external".to_owned());
         }
         for (i, slot) in layout.slots.iter().enumerate() {
-            list.push(format!("r.{} AS scim_s{i}", slot.column));
+            list.push(format!("{} AS scim_s{i}", Layout::slot_expr(slot)));
         }
         let document = columns.document();
         list.push(match dialect {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{SqlStore, backend, not_found, now, version, version_number};
-use crate::db::{Arg, Tx, is_foreign_key_violation, is_unique_violation};
+use crate::db::{Arg, Tx, is_foreign_key_violation, is_unique_violation, refused_column};
 use crate::layout::Layout;
 use crate::mapping::IdKind;
 use crate::parts::{self, Parts};
@@ -26,13 +26,26 @@ fn conflict(resource: &Resource) -> StoreError {
     }
 }
 
-/// A write refused by the database: a unique index (`409`), else a backend failure.
-fn write_error(err: sqlx::Error, resource: &Resource) -> StoreError {
+/// A write refused by the database: a unique index (`409`), a required column or a check
+/// (`400`, naming the attribute), else a backend failure.
+fn write_error(err: sqlx::Error, layout: &Layout, resource: &Resource) -> StoreError {
     if is_unique_violation(&err) {
-        conflict(resource)
-    } else {
-        backend(err)
+        return conflict(resource);
     }
+    if let Some(column) = refused_column(&err) {
+        let slot = layout.slots.iter().find(|s| s.column == column);
+        return StoreError::InvalidValue(match slot {
+            Some(slot) => format!(
+                "attribute \"{}\" is required here: the app's table needs a value for it",
+                slot.loc.keys().join(".")
+            ),
+            None if column.is_empty() => "the app's table refused a value".to_owned(),
+            None => {
+                format!("the app's table needs a value for \"{column}\", which SCIM does not set")
+            }
+        });
+    }
+    backend(err)
 }
 
 /// A value of a default column, bound as its JSON type.
@@ -50,13 +63,28 @@ fn default_arg(value: &Value) -> Arg {
 }
 
 impl SqlStore {
-    /// `(column, value)` pairs of the app's row for `parts`.
+    /// `(column, value)` pairs of the app's row for `parts`; a column left empty takes its
+    /// default, if the mapping gives one.
     fn row_values(layout: &Layout, parts: &Parts) -> Vec<(String, Arg)> {
+        let default = |column: &str| {
+            layout
+                .defaults
+                .iter()
+                .find(|(c, _)| c == column)
+                .map(|(_, v)| default_arg(v))
+        };
         let mut values: Vec<(String, Arg)> = layout
             .slots
             .iter()
             .zip(&parts.slots)
-            .map(|(slot, value)| (slot.column.clone(), parts::arg(value.as_ref(), slot.value)))
+            .map(|(slot, value)| {
+                let arg = match value {
+                    Some(value) => parts::arg(Some(value), slot.value),
+                    // A default SCIM reads as empty (""), kept as the app wants it.
+                    None => default(&slot.column).unwrap_or_else(|| parts::arg(None, slot.value)),
+                };
+                (slot.column.clone(), arg)
+            })
             .collect();
         if let Some(json) = &layout.json {
             values.push((json.clone(), Arg::Json(Some(parts.document()))));
@@ -264,9 +292,13 @@ impl SqlStore {
             columns.push(layout.id.clone());
             values.push(q.p(key.clone()));
         }
+        // A column SCIM leaves empty is left out: the app's own default fills it, and is
+        // read back below.
         for (column, value) in Self::row_values(layout, &parts) {
-            columns.push(column);
-            values.push(q.p(value));
+            if !value.is_null() {
+                columns.push(column);
+                values.push(q.p(value));
+            }
         }
         for (column, value) in &layout.defaults {
             if !columns.contains(column) {
@@ -274,21 +306,37 @@ impl SqlStore {
                 values.push(q.p(default_arg(value)));
             }
         }
+        let mut returning = format!(
+            "{} AS scim_id",
+            self.columns(layout).id_text().replacen("r.", "", 1)
+        );
+        let unset: Vec<usize> = (0..layout.slots.len())
+            .filter(|&i| parts.slots[i].is_none())
+            .collect();
+        for &i in &unset {
+            let read = Layout::slot_read(&layout.slots[i], "");
+            returning.push_str(&format!(", {read} AS scim_s{i}"));
+        }
         let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}) RETURNING {} AS scim_id",
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING {returning}",
             layout.table,
             columns.join(", "),
             values.join(", "),
-            self.columns(layout).id_text().replacen("r.", "", 1)
         );
         let rows = q
             .fetch_in(&mut tx, &sql)
             .await
-            .map_err(|e| write_error(e, &resource))?;
-        let id = rows
+            .map_err(|e| write_error(e, layout, &resource))?;
+        let row = rows
             .first()
-            .and_then(|r| r.text("scim_id"))
+            .ok_or_else(|| StoreError::backend("the insert gave no row back"))?;
+        let id = row
+            .text("scim_id")
             .ok_or_else(|| StoreError::backend("the insert gave no id back"))?;
+        let mut parts = parts;
+        for i in unset {
+            parts.slots[i] = parts::read(row, &format!("scim_s{i}"), layout.slots[i].value);
+        }
         let key = Self::id_arg(layout.id_kind, &id)
             .ok_or_else(|| StoreError::backend("the insert gave an id of the wrong type"))?;
         let mut q = self.q();
@@ -392,7 +440,12 @@ impl SqlStore {
             tx.rollback().await.map_err(backend)?;
             return Err(precondition(kind, &id, expected));
         }
-        if current.same_content(&resource) {
+        // Compared as the tables will hold it (defaults taken, '' read as unassigned).
+        let parts = Parts::split(layout, &resource);
+        let meta = current
+            .meta()
+            .unwrap_or_else(|| Meta::new(modified, version(0)));
+        if current.same_content(&parts.clone().assemble(layout, &id, &meta)) {
             // Nothing a client can see changes: no new version.
             tx.rollback().await.map_err(backend)?;
             return Ok(current);
@@ -400,7 +453,6 @@ impl SqlStore {
         let n = self
             .next_version(&mut tx, ctx, layout, (&id, &key), Some(expected), &stamp)
             .await?;
-        let parts = Parts::split(layout, &resource);
         let mut q = self.q();
         let assignments: Vec<String> = Self::row_values(layout, &parts)
             .into_iter()
@@ -416,7 +468,7 @@ impl SqlStore {
             );
             q.execute(&mut tx, &sql)
                 .await
-                .map_err(|e| write_error(e, &resource))?;
+                .map_err(|e| write_error(e, layout, &resource))?;
         }
         let mut q = self.q();
         let sql = format!(
@@ -431,9 +483,7 @@ impl SqlStore {
         self.insert_children(&mut tx, layout, &key, &parts).await?;
         let kept = self.keep(&mut tx, ctx.events()).await?;
         self.finish(tx, ctx, kept).await?;
-        let mut meta = current
-            .meta()
-            .unwrap_or_else(|| Meta::new(modified, version(n)));
+        let mut meta = meta;
         meta.version = version(n);
         meta.last_modified = modified;
         Ok(parts.assemble(layout, &id, &meta))
