@@ -1,7 +1,7 @@
 //! A mapping checked against the schemas: for each resource type, where every attribute
 //! lives (a column, a child table, the membership table, the JSON document), in SQL terms.
 
-use scim_core::{AttrType, ResourceKind, ResourceSchemas};
+use scim_core::{AttrType, Mutability, ResourceKind, ResourceSchemas, Returned};
 use scim_filter::{AttrPath, AttributeLookup};
 use serde_json::Value;
 
@@ -90,6 +90,9 @@ pub(crate) struct Layout {
     /// The table's own JSON column, if any; else the side table's `extra`.
     pub(crate) json: Option<String>,
     pub(crate) defaults: Vec<(String, Value)>,
+    /// Write-only attributes (`password`): the engine never returns them and the store
+    /// never keeps them, in a column or the JSON document.
+    pub(crate) secrets: Vec<Loc>,
 }
 
 /// Whether `name` can be written into SQL as an identifier: letters, digits and `_`, with
@@ -206,6 +209,15 @@ impl Layout {
                 slot.empty_is_absent = true;
             }
         }
+        let secrets = schemas
+            .all_attributes()
+            .filter(|(_, a)| a.mutability == Mutability::WriteOnly || a.returned == Returned::Never)
+            .map(|(urn, a)| Loc {
+                extension: urn.map(str::to_owned),
+                name: a.name.clone(),
+                sub: None,
+            })
+            .collect();
         Ok(Self {
             kind,
             table: table.name.clone(),
@@ -218,6 +230,7 @@ impl Layout {
             members: members.cloned(),
             json: table.json.clone(),
             defaults: table.defaults.clone(),
+            secrets,
         })
     }
 
@@ -234,6 +247,19 @@ impl Layout {
             .ok_or_else(|| bad("is no attribute of the schemas"))?;
         if top.name == "id" || top.name == "meta" {
             return Err(bad("is the store's own (the id column, the side table)"));
+        }
+        let declared = schemas
+            .definition(&AttrPath {
+                schema: path.schema.clone(),
+                name: path.name.clone(),
+                sub_attr: None,
+            })
+            .ok_or_else(|| bad("is no attribute of the schemas"))?;
+        if declared.mutability == Mutability::WriteOnly || declared.returned == Returned::Never {
+            return Err(bad(
+                "is write-only (a secret): the store never keeps it; hash it in a write rule \
+                 into a column of its own",
+            ));
         }
         let definition = schemas
             .definition(&path)

@@ -87,6 +87,9 @@ impl Parts {
         let mut body = resource.as_json().clone();
         body.shift_remove("id");
         body.shift_remove("meta");
+        for secret in &layout.secrets {
+            take(&mut body, secret);
+        }
         let external_id = if layout.external_id_in_side() {
             match body.shift_remove("externalId") {
                 Some(Value::String(s)) => Some(s),

@@ -239,3 +239,48 @@ async fn a_column_the_app_requires_and_scim_leaves_empty_is_a_clear_400() {
         .expect("the row");
     assert_eq!(row, (String::new(), 1));
 }
+
+#[tokio::test]
+async fn a_password_is_never_kept() {
+    let db = common::sqlite(ACCOUNTS).await;
+    let store = store(db.clone()).await;
+    let engine = Engine::new(store, BearerToken::new("t"));
+    let ctx = RequestContext::new("default");
+    let created = engine
+        .create(
+            &ctx,
+            ResourceKind::User,
+            json!({"userName": "pw@example.com", "password": "Create-Secret-1", "nickName": "pw"}),
+        )
+        .await
+        .expect("create");
+    assert!(created.get("password").is_none());
+    let Database::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let dump: Vec<(String,)> = sqlx::query_as("SELECT COALESCE(extra, '') FROM accounts_scim")
+        .fetch_all(pool)
+        .await
+        .expect("the side table");
+    assert_eq!(dump.len(), 1);
+    assert!(dump[0].0.contains("nickName"), "{}", dump[0].0);
+    assert!(!dump[0].0.contains("Create-Secret-1"), "{}", dump[0].0);
+
+    // Mapping it to a column is refused when the store opens.
+    let err = SqlStore::open(
+        db,
+        Mapping::new(
+            Table::new("accounts")
+                .id("id", IdKind::Integer)
+                .column("userName", "email")
+                .column("password", "password_hash"),
+        ),
+        Arc::new(SchemaRegistry::new()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("\"password\" is write-only"),
+        "{err}"
+    );
+}
