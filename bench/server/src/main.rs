@@ -18,11 +18,11 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
-use reference_server::SqlStore;
 use scim_core::engine::{BearerToken, Engine, PatchResponse};
 use scim_core::{
     Compat, MemberChange, MemoryStore, RequestContext, ResourceKind, SchemaRegistry, ScimStore,
 };
+use scim_sqlx::{Database, Dialect, SqlStore};
 use serde_json::{Value, json};
 
 #[cfg(not(feature = "system-allocator"))]
@@ -84,14 +84,15 @@ async fn main() -> Result<(), Error> {
     match option("--store").as_deref().unwrap_or("memory") {
         "memory" => {
             let store = MemoryStore::with_registry(Arc::clone(&registry));
-            run(store, registry, None::<fn(String, usize) -> Preload>).await
+            run(store, registry, None::<fn(String, usize) -> Preload>, None).await
         }
         "sqlite" | "postgres" => {
             let url = option("--database-url").ok_or("--database-url is needed for SQL stores")?;
-            let store = SqlStore::connect(&url, Arc::clone(&registry)).await?;
+            let (store, _) = reference_server::open(&url, Arc::clone(&registry)).await?;
             let copier = store.clone();
             let copy = move |template: String, n: usize| bulk_copy(copier.clone(), template, n);
-            run(store, registry, Some(copy)).await
+            let db = store.database().clone();
+            run(store, registry, Some(copy), Some(db)).await
         }
         other => Err(format!("unknown store {other}").into()),
     }
@@ -99,14 +100,36 @@ async fn main() -> Result<(), Error> {
 
 type Preload = std::pin::Pin<Box<dyn Future<Output = Result<Vec<String>, Error>> + Send>>;
 
+/// The id of the `n`th copied user: a UUID, as the reference server's tables take.
+fn copy_id(dialect: Dialect, n: &str) -> String {
+    match dialect {
+        Dialect::Postgres => {
+            format!("('00000000-0000-4000-8000-' || lpad({n}::text, 12, '0'))::uuid")
+        }
+        _ => format!("printf('00000000-0000-4000-8000-%012d', {n})"),
+    }
+}
+
+/// Runs `sql` on the store's database.
+async fn execute(db: &Database, sql: &str) -> Result<(), Error> {
+    match db {
+        Database::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop)?,
+        Database::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop)?,
+        _ => return Err("an unknown database".into()),
+    }
+    Ok(())
+}
+
 /// Fills a SQL store with users 1 to `n - 1` by copying the rows of user 0 (`template`, as
 /// the store wrote them) in one statement per table: creating a million users one request
-/// at a time would take an hour on PostgreSQL. Each copy gets its own id (`load-N`),
-/// `userName`, `externalId`, `displayName` and emails, as `user(N)` would have. Returns the
-/// new ids. The column lists are the reference server's schema (examples/reference-server).
+/// at a time would take an hour on PostgreSQL. Each copy gets its own id, `userName`,
+/// `externalId`, `displayName` and emails, as `user(N)` would have. Returns the new ids.
+/// The tables are the reference server's (examples/reference-server/src/tables.rs) and the
+/// side table scim-sqlx keeps next to them.
 fn bulk_copy(store: SqlStore, template: String, n: usize) -> Preload {
     Box::pin(async move {
-        let pool = store.pool();
+        let db = store.database();
+        let dialect = db.dialect();
         let last = n.saturating_sub(1);
         if last == 0 {
             return Ok(Vec::new());
@@ -114,45 +137,57 @@ fn bulk_copy(store: SqlStore, template: String, n: usize) -> Preload {
         let series = format!(
             "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {last})"
         );
+        let id = copy_id(dialect, "s.n");
         let rest = "given_name, family_name, middle_name, formatted_name, honorific_prefix, \
                     honorific_suffix, nick_name, profile_url, title, user_type, preferred_language, \
-                    locale, timezone, active, extra, created, last_modified, version";
+                    locale, timezone, active, extra";
+        let from_template = rest
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let template = template.replace('\'', "''");
+        let email = "CASE WHEN e.type = 'work' THEN 'user' || s.n || '@example.com' \
+                     ELSE 'babs' || s.n || '@jensen.org' END";
         let statements = [
             format!(
-                "{series} INSERT INTO users (tenant, id, user_name, user_name_ci, external_id, \
-                 display_name, display_name_ci, {rest}) \
-                 SELECT u.tenant, 'load-' || s.n, 'user' || s.n, 'user' || s.n, 'ext-' || s.n, \
-                 'Babs Jensen ' || s.n, 'babs jensen ' || s.n, {} FROM users u, s WHERE u.id = '{template}'",
-                rest.split(", ")
-                    .map(|c| format!("u.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "{series} INSERT INTO users (id, tenant, user_name, display_name, {rest}) \
+                 SELECT {id}, u.tenant, 'user' || s.n, 'Babs Jensen ' || s.n, {from_template} \
+                 FROM users u, s WHERE u.id = '{template}'"
             ),
             format!(
-                "{series} INSERT INTO user_emails (tenant, user_id, position, value, value_ci, type, \
-                 is_primary, display, extra) \
-                 SELECT e.tenant, 'load-' || s.n, e.position, \
-                 CASE WHEN e.type = 'work' THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
-                 CASE WHEN e.type = 'work' THEN 'user' || s.n || '@example.com' ELSE 'babs' || s.n || '@jensen.org' END, \
-                 e.type, e.is_primary, e.display, e.extra FROM user_emails e, s WHERE e.user_id = '{template}'"
+                "{series} INSERT INTO users_scim (id, external_id, version, created, \
+                 last_modified, origin, extra) \
+                 SELECT {id}, 'ext-' || s.n, x.version, x.created, x.last_modified, x.origin, \
+                 x.extra FROM users_scim x, s WHERE x.id = '{template}'"
             ),
             format!(
-                "{series} INSERT INTO user_phone_numbers (tenant, user_id, position, value, type, \
-                 is_primary, display, extra) \
-                 SELECT p.tenant, 'load-' || s.n, p.position, p.value, p.type, p.is_primary, \
-                 p.display, p.extra FROM user_phone_numbers p, s WHERE p.user_id = '{template}'"
+                "{series} INSERT INTO user_emails (user_id, position, value, type, is_primary, \
+                 display) SELECT {id}, e.position, {email}, e.type, e.is_primary, e.display \
+                 FROM user_emails e, s WHERE e.user_id = '{template}'"
+            ),
+            format!(
+                "{series} INSERT INTO user_phone_numbers (user_id, position, value, type, \
+                 is_primary, display) SELECT {id}, p.position, p.value, p.type, p.is_primary, \
+                 p.display FROM user_phone_numbers p, s WHERE p.user_id = '{template}'"
             ),
             "ANALYZE".to_owned(),
         ];
         for statement in statements {
-            sqlx::query(&statement).execute(pool).await?;
+            execute(db, &statement).await?;
         }
-        Ok((1..n).map(|i| format!("load-{i}")).collect())
+        Ok((1..n)
+            .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+            .collect())
     })
 }
 
-async fn run<S, F>(store: S, registry: Arc<SchemaRegistry>, copy: Option<F>) -> Result<(), Error>
+async fn run<S, F>(
+    store: S,
+    registry: Arc<SchemaRegistry>,
+    copy: Option<F>,
+    sql: Option<Database>,
+) -> Result<(), Error>
 where
     S: ScimStore + Clone,
     F: Fn(String, usize) -> Preload,
@@ -214,13 +249,107 @@ where
         let body = body.clone();
         async move { ([(CONTENT_TYPE, "application/scim+json")], body) }
     };
-    let app = Router::new()
-        .route("/bare", axum::routing::get(bare))
-        .nest("/scim/v2", scim_axum::router(engine));
+    let mut app = Router::new().route("/bare", axum::routing::get(bare));
+    if let Some(db) = sql {
+        let ceiling = Arc::new((ceiling_statement(db.dialect()), db));
+        app = app.route(
+            "/sql/{id}",
+            axum::routing::get(sql_ceiling).with_state(ceiling),
+        );
+    }
+    let app = app.nest("/scim/v2", scim_axum::router(engine));
     let listener =
         tokio::net::TcpListener::bind(option("--bind").unwrap_or_else(|| "127.0.0.1:0".into()))
             .await?;
     println!("SCIM base URL: http://{}/scim/v2", listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// The SQL ceiling (`GET /sql/{id}`): what a bare handler on the same database costs. It
+/// runs one primary-key `SELECT` over the same rows the store reads for a user (the row,
+/// its side row, its emails and phone numbers, aggregated by the database), has the database
+/// write it as JSON, and answers that text: no authentication, no SCIM work.
+fn ceiling_statement(dialect: Dialect) -> String {
+    let columns = [
+        ("userName", "user_name"),
+        ("displayName", "display_name"),
+        ("givenName", "given_name"),
+        ("familyName", "family_name"),
+        ("middleName", "middle_name"),
+        ("formatted", "formatted_name"),
+        ("nickName", "nick_name"),
+        ("title", "title"),
+        ("userType", "user_type"),
+        ("preferredLanguage", "preferred_language"),
+        ("locale", "locale"),
+        ("timezone", "timezone"),
+        ("active", "active"),
+    ];
+    let (object, array, id_text, json) = match dialect {
+        Dialect::Postgres => ("jsonb_build_object", "jsonb_agg", "r.id::text", "r.extra"),
+        _ => ("json_object", "json_group_array", "r.id", "json(r.extra)"),
+    };
+    let fields: Vec<String> = columns
+        .iter()
+        .map(|(key, column)| format!("'{key}', r.{column}"))
+        .collect();
+    let child = |table: &str| {
+        format!(
+            "(SELECT {array}({object}('value', c.value, 'type', c.type, 'primary', c.is_primary, \
+             'display', c.display) ORDER BY c.position) FROM {table} c WHERE c.user_id = r.id)"
+        )
+    };
+    format!(
+        "SELECT {object}('id', {id_text}, {}, 'externalId', s.external_id, 'version', s.version, \
+         'created', s.created, 'lastModified', s.last_modified, 'extra', {json}, \
+         'emails', {}, 'phoneNumbers', {}){} AS body \
+         FROM users r LEFT JOIN users_scim s ON s.id = r.id WHERE r.id = {} AND r.tenant = 'default'",
+        fields.join(", "),
+        child("user_emails"),
+        child("user_phone_numbers"),
+        if dialect == Dialect::Postgres {
+            "::text"
+        } else {
+            ""
+        },
+        if dialect == Dialect::Postgres {
+            "$1::uuid"
+        } else {
+            "$1"
+        },
+    )
+}
+
+/// Answers `GET /sql/{id}` with [`ceiling_statement`]'s JSON.
+async fn sql_ceiling(
+    axum::extract::State(ceiling): axum::extract::State<Arc<(String, Database)>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (select, db) = &*ceiling;
+    let body: Result<Option<String>, sqlx::Error> = match db {
+        Database::Sqlite(pool) => {
+            sqlx::query_scalar(select)
+                .bind(&id)
+                .fetch_optional(pool)
+                .await
+        }
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(select)
+                .bind(&id)
+                .fetch_optional(pool)
+                .await
+        }
+        _ => Ok(None),
+    };
+    match body {
+        Ok(Some(body)) => ([(CONTENT_TYPE, "application/scim+json")], body).into_response(),
+        Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
+        Err(err) => (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            err.to_string(),
+        )
+            .into_response(),
+    }
 }

@@ -1,10 +1,9 @@
 //! Tenants and their tokens, kept in the same database as the resources.
 
 use scim_core::engine::{TenantSettings, Tenants, TokenOptions, TokenRecord, Tokens};
+use scim_sqlx::Database;
 use serde_json::json;
-use sqlx::{AnyPool, Row};
-
-use crate::db::{Dialect, Q};
+use sqlx::Row;
 
 /// The tenant created on the first start.
 pub const DEFAULT_TENANT: &str = "default";
@@ -13,8 +12,7 @@ pub const DEFAULT_TENANT: &str = "default";
 /// loaded from here (and reloaded, so the admin commands take effect while it runs).
 #[derive(Debug, Clone)]
 pub struct Admin {
-    pool: AnyPool,
-    dialect: Dialect,
+    db: Database,
 }
 
 /// A tenant, as listed.
@@ -28,54 +26,121 @@ pub struct TenantRow {
     pub disabled_detail: Option<String>,
 }
 
-fn text(row: &sqlx::any::AnyRow, column: &str) -> Option<String> {
-    row.try_get::<Option<String>, _>(column).ok().flatten()
+/// The admin tables. Every column is text, so one statement serves both databases
+/// (placeholders `$1`, `$2`... are understood by both).
+const TABLES: &str = "CREATE TABLE IF NOT EXISTS tenants (
+        name TEXT PRIMARY KEY,
+        enabled_flag TEXT NOT NULL DEFAULT 'yes',
+        disabled_detail TEXT,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS tokens (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (name),
+        label TEXT,
+        digest TEXT NOT NULL UNIQUE,
+        hint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+    )";
+
+/// Runs `sql` with text arguments; the rows it changed.
+async fn execute(db: &Database, sql: &str, args: &[Option<&str>]) -> Result<u64, sqlx::Error> {
+    Ok(match db {
+        Database::Sqlite(pool) => {
+            let mut query = sqlx::query(sql);
+            for arg in args {
+                query = query.bind(*arg);
+            }
+            query.execute(pool).await?.rows_affected()
+        }
+        Database::Postgres(pool) => {
+            let mut query = sqlx::query(sql);
+            for arg in args {
+                query = query.bind(*arg);
+            }
+            query.execute(pool).await?.rows_affected()
+        }
+        _ => return Err(sqlx::Error::Configuration("an unknown database".into())),
+    })
+}
+
+/// The text columns `columns` of every row `sql` returns.
+async fn rows(
+    db: &Database,
+    sql: &str,
+    columns: &[&str],
+) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+    fn texts<R: Row>(row: &R, columns: &[&str]) -> Vec<Option<String>>
+    where
+        for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'c> &'c str: sqlx::ColumnIndex<R>,
+    {
+        columns
+            .iter()
+            .map(|c| row.try_get(*c).ok().flatten())
+            .collect()
+    }
+    Ok(match db {
+        Database::Sqlite(pool) => sqlx::query(sql)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| texts(r, columns))
+            .collect(),
+        Database::Postgres(pool) => sqlx::query(sql)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| texts(r, columns))
+            .collect(),
+        _ => return Err(sqlx::Error::Configuration("an unknown database".into())),
+    })
 }
 
 impl Admin {
-    /// Over the store's pool.
-    pub fn new(pool: AnyPool, dialect: Dialect) -> Self {
-        Self { pool, dialect }
+    /// Over `db`, creating the admin tables if they are missing.
+    pub async fn open(db: Database) -> Result<Self, sqlx::Error> {
+        match &db {
+            Database::Sqlite(pool) => sqlx::raw_sql(TABLES).execute(pool).await.map(drop),
+            Database::Postgres(pool) => {
+                // One process at a time on the catalog (several may start together).
+                let script = format!("BEGIN; SELECT pg_advisory_xact_lock(7643); {TABLES}; COMMIT");
+                sqlx::raw_sql(&script).execute(pool).await.map(drop)
+            }
+            _ => Err(sqlx::Error::Configuration("an unknown database".into())),
+        }?;
+        Ok(Self { db })
     }
 
     /// Creates `name` if it does not exist; whether it was created.
     pub async fn create_tenant(&self, name: &str) -> Result<bool, sqlx::Error> {
-        let mut q = Q::new(self.dialect);
-        let sql = format!(
-            "INSERT INTO tenants (name, created) VALUES ({}, {}) ON CONFLICT (name) DO NOTHING",
-            q.p(name),
-            q.p(chrono::Utc::now().to_rfc3339())
-        );
-        Ok(q.query(&sql).execute(&self.pool).await?.rows_affected() == 1)
+        let created = chrono::Utc::now().to_rfc3339();
+        let sql =
+            "INSERT INTO tenants (name, created) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+        Ok(execute(&self.db, sql, &[Some(name), Some(&created)]).await? == 1)
     }
 
     /// Every tenant, by name.
     pub async fn tenants(&self) -> Result<Vec<TenantRow>, sqlx::Error> {
-        let rows =
-            sqlx::query("SELECT name, enabled_flag, disabled_detail FROM tenants ORDER BY name")
-                .fetch_all(&self.pool)
-                .await?;
+        let sql = "SELECT name, enabled_flag, disabled_detail FROM tenants ORDER BY name";
+        let rows = rows(&self.db, sql, &["name", "enabled_flag", "disabled_detail"]).await?;
         Ok(rows
-            .iter()
-            .map(|row| TenantRow {
-                name: text(row, "name").unwrap_or_default(),
-                enabled: text(row, "enabled_flag").as_deref() != Some("no"),
-                disabled_detail: text(row, "disabled_detail"),
+            .into_iter()
+            .map(|mut row| TenantRow {
+                disabled_detail: row[2].take(),
+                enabled: row[1].as_deref() != Some("no"),
+                name: row[0].take().unwrap_or_default(),
             })
             .collect())
     }
 
     /// Enables `name`, or disables it with `detail` (its requests are then `403`).
     pub async fn set_enabled(&self, name: &str, detail: Option<&str>) -> Result<bool, sqlx::Error> {
-        let mut q = Q::new(self.dialect);
         let flag = if detail.is_some() { "no" } else { "yes" };
-        let sql = format!(
-            "UPDATE tenants SET enabled_flag = {}, disabled_detail = {} WHERE name = {}",
-            q.p(flag),
-            q.p(detail),
-            q.p(name)
-        );
-        Ok(q.query(&sql).execute(&self.pool).await?.rows_affected() == 1)
+        let sql = "UPDATE tenants SET enabled_flag = $1, disabled_detail = $2 WHERE name = $3";
+        Ok(execute(&self.db, sql, &[Some(flag), detail, Some(name)]).await? == 1)
     }
 
     /// Stores a token record (new, or revoked).
@@ -96,39 +161,57 @@ impl Admin {
         record: &TokenRecord,
         on_conflict: &str,
     ) -> Result<bool, sqlx::Error> {
-        let mut q = Q::new(self.dialect);
         let sql = format!(
             "INSERT INTO tokens (id, tenant, label, digest, hint, created_at, expires_at, revoked_at) \
-             VALUES ({}, {}, {}, {}, {}, {}, {}, {}) {on_conflict}",
-            q.p(record.id.as_str()),
-            q.p(record.tenant.as_str()),
-            q.p(record.label.clone()),
-            q.p(record.digest.as_str()),
-            q.p(record.hint.as_str()),
-            q.p(record.created_at.to_rfc3339()),
-            q.p(record.expires_at.map(|t| t.to_rfc3339())),
-            q.p(record.revoked_at.map(|t| t.to_rfc3339())),
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) {on_conflict}"
         );
-        Ok(q.query(&sql).execute(&self.pool).await?.rows_affected() == 1)
+        let (created, expires, revoked) = (
+            record.created_at.to_rfc3339(),
+            record.expires_at.map(|t| t.to_rfc3339()),
+            record.revoked_at.map(|t| t.to_rfc3339()),
+        );
+        let args = [
+            Some(record.id.as_str()),
+            Some(record.tenant.as_str()),
+            record.label.as_deref(),
+            Some(record.digest.as_str()),
+            Some(record.hint.as_str()),
+            Some(created.as_str()),
+            expires.as_deref(),
+            revoked.as_deref(),
+        ];
+        Ok(execute(&self.db, &sql, &args).await? == 1)
     }
 
     /// Every token record.
     pub async fn token_records(&self) -> Result<Vec<TokenRecord>, sqlx::Error> {
-        let rows = sqlx::query("SELECT * FROM tokens ORDER BY created_at")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
+        let columns = [
+            "id",
+            "tenant",
+            "label",
+            "digest",
+            "hint",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+        ];
+        let sql = format!(
+            "SELECT {} FROM tokens ORDER BY created_at",
+            columns.join(", ")
+        );
+        Ok(rows(&self.db, &sql, &columns)
+            .await?
+            .into_iter()
             .filter_map(|row| {
                 let record = json!({
-                    "id": text(row, "id"),
-                    "tenant": text(row, "tenant"),
-                    "label": text(row, "label"),
-                    "digest": text(row, "digest"),
-                    "hint": text(row, "hint"),
-                    "createdAt": text(row, "created_at"),
-                    "expiresAt": text(row, "expires_at"),
-                    "revokedAt": text(row, "revoked_at"),
+                    "id": row[0],
+                    "tenant": row[1],
+                    "label": row[2],
+                    "digest": row[3],
+                    "hint": row[4],
+                    "createdAt": row[5],
+                    "expiresAt": row[6],
+                    "revokedAt": row[7],
                 });
                 serde_json::from_value(record).ok()
             })

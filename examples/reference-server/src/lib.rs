@@ -1,13 +1,69 @@
-//! The SCIM 2.0 reference server's parts: [`SqlStore`] (a `ScimStore` over ordinary tables
-//! on SQLite or PostgreSQL) and [`Admin`] (tenants and tokens in the same database).
+//! The SCIM 2.0 reference server's parts: its tables mapped onto a [`scim_sqlx::SqlStore`]
+//! (SQLite or PostgreSQL), and [`Admin`] (tenants and tokens in the same database).
 //!
-//! `main.rs` puts them behind axum; `store/` is the module to read when you implement
-//! `ScimStore` for your own tables.
+//! `main.rs` puts them behind axum. `tables.rs` is the whole store: the tables an app
+//! might have, and which SCIM attribute is which column.
 
 mod admin;
-mod db;
-mod store;
+mod tables;
+
+use std::sync::Arc;
+
+use scim_core::SchemaRegistry;
+use scim_sqlx::{Database, SqlStore};
 
 pub use admin::{Admin, DEFAULT_TENANT, TenantRow};
-pub use db::Dialect;
-pub use store::SqlStore;
+
+/// Why the server's database could not be opened.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens the database at `url` (`sqlite://PATH`, the file created if missing, or
+/// `postgres://...`), creates the tables that are missing, and returns the SCIM store and
+/// the admin over it.
+pub async fn open(url: &str, registry: Arc<SchemaRegistry>) -> Result<(SqlStore, Admin), Error> {
+    // `sqlite:///var/lib/scim/scim.db`: the directory too, as a server's data directory.
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(parent) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent()
+        && !path.contains(":memory:")
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("creating the directory {} for {url}: {e}", parent.display()))?;
+    }
+    let db = Database::connect(url)
+        .await
+        .map_err(|e| format!("the database at {url}: {e}"))?;
+    refuse_old_layout(&db).await?;
+    let tables = tables::tables(db.dialect());
+    match &db {
+        Database::Sqlite(pool) => sqlx::raw_sql(&tables).execute(pool).await.map(drop)?,
+        Database::Postgres(pool) => {
+            let script = format!("BEGIN; SELECT pg_advisory_xact_lock(7642); {tables}; COMMIT");
+            sqlx::raw_sql(&script).execute(pool).await.map(drop)?;
+        }
+        _ => return Err("an unknown database".into()),
+    }
+    let admin = Admin::open(db.clone()).await?;
+    let store = SqlStore::open(db, tables::mapping(), registry).await?;
+    Ok((store, admin))
+}
+
+/// A database of the servers before the tables were an app's own (`users.user_name_ci`)
+/// cannot be read by this one: say so, rather than fail on a missing column later.
+async fn refuse_old_layout(db: &Database) -> Result<(), Error> {
+    let probe = "SELECT user_name_ci FROM users LIMIT 0";
+    let old = match db {
+        Database::Sqlite(pool) => sqlx::query(probe).fetch_all(pool).await.is_ok(),
+        Database::Postgres(pool) => sqlx::query(probe).fetch_all(pool).await.is_ok(),
+        _ => false,
+    };
+    if old {
+        return Err(
+            "this database has the tables of an earlier reference server (users with \
+                    user_name_ci); their layout changed: start on a new database, and let the \
+                    directory provision it again"
+                .into(),
+        );
+    }
+    Ok(())
+}

@@ -1,4 +1,4 @@
-//! The SCIM 2.0 reference server: axum, scim-axum and a SQL store.
+//! The SCIM 2.0 reference server: axum, scim-axum and scim-sqlx.
 //!
 //! ```sh
 //! cargo run -p reference-server                 # SQLite in ./scim.db, prints a tenant URL and token
@@ -22,11 +22,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use reference_server::{Admin, DEFAULT_TENANT, SqlStore};
+use reference_server::{Admin, DEFAULT_TENANT};
 use scim_core::engine::{Engine, RateLimit, Tenants, TokenOptions, Tokens};
 use scim_core::{ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
+use scim_sqlx::SqlStore;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use reference_server::Error;
 
 /// The command line: options anywhere, the rest positional.
 struct Args {
@@ -108,10 +109,9 @@ async fn run() -> Result<(), Error> {
     let args = Args::parse();
     let url = args
         .get("database-url", &["SCIM_DATABASE_URL", "DATABASE_URL"])
-        .unwrap_or_else(|| "sqlite://scim.db?mode=rwc".into());
+        .unwrap_or_else(|| "sqlite://scim.db".into());
     let registry = Arc::new(registry(&args.all("extension", "SCIM_EXTENSIONS"))?);
-    let store = SqlStore::connect(&url, Arc::clone(&registry)).await?;
-    let admin = Admin::new(store.pool().clone(), store.dialect());
+    let (store, admin) = reference_server::open(&url, Arc::clone(&registry)).await?;
     if !args.positional.is_empty() {
         return command(&admin, &args.positional).await;
     }

@@ -23,47 +23,6 @@ const BINARY: &str = env!("CARGO_BIN_EXE_reference-server");
 const TOKEN: &str = "scale-out-token";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-/// A database of its own on the test server, dropped when this is.
-struct Database {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    /// A new database next to the one at `admin_url`; the error if the server refuses it
-    /// (a user without `CREATEDB`).
-    fn create(admin_url: &str) -> Result<Self, sqlx::Error> {
-        let name = format!("scim_scale_{}", uuid::Uuid::new_v4().simple());
-        let (base, _) = admin_url.rsplit_once('/').expect("a database URL");
-        let database = Self {
-            admin_url: admin_url.to_owned(),
-            url: format!("{base}/{name}"),
-            name,
-        };
-        database.admin(&format!("CREATE DATABASE {}", database.name))?;
-        Ok(database)
-    }
-
-    fn admin(&self, statement: &str) -> Result<(), sqlx::Error> {
-        use sqlx::Connection;
-        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        runtime.block_on(async {
-            let mut conn = sqlx::PgConnection::connect(&self.admin_url).await?;
-            sqlx::query(statement).execute(&mut conn).await.map(drop)
-        })
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(err) = self.admin(&drop) {
-            eprintln!("{drop}: {err}");
-        }
-    }
-}
-
 fn call(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let text = if body.is_null() {
         String::new()
@@ -105,7 +64,7 @@ fn two_processes_on_one_database_lose_nothing() {
     let Some(admin_url) = postgres::url(WHAT) else {
         return;
     };
-    let database = match Database::create(&admin_url) {
+    let database = match postgres::Database::create(&admin_url, "scim_scale") {
         Ok(database) => database,
         Err(err) if postgres::required() => panic!("creating its database: {err}"),
         Err(err) => {

@@ -13,10 +13,13 @@ use start_test::{Server, send, start};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_reference-server");
 
+/// A database file in a directory that does not exist yet, as `sqlite:///tmp/.../scim.db`:
+/// the server creates both.
 fn database() -> String {
-    let path =
-        std::env::temp_dir().join(format!("scim-server-{}.db", uuid::Uuid::new_v4().simple()));
-    format!("sqlite://{}?mode=rwc", path.display())
+    let path = std::env::temp_dir()
+        .join(format!("scim-server-{}", uuid::Uuid::new_v4().simple()))
+        .join("scim.db");
+    format!("sqlite://{}", path.display())
 }
 
 fn server(database: &str, token: Option<&str>) -> Server {
@@ -369,7 +372,7 @@ fn rate_limit_option() {
 #[test]
 fn passwords_are_not_stored() {
     let path = std::env::temp_dir().join(format!("scim-pw-{}.db", uuid::Uuid::new_v4().simple()));
-    let db = format!("sqlite://{}?mode=rwc", path.display());
+    let db = format!("sqlite://{}", path.display());
     let s = server(&db, Some("pw-token"));
     let (status, user) = call(
         &s,
