@@ -2,11 +2,12 @@
 # Load test: starts bench/server (load-server) on 127.0.0.1 with a preloaded store, drives it
 # with wrk for each scenario, and prints requests per second, p50 and p99 next to the ceiling
 # (a bare axum handler answering a body as large as a user, in the same process and run), and
-# the server's own CPU time per request.
+# the server's own CPU time per request. For a SQL store, also next to the SQL ceiling: a
+# bare handler running the same primary-key SELECT on the same database (scenario sql).
 #
 #   bench/load.sh [--store memory|sqlite|postgres] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
-#                 [--scenarios "bare get filter patch member group post"]
+#                 [--scenarios "bare sql get filter patch member group post"]
 #                 [--patch-response resource|none] [--allocator mimalloc|system]
 #
 # POST runs last by default: each run creates tens of thousands of users, and the other
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 store=memory; url=""; users=10000; members=10000; duration=10s; connections=50
-scenarios="bare get filter patch member group post"; patch_response=resource; features=()
+scenarios=""; patch_response=resource; features=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --store) store=$2; shift 2 ;;
@@ -29,9 +30,14 @@ while [ $# -gt 0 ]; do
         --scenarios) scenarios=$2; shift 2 ;;
         --patch-response) patch_response=$2; shift 2 ;;
         --allocator) [ "$2" = system ] && features=(--features system-allocator); shift 2 ;;
-        *) sed -n '2,16p' "$0"; exit 2 ;;
+        *) sed -n '2,18p' "$0"; exit 2 ;;
     esac
 done
+
+if [ -z "$scenarios" ]; then
+    scenarios="bare get filter patch member group post"
+    [ "$store" != memory ] && scenarios="bare sql get filter patch member group post"
+fi
 
 if ! command -v wrk >/dev/null; then
     apt-get install -y wrk >/dev/null || { echo "wrk is missing and could not be installed" >&2; exit 1; }
@@ -60,8 +66,8 @@ echo "server RSS after preload: $((rss_kb / 1024)) MiB ($((rss_kb * 1024 / (user
 # so requests per second also move with wrk's cost; this column does not.
 tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-printf '%-8s %12s %10s %10s %8s %12s\n' scenario "req/s" p50 p99 "vs bare" "server CPU"
-ceiling=""
+printf '%-8s %12s %10s %10s %8s %8s %12s\n' scenario "req/s" p50 p99 "vs bare" "vs sql" "server CPU"
+ceiling=""; sql_ceiling=""
 for scenario in $scenarios; do
     before=$(cpu)
     out=$(SCENARIO=$scenario IDS="$work/ids" wrk -t1 -c"$connections" -d"$duration" --latency \
@@ -74,9 +80,11 @@ for scenario in $scenarios; do
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     bad=$(echo "$out" | sed -n 's/^non2xx=//p')
     [ "$scenario" = bare ] && ceiling=$rps
-    ratio="-"
+    [ "$scenario" = sql ] && sql_ceiling=$rps
+    ratio="-"; sql_ratio="-"
     [ -n "$ceiling" ] && ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN {printf "%.0f%%", 100 * a / b}')
-    printf '%-8s %12s %10s %10s %8s %12s' "$scenario" "$rps" "$p50" "$p99" "$ratio" "$per"
+    [ -n "$sql_ceiling" ] && sql_ratio=$(awk -v a="$rps" -v b="$sql_ceiling" 'BEGIN {printf "%.0f%%", 100 * a / b}')
+    printf '%-8s %12s %10s %10s %8s %8s %12s' "$scenario" "$rps" "$p50" "$p99" "$ratio" "$sql_ratio" "$per"
     [ "${bad:-0}" != 0 ] && printf '   (%s answers were not 2xx)' "$bad"
     echo
 done

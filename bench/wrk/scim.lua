@@ -1,5 +1,7 @@
 -- Requests for bench/load.sh, one scenario per run, chosen by $SCENARIO:
 --   bare    GET /bare (the ceiling: no SCIM work)
+--   sql     GET /sql/{id} (the SQL ceiling of a SQL store: the same primary-key SELECT in a
+--           bare handler), cycling through the users as get does
 --   get     GET /Users/{id}, cycling through the preloaded users (every one, up to 100,000;
 --           beyond that 100,000 spread evenly over them)
 --   filter  GET /Users?filter=userName eq "user5000"
@@ -33,10 +35,11 @@ local fixed = {
 local prebuilt = {}
 if fixed[scenario] then
   prebuilt[1] = wrk.format("GET", fixed[scenario], headers)
-elseif scenario == "get" then
+elseif scenario == "get" or scenario == "sql" then
+  local base = scenario == "get" and (prefix .. "/Users/") or "/sql/"
   local step = math.max(1, math.floor(#ids / 100000))
   for i = 1, #ids, step do
-    prebuilt[#prebuilt + 1] = wrk.format("GET", prefix .. "/Users/" .. ids[i], headers)
+    prebuilt[#prebuilt + 1] = wrk.format("GET", base .. ids[i], headers)
   end
 elseif scenario == "patch" then
   -- One pass over the users sets active to false, the next to true, and so on.

@@ -23,6 +23,8 @@ const BATCH: i64 = 100;
 /// The outbox of one store.
 pub(crate) struct Outbox {
     table: String,
+    /// The store's SQLite writers' turns (see `Database::begin`).
+    writers: Arc<tokio::sync::Mutex<()>>,
     sink: OnceLock<Arc<dyn EventSink>>,
     notify: Arc<Notify>,
     started: AtomicBool,
@@ -38,9 +40,10 @@ impl std::fmt::Debug for Outbox {
 
 impl Outbox {
     /// The outbox table `table`.
-    pub(crate) fn new(table: String) -> Self {
+    pub(crate) fn new(table: String, writers: Arc<tokio::sync::Mutex<()>>) -> Self {
         Self {
             table,
+            writers,
             sink: OnceLock::new(),
             notify: Arc::default(),
             started: AtomicBool::new(false),
@@ -98,9 +101,10 @@ impl Outbox {
         }
         let (outbox, db) = (Arc::downgrade(self), db.clone());
         let (notify, table) = (Arc::clone(&self.notify), self.table.clone());
+        let writers = Arc::clone(&self.writers);
         runtime.spawn(async move {
             while outbox.strong_count() > 0 {
-                match deliver(&db, &table, &*sink).await {
+                match deliver(&db, &table, &*sink, &writers).await {
                     Ok(n) if n >= BATCH => continue,
                     Ok(_) => {}
                     Err(err) => tracing::warn!(error = %err, "delivering events failed; retrying"),
@@ -111,9 +115,19 @@ impl Outbox {
     }
 }
 
-/// One delivery round: the oldest events, handed to `sink` in order, then forgotten, in
-/// one transaction. A crash before the commit hands them over again on the next round.
-async fn deliver(db: &Database, table: &str, sink: &dyn EventSink) -> Result<i64, sqlx::Error> {
+/// One delivery round: the oldest events, handed to `sink` in order, then forgotten. A
+/// crash before they are forgotten hands them over again on the next round.
+///
+/// On PostgreSQL the round is one transaction holding an advisory lock, so one process
+/// delivers at a time and events stay in order. On SQLite the events are read outside a
+/// transaction and forgotten in a short one afterwards: the sink never runs while the
+/// database's write lock is held (it would stop every writer).
+async fn deliver(
+    db: &Database,
+    table: &str,
+    sink: &dyn EventSink,
+    writers: &Arc<tokio::sync::Mutex<()>>,
+) -> Result<i64, sqlx::Error> {
     let dialect = db.dialect();
     // A cheap look first: most rounds find nothing, and need no write lock.
     let waiting = Q::new(dialect)
@@ -122,23 +136,20 @@ async fn deliver(db: &Database, table: &str, sink: &dyn EventSink) -> Result<i64
     if waiting.is_empty() {
         return Ok(0);
     }
-    let mut tx = db.begin().await?;
-    if dialect == Dialect::Postgres {
-        // One deliverer at a time across processes, so events stay in order.
-        Q::new(dialect)
-            .execute(&mut tx, "SELECT pg_advisory_xact_lock(7645)")
-            .await?;
-    }
     let event = match dialect {
         Dialect::Postgres => "event::text AS event",
         _ => "event",
     };
-    let mut q = Q::new(dialect);
-    let sql = format!(
-        "SELECT seq, {event} FROM {table} ORDER BY seq LIMIT {}",
-        q.p(BATCH)
-    );
-    let rows = q.fetch_in(&mut tx, &sql).await?;
+    let select = format!("SELECT seq, {event} FROM {table} ORDER BY seq LIMIT {BATCH}");
+    let (rows, mut tx) = if dialect == Dialect::Postgres {
+        let mut tx = db.begin(writers).await?;
+        Q::new(dialect)
+            .execute(&mut tx, "SELECT pg_advisory_xact_lock(7645)")
+            .await?;
+        (Q::new(dialect).fetch_in(&mut tx, &select).await?, Some(tx))
+    } else {
+        (Q::new(dialect).fetch(db, &select).await?, None)
+    };
     let mut last = None;
     for row in &rows {
         let Some(seq) = row.int("seq") else { continue };
@@ -155,8 +166,14 @@ async fn deliver(db: &Database, table: &str, sink: &dyn EventSink) -> Result<i64
         last = Some(seq);
     }
     let Some(last) = last else {
-        tx.rollback().await?;
+        if let Some(tx) = tx {
+            tx.rollback().await?;
+        }
         return Ok(0);
+    };
+    let mut tx = match tx.take() {
+        Some(tx) => tx,
+        None => db.begin(writers).await?,
     };
     let mut q = Q::new(dialect);
     let sql = format!("DELETE FROM {table} WHERE seq <= {}", q.p(last));

@@ -1,5 +1,6 @@
 //! [`SqlStore`]: the `ScimStore` over the mapped tables.
 
+mod children;
 mod read;
 mod write;
 
@@ -55,6 +56,8 @@ struct Inner {
     users: Layout,
     groups: Option<Layout>,
     outbox: Arc<Outbox>,
+    /// This process's SQLite writers, taking turns (see `Database::begin`).
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Now, as `meta` shows it and the side table keeps it (RFC 3339, UTC, milliseconds).
@@ -115,13 +118,15 @@ impl SqlStore {
         let layouts: Vec<&Layout> = std::iter::once(&users).chain(groups.as_ref()).collect();
         let outbox = crate::ddl::outbox_table(&users);
         crate::ddl::migrate(&db, &layouts, &outbox).await?;
+        let writers = Arc::default();
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
                 registry,
                 users,
                 groups,
-                outbox: Arc::new(Outbox::new(outbox)),
+                outbox: Arc::new(Outbox::new(outbox, Arc::clone(&writers))),
+                writers,
             }),
         })
     }

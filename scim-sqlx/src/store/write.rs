@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{SqlStore, backend, not_found, now, version, version_number};
-use crate::db::{Arg, Tx, is_foreign_key_violation, is_unique_violation, refused_column};
+use crate::db::{Arg, Tx, is_unique_violation, refused_column};
 use crate::layout::Layout;
 use crate::mapping::IdKind;
 use crate::parts::{self, Parts};
@@ -97,163 +97,6 @@ impl SqlStore {
         Arg::Json(layout.json.is_none().then(|| parts.document()))
     }
 
-    /// Inserts `parts`' child rows and members for the row `key`.
-    async fn insert_children(
-        &self,
-        tx: &mut Tx,
-        layout: &Layout,
-        key: &Arg,
-        parts: &Parts,
-    ) -> Result<(), StoreError> {
-        for (slot, elements) in layout.children.iter().zip(&parts.children) {
-            let c = &slot.child;
-            for (position, element) in elements.iter().enumerate() {
-                let mut q = self.q();
-                let mut columns = vec![c.parent.clone(), c.value.clone()];
-                let mut values = vec![
-                    q.p(key.clone()),
-                    q.p(Arg::Text(
-                        element
-                            .get("value")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                    )),
-                ];
-                if let Some(kind) = &c.kind {
-                    columns.push(kind.clone());
-                    values.push(
-                        q.p(Arg::Text(
-                            element
-                                .get("type")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned),
-                        )),
-                    );
-                }
-                if let Some(primary) = &c.primary {
-                    columns.push(primary.clone());
-                    values.push(q.p(Arg::Bool(element.get("primary").and_then(Value::as_bool))));
-                }
-                if let Some(display) = &c.display {
-                    columns.push(display.clone());
-                    values.push(
-                        q.p(Arg::Text(
-                            element
-                                .get("display")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned),
-                        )),
-                    );
-                }
-                if let Some(order) = &c.position {
-                    columns.push(order.clone());
-                    values.push(q.p(i64::try_from(position).unwrap_or(i64::MAX)));
-                }
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
-                    c.table,
-                    columns.join(", "),
-                    values.join(", ")
-                );
-                q.execute(tx, &sql).await.map_err(backend)?;
-            }
-        }
-        if let (Some(_), Some(members)) = (&layout.members, &parts.members) {
-            let mut next = 0;
-            for member in members {
-                if self.add_member(tx, layout, key, member, &mut next).await? {
-                    next += 1;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds `member` to the group `key` unless it is a member already; whether it was
-    /// added. `next` is its position, if the table keeps one.
-    async fn add_member(
-        &self,
-        tx: &mut Tx,
-        layout: &Layout,
-        key: &Arg,
-        member: &Value,
-        next: &mut i64,
-    ) -> Result<bool, StoreError> {
-        let Some(m) = &layout.members else {
-            return Ok(false);
-        };
-        let Some(value) = member.get("value").and_then(Value::as_str) else {
-            return Ok(false);
-        };
-        let Some(member_key) = Self::id_arg(m.member_kind, value) else {
-            return Err(not_found(ResourceKind::User, value));
-        };
-        let mut q = self.q();
-        let sql = format!(
-            "SELECT 1 AS present FROM {} WHERE {} = {} AND {} = {}",
-            m.table,
-            m.group,
-            q.p(key.clone()),
-            m.member,
-            q.p(member_key.clone())
-        );
-        if !q.fetch_in(tx, &sql).await.map_err(backend)?.is_empty() {
-            return Ok(false);
-        }
-        let mut q = self.q();
-        let mut columns = vec![m.group.clone(), m.member.clone()];
-        let mut values = vec![q.p(key.clone()), q.p(member_key)];
-        let text =
-            |name: &str| Arg::Text(member.get(name).and_then(Value::as_str).map(str::to_owned));
-        if let Some(display) = &m.display {
-            columns.push(display.clone());
-            values.push(q.p(text("display")));
-        }
-        if let Some(kind) = &m.kind {
-            columns.push(kind.clone());
-            values.push(q.p(text("type")));
-        }
-        if let Some(order) = &m.position {
-            columns.push(order.clone());
-            values.push(q.p(*next));
-        }
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            m.table,
-            columns.join(", "),
-            values.join(", ")
-        );
-        match q.execute(tx, &sql).await {
-            Ok(_) => Ok(true),
-            // The app's membership table refers to its users: no such user.
-            Err(err) if is_foreign_key_violation(&err) => Err(not_found(ResourceKind::User, value)),
-            Err(err) => Err(backend(err)),
-        }
-    }
-
-    /// Deletes the child rows and members of the row `key`.
-    async fn delete_children(
-        &self,
-        tx: &mut Tx,
-        layout: &Layout,
-        key: &Arg,
-    ) -> Result<(), StoreError> {
-        let mut statements: Vec<(String, String)> = layout
-            .children
-            .iter()
-            .map(|c| (c.child.table.clone(), c.child.parent.clone()))
-            .collect();
-        if let Some(m) = &layout.members {
-            statements.push((m.table.clone(), m.group.clone()));
-        }
-        for (table, column) in statements {
-            let mut q = self.q();
-            let sql = format!("DELETE FROM {table} WHERE {column} = {}", q.p(key.clone()));
-            q.execute(tx, &sql).await.map_err(backend)?;
-        }
-        Ok(())
-    }
-
     /// Keeps the events of a write, if a sink waits for them; whether any were kept.
     async fn keep(&self, tx: &mut Tx, events: &[Event]) -> Result<bool, StoreError> {
         if events.is_empty() || !self.inner.outbox.attached() {
@@ -275,7 +118,12 @@ impl SqlStore {
         let layout = self.layout(resource.kind())?;
         let parts = Parts::split(layout, &resource);
         let (created, stamp) = now();
-        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let mut tx = self
+            .inner
+            .db
+            .begin(&self.inner.writers)
+            .await
+            .map_err(backend)?;
         let mut q = self.q();
         let mut columns = Vec::new();
         let mut values = Vec::new();
@@ -351,16 +199,21 @@ impl SqlStore {
             q.p(Self::side_document(layout, &parts))
         );
         q.execute(&mut tx, &sql).await.map_err(backend)?;
-        self.insert_children(&mut tx, layout, &key, &parts).await?;
+        self.insert_children(&mut tx, layout, &key, &parts, |_| true)
+            .await?;
+        if let Some(members) = &parts.members {
+            self.insert_members(&mut tx, layout, &key, members).await?;
+        }
         let kept = self.keep(&mut tx, &ctx.events_for(&id)).await?;
         self.finish(tx, ctx, kept).await?;
         Ok(parts.assemble(layout, &id, &Meta::new(created, version(1))))
     }
 
     /// Takes the next version of the row `key` in `tx`, if its version is `expected` (when
-    /// given) and it is in the context's tenant: the write lock, taken first. A row the app
-    /// created has no side row yet: it is at version `0`, and gets one. The new version, or
-    /// why not.
+    /// given) and it is in the context's tenant, setting the side table's columns `sets`
+    /// with it: the write lock, taken first. A row the app created has no side row yet: it
+    /// is at version `0`, and gets one. The new version, or why not.
+    #[allow(clippy::too_many_arguments, reason = "one statement's parts")]
     async fn next_version(
         &self,
         tx: &mut Tx,
@@ -369,6 +222,7 @@ impl SqlStore {
         (id, key): (&str, &Arg),
         expected: Option<&Version>,
         stamp: &str,
+        sets: &[(&str, Arg)],
     ) -> Result<i64, StoreError> {
         let kind = layout.kind;
         let expected_number = match expected {
@@ -377,11 +231,17 @@ impl SqlStore {
         };
         // Placeholders are bound in the order the text has them (SQLite numbers `?` so).
         let mut q = self.q();
+        let mut assignments = format!(
+            "version = version + 1, last_modified = {}",
+            q.p(stamp.to_owned())
+        );
+        for (column, value) in sets {
+            assignments.push_str(&format!(", {column} = {}", q.p(value.clone())));
+        }
         let mut sql = format!(
-            "UPDATE {} SET version = version + 1, last_modified = {} WHERE id = {} \
+            "UPDATE {} SET {assignments} WHERE id = {} \
              AND EXISTS (SELECT 1 FROM {} r WHERE r.{} = {}.id{})",
             layout.side,
-            q.p(stamp.to_owned()),
             q.p(key.clone()),
             layout.table,
             layout.id,
@@ -409,17 +269,25 @@ impl SqlStore {
             return Err(precondition(kind, id, expected.unwrap_or(&version(at))));
         }
         let mut q = self.q();
-        let sql = format!(
-            "INSERT INTO {} (id, version, created, last_modified, origin) VALUES ({}, 1, {}, {}, 'app')",
-            layout.side,
+        let mut columns = "id, version, created, last_modified, origin".to_owned();
+        let mut values = format!(
+            "{}, 1, {}, {}, 'app'",
             q.p(key.clone()),
             q.p(stamp.to_owned()),
             q.p(stamp.to_owned())
         );
+        for (column, value) in sets {
+            columns.push_str(&format!(", {column}"));
+            values.push_str(&format!(", {}", q.p(value.clone())));
+        }
+        let sql = format!("INSERT INTO {} ({columns}) VALUES ({values})", layout.side);
         q.execute(tx, &sql).await.map_err(backend)?;
         Ok(1)
     }
 
+    /// Replaces the resource with `resource`, writing only what changed: the columns whose
+    /// values differ, the child tables whose elements differ, the document if it differs.
+    /// A `PATCH` of `active` is a version bump and one column.
     pub(super) async fn replace_row(
         &self,
         ctx: &RequestContext,
@@ -431,7 +299,12 @@ impl SqlStore {
         let id = resource.id().unwrap_or_default().to_owned();
         let key = Self::id_arg(layout.id_kind, &id).ok_or_else(|| not_found(kind, &id))?;
         let (modified, stamp) = now();
-        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let mut tx = self
+            .inner
+            .db
+            .begin(&self.inner.writers)
+            .await
+            .map_err(backend)?;
         let current = self
             .fetch_in(&mut tx, ctx, layout, key.clone())
             .await?
@@ -440,23 +313,50 @@ impl SqlStore {
             tx.rollback().await.map_err(backend)?;
             return Err(precondition(kind, &id, expected));
         }
-        // Compared as the tables will hold it (defaults taken, '' read as unassigned).
-        let parts = Parts::split(layout, &resource);
-        let meta = current
-            .meta()
-            .unwrap_or_else(|| Meta::new(modified, version(0)));
-        if current.same_content(&parts.clone().assemble(layout, &id, &meta)) {
+        // Compared as the tables hold it (defaults taken, '' read as unassigned).
+        let (old, new) = (
+            Parts::split(layout, &current),
+            Parts::split(layout, &resource),
+        );
+        let slots: Vec<usize> = (0..layout.slots.len())
+            .filter(|&i| old.slots[i] != new.slots[i])
+            .collect();
+        let children: Vec<bool> = (0..layout.children.len())
+            .map(|i| old.children[i] != new.children[i])
+            .collect();
+        let document = old.rest != new.rest;
+        let external = old.external_id != new.external_id;
+        let members = old.members != new.members;
+        if slots.is_empty() && !children.contains(&true) && !document && !external && !members {
             // Nothing a client can see changes: no new version.
             tx.rollback().await.map_err(backend)?;
             return Ok(current);
         }
+        let mut sets = Vec::new();
+        if external {
+            sets.push(("external_id", Arg::Text(new.external_id.clone())));
+        }
+        if document && layout.json.is_none() {
+            sets.push(("extra", Self::side_document(layout, &new)));
+        }
         let n = self
-            .next_version(&mut tx, ctx, layout, (&id, &key), Some(expected), &stamp)
+            .next_version(
+                &mut tx,
+                ctx,
+                layout,
+                (&id, &key),
+                Some(expected),
+                &stamp,
+                &sets,
+            )
             .await?;
         let mut q = self.q();
-        let assignments: Vec<String> = Self::row_values(layout, &parts)
+        let values = Self::row_values(layout, &new);
+        let assignments: Vec<String> = values
             .into_iter()
-            .map(|(column, value)| format!("{column} = {}", q.p(value)))
+            .enumerate()
+            .filter(|(i, _)| slots.contains(i) || (*i == layout.slots.len() && document))
+            .map(|(_, (column, value))| format!("{column} = {}", q.p(value)))
             .collect();
         if !assignments.is_empty() {
             let sql = format!(
@@ -470,23 +370,26 @@ impl SqlStore {
                 .await
                 .map_err(|e| write_error(e, layout, &resource))?;
         }
-        let mut q = self.q();
-        let sql = format!(
-            "UPDATE {} SET external_id = {}, extra = {} WHERE id = {}",
-            layout.side,
-            q.p(parts.external_id.clone()),
-            q.p(Self::side_document(layout, &parts)),
-            q.p(key.clone())
-        );
-        q.execute(&mut tx, &sql).await.map_err(backend)?;
-        self.delete_children(&mut tx, layout, &key).await?;
-        self.insert_children(&mut tx, layout, &key, &parts).await?;
+        if children.contains(&true) {
+            self.delete_children(&mut tx, layout, &key, |i| children[i])
+                .await?;
+            self.insert_children(&mut tx, layout, &key, &new, |i| children[i])
+                .await?;
+        }
+        if members {
+            self.delete_members(&mut tx, layout, &key).await?;
+            if let Some(members) = &new.members {
+                self.insert_members(&mut tx, layout, &key, members).await?;
+            }
+        }
         let kept = self.keep(&mut tx, ctx.events()).await?;
         self.finish(tx, ctx, kept).await?;
-        let mut meta = meta;
+        let mut meta = current
+            .meta()
+            .unwrap_or_else(|| Meta::new(modified, version(n)));
         meta.version = version(n);
         meta.last_modified = modified;
-        Ok(parts.assemble(layout, &id, &meta))
+        Ok(new.assemble(layout, &id, &meta))
     }
 
     pub(super) async fn delete_row(
@@ -499,9 +402,14 @@ impl SqlStore {
         let layout = self.layout(kind)?;
         let key = Self::id_arg(layout.id_kind, id).ok_or_else(|| not_found(kind, id))?;
         let (_, stamp) = now();
-        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let mut tx = self
+            .inner
+            .db
+            .begin(&self.inner.writers)
+            .await
+            .map_err(backend)?;
         if expected.is_some() {
-            self.next_version(&mut tx, ctx, layout, (id, &key), expected, &stamp)
+            self.next_version(&mut tx, ctx, layout, (id, &key), expected, &stamp, &[])
                 .await?;
         } else {
             let mut q = self.q();
@@ -542,7 +450,9 @@ impl SqlStore {
             );
             q.execute(&mut tx, &sql).await.map_err(backend)?;
         }
-        self.delete_children(&mut tx, layout, &key).await?;
+        self.delete_children(&mut tx, layout, &key, |_| true)
+            .await?;
+        self.delete_members(&mut tx, layout, &key).await?;
         let mut q = self.q();
         let sql = format!(
             "DELETE FROM {} WHERE id = {}",
@@ -578,9 +488,22 @@ impl SqlStore {
         let key = Self::id_arg(layout.id_kind, group_id)
             .ok_or_else(|| not_found(ResourceKind::Group, group_id))?;
         let (_, stamp) = now();
-        let mut tx = self.inner.db.begin().await.map_err(backend)?;
+        let mut tx = self
+            .inner
+            .db
+            .begin(&self.inner.writers)
+            .await
+            .map_err(backend)?;
         let n = self
-            .next_version(&mut tx, ctx, layout, (group_id, &key), expected, &stamp)
+            .next_version(
+                &mut tx,
+                ctx,
+                layout,
+                (group_id, &key),
+                expected,
+                &stamp,
+                &[],
+            )
             .await?;
         let mut removed = Vec::new();
         for id in &change.remove {
@@ -616,10 +539,7 @@ impl SqlStore {
             _ => 0,
         };
         for member in &change.add {
-            if self
-                .add_member(&mut tx, layout, &key, member, &mut next)
-                .await?
-            {
+            if self.add_member(&mut tx, layout, &key, member, next).await? {
                 next += 1;
                 if let Some(id) = member.get("value").and_then(Value::as_str) {
                     added.push(id.to_owned());
