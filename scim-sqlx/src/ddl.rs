@@ -3,7 +3,7 @@
 
 use scim_filter::sql::Dialect;
 
-use crate::db::Database;
+use crate::db::{Database, Q};
 use crate::layout::Layout;
 use crate::mapping::IdKind;
 
@@ -33,10 +33,15 @@ fn side_table(layout: &Layout, dialect: Dialect) -> Vec<String> {
             )"
         ),
         format!(
-            "CREATE INDEX IF NOT EXISTS {}_external_id ON {side} (external_id)",
-            unqualified(side)
+            "CREATE INDEX IF NOT EXISTS {} ON {side} (external_id)",
+            unqualified(&index_name(side))
         ),
     ]
+}
+
+/// The side table's index of `externalId`, in the side table's schema.
+fn index_name(side: &str) -> String {
+    format!("{side}_external_id")
 }
 
 /// A name without its schema (`scim.users` to `users`): index names take none.
@@ -72,17 +77,49 @@ fn outbox(table: &str, dialect: Dialect) -> String {
     }
 }
 
-/// Creates what is missing. On PostgreSQL an advisory lock keeps several processes
-/// starting at once from racing on the catalog.
+/// Whether every relation named in `names` (tables and indexes, schema-qualified where
+/// given) exists.
+async fn all_exist(db: &Database, names: &[String]) -> Result<bool, sqlx::Error> {
+    let dialect = db.dialect();
+    for name in names {
+        let mut q = Q::new(dialect);
+        let sql = match dialect {
+            Dialect::Postgres => {
+                format!("SELECT to_regclass({})::text AS found", q.p(name.clone()))
+            }
+            _ => format!(
+                "SELECT name AS found FROM sqlite_master WHERE name = {}",
+                q.p(unqualified(name).to_owned())
+            ),
+        };
+        let rows = q.fetch(db, &sql).await?;
+        if rows.first().and_then(|r| r.text("found")).is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Creates what is missing. Nothing at all when everything is there: DDL, even `IF NOT
+/// EXISTS`, takes locks on PostgreSQL that can deadlock with writes of other processes.
+/// When something is missing, an advisory lock keeps several processes starting at once
+/// from racing on the catalog.
 pub(crate) async fn migrate(
     db: &Database,
     layouts: &[&Layout],
     outbox_table: &str,
 ) -> Result<(), sqlx::Error> {
     let dialect = db.dialect();
+    let mut names = Vec::new();
     let mut statements = Vec::new();
     for layout in layouts {
+        names.push(layout.side.clone());
+        names.push(index_name(&layout.side));
         statements.extend(side_table(layout, dialect));
+    }
+    names.push(outbox_table.to_owned());
+    if all_exist(db, &names).await? {
+        return Ok(());
     }
     statements.push(outbox(outbox_table, dialect));
     let script = statements.join(";\n");

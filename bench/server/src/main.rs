@@ -80,6 +80,11 @@ fn user(i: usize) -> Value {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // Warnings and errors only (a failing store says why); RUST_LOG for more.
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let registry = Arc::new(SchemaRegistry::new());
     match option("--store").as_deref().unwrap_or("memory") {
         "memory" => {

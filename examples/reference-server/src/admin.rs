@@ -28,7 +28,7 @@ pub struct TenantRow {
 
 /// The admin tables. Every column is text, so one statement serves both databases
 /// (placeholders `$1`, `$2`... are understood by both).
-const TABLES: &str = "CREATE TABLE IF NOT EXISTS tenants (
+pub(crate) const TABLES: &str = "CREATE TABLE IF NOT EXISTS tenants (
         name TEXT PRIMARY KEY,
         enabled_flag TEXT NOT NULL DEFAULT 'yes',
         disabled_detail TEXT,
@@ -100,18 +100,9 @@ async fn rows(
 }
 
 impl Admin {
-    /// Over `db`, creating the admin tables if they are missing.
-    pub async fn open(db: Database) -> Result<Self, sqlx::Error> {
-        match &db {
-            Database::Sqlite(pool) => sqlx::raw_sql(TABLES).execute(pool).await.map(drop),
-            Database::Postgres(pool) => {
-                // One process at a time on the catalog (several may start together).
-                let script = format!("BEGIN; SELECT pg_advisory_xact_lock(7643); {TABLES}; COMMIT");
-                sqlx::raw_sql(&script).execute(pool).await.map(drop)
-            }
-            _ => Err(sqlx::Error::Configuration("an unknown database".into())),
-        }?;
-        Ok(Self { db })
+    /// Over `db`, whose admin tables exist ([`crate::open`] creates them).
+    pub fn new(db: Database) -> Self {
+        Self { db }
     }
 
     /// Creates `name` if it does not exist; whether it was created.

@@ -34,16 +34,17 @@ pub async fn open(url: &str, registry: Arc<SchemaRegistry>) -> Result<(SqlStore,
         .await
         .map_err(|e| format!("the database at {url}: {e}"))?;
     refuse_old_layout(&db).await?;
-    let tables = tables::tables(db.dialect());
-    match &db {
-        Database::Sqlite(pool) => sqlx::raw_sql(&tables).execute(pool).await.map(drop)?,
-        Database::Postgres(pool) => {
-            let script = format!("BEGIN; SELECT pg_advisory_xact_lock(7642); {tables}; COMMIT");
-            sqlx::raw_sql(&script).execute(pool).await.map(drop)?;
-        }
-        _ => return Err("an unknown database".into()),
+    // DDL only when something is missing: even `IF NOT EXISTS` takes locks on PostgreSQL
+    // that can deadlock with other processes' writes. The last object each script creates
+    // tells whether it ran to the end.
+    if !exists(&db, "group_members_member").await? {
+        let tables = tables::tables(db.dialect());
+        run(&db, &tables, 7642).await?;
     }
-    let admin = Admin::open(db.clone()).await?;
+    if !exists(&db, "tokens").await? {
+        run(&db, admin::TABLES, 7643).await?;
+    }
+    let admin = Admin::new(db.clone());
     let store = SqlStore::open(db, tables::mapping(), registry).await?;
     Ok((store, admin))
 }
@@ -64,6 +65,40 @@ async fn refuse_old_layout(db: &Database) -> Result<(), Error> {
                     directory provision it again"
                 .into(),
         );
+    }
+    Ok(())
+}
+
+/// Whether the table or index `name` exists.
+async fn exists(db: &Database, name: &str) -> Result<bool, Error> {
+    let found: Option<String> = match db {
+        Database::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?
+        }
+        Database::Postgres(pool) => {
+            sqlx::query_scalar("SELECT to_regclass($1)::text")
+                .bind(name)
+                .fetch_one(pool)
+                .await?
+        }
+        _ => return Err("an unknown database".into()),
+    };
+    Ok(found.is_some())
+}
+
+/// Runs the DDL `script`; on PostgreSQL in one transaction holding the advisory lock
+/// `lock`, so processes starting together do not race on the catalog.
+async fn run(db: &Database, script: &str, lock: i64) -> Result<(), Error> {
+    match db {
+        Database::Sqlite(pool) => sqlx::raw_sql(script).execute(pool).await.map(drop)?,
+        Database::Postgres(pool) => {
+            let script = format!("BEGIN; SELECT pg_advisory_xact_lock({lock}); {script}; COMMIT");
+            sqlx::raw_sql(&script).execute(pool).await.map(drop)?;
+        }
+        _ => return Err("an unknown database".into()),
     }
     Ok(())
 }

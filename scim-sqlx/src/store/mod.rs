@@ -1,5 +1,6 @@
 //! [`SqlStore`]: the `ScimStore` over the mapped tables.
 
+mod batch;
 mod children;
 mod read;
 mod write;
@@ -58,6 +59,10 @@ struct Inner {
     outbox: Arc<Outbox>,
     /// This process's SQLite writers, taking turns (see `Database::begin`).
     writers: Arc<tokio::sync::Mutex<()>>,
+    /// Reads by id waiting to be read together.
+    reads: batch::Reads,
+    /// The select lists of users, groups with members and groups without.
+    selects: [std::sync::OnceLock<String>; 3],
 }
 
 /// Now, as `meta` shows it and the side table keeps it (RFC 3339, UTC, milliseconds).
@@ -76,6 +81,21 @@ fn not_found(kind: ResourceKind, id: &str) -> StoreError {
     StoreError::NotFound {
         kind,
         id: id.to_owned(),
+    }
+}
+
+/// Runs a write to its end on a task of its own, whatever becomes of the request: a
+/// request dropped halfway (its client gone) would drop the write between `BEGIN` and
+/// `COMMIT`, and sqlx can then hand back a connection still in the transaction, holding
+/// SQLite's write lock until the process ends.
+async fn to_the_end<T: Send + 'static>(
+    write: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::spawn(write).await {
+        Ok(result) => result,
+        Err(err) => Err(StoreError::backend(format!(
+            "the write did not finish: {err}"
+        ))),
     }
 }
 
@@ -127,6 +147,8 @@ impl SqlStore {
                 groups,
                 outbox: Arc::new(Outbox::new(outbox, Arc::clone(&writers))),
                 writers,
+                reads: batch::Reads::default(),
+                selects: Default::default(),
             }),
         })
     }
@@ -233,7 +255,8 @@ impl ScimStore for SqlStore {
         resource: Resource,
     ) -> Result<Resource, StoreError> {
         self.deliver();
-        self.create_row(ctx, resource).await
+        let (store, ctx) = (self.clone(), ctx.clone());
+        to_the_end(async move { store.create_row(&ctx, resource).await }).await
     }
 
     async fn get(
@@ -242,7 +265,7 @@ impl ScimStore for SqlStore {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Resource, StoreError> {
-        self.fetch(ctx, kind, id, true).await
+        self.read_by_id(ctx, kind, id, true).await
     }
 
     async fn get_projected(
@@ -254,7 +277,7 @@ impl ScimStore for SqlStore {
     ) -> Result<Resource, StoreError> {
         let schemas = self.inner.registry.resource(kind);
         let members = kind != ResourceKind::Group || projection.wants(schemas, "members");
-        self.fetch(ctx, kind, id, members).await
+        self.read_by_id(ctx, kind, id, members).await
     }
 
     async fn list(
@@ -273,7 +296,8 @@ impl ScimStore for SqlStore {
         expected: &Version,
     ) -> Result<Resource, StoreError> {
         self.deliver();
-        self.replace_row(ctx, resource, expected).await
+        let (store, ctx, expected) = (self.clone(), ctx.clone(), expected.clone());
+        to_the_end(async move { store.replace_row(&ctx, resource, &expected).await }).await
     }
 
     async fn delete(
@@ -284,7 +308,9 @@ impl ScimStore for SqlStore {
         expected: Option<&Version>,
     ) -> Result<(), StoreError> {
         self.deliver();
-        self.delete_row(ctx, kind, id, expected).await
+        let (store, ctx, id, expected) =
+            (self.clone(), ctx.clone(), id.to_owned(), expected.cloned());
+        to_the_end(async move { store.delete_row(&ctx, kind, &id, expected.as_ref()).await }).await
     }
 
     async fn modify_members(
@@ -295,6 +321,13 @@ impl ScimStore for SqlStore {
         expected: Option<&Version>,
     ) -> Result<MembersChanged, StoreError> {
         self.deliver();
-        self.change_members(ctx, group_id, change, expected).await
+        let (store, ctx, group_id) = (self.clone(), ctx.clone(), group_id.to_owned());
+        let (change, expected) = (change.clone(), expected.cloned());
+        to_the_end(async move {
+            store
+                .change_members(&ctx, &group_id, &change, expected.as_ref())
+                .await
+        })
+        .await
     }
 }

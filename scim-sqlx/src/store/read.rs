@@ -14,8 +14,17 @@ use crate::parts::{self, Parts};
 
 impl SqlStore {
     /// The select list of `layout`'s resources, with the group's members unless
-    /// `!with_members`.
-    pub(super) fn select(&self, layout: &Layout, with_members: bool) -> String {
+    /// `!with_members`: made once per store.
+    pub(super) fn select(&self, layout: &Layout, with_members: bool) -> &str {
+        let which = match (layout.kind, with_members) {
+            (ResourceKind::User, _) => 0,
+            (_, true) => 1,
+            (_, false) => 2,
+        };
+        self.inner.selects[which].get_or_init(|| self.make_select(layout, with_members))
+    }
+
+    fn make_select(&self, layout: &Layout, with_members: bool) -> String {
         let columns = self.columns(layout);
         let dialect = self.dialect();
         let mut list = vec![
@@ -118,8 +127,9 @@ impl SqlStore {
         parts.assemble(layout, &id, &meta)
     }
 
-    /// The resource `id`, with its members unless `!with_members`.
-    pub(super) async fn fetch(
+    /// The resource `id`, with its members unless `!with_members`, in a statement of its
+    /// own.
+    pub(super) async fn read_one(
         &self,
         ctx: &RequestContext,
         kind: ResourceKind,
