@@ -60,7 +60,7 @@ async fn each_read_gets_its_own_resource_from_its_own_tenant() {
                         assert_eq!(user.user_name(), Some(name.as_str()));
                     }
                     Err(StoreError::NotFound { .. }) => {
-                        assert!(other, "{id} not found in {tenant}")
+                        assert!(other, "{id} not found in {tenant}");
                     }
                     Err(err) => panic!("{err}"),
                 }
