@@ -541,19 +541,38 @@ impl<S: SqlSchema> Translator<'_, S> {
                 placeholder
             }
         };
-        let like = |pattern: String, this: &mut Self| {
-            let placeholder = wrap(this.bind(SqlValue::Text(pattern)));
+        // SQLite's LIKE ignores ASCII case unless every connection says otherwise (a
+        // pragma an app's own pool may not set); its GLOB never does. So a case-exact
+        // comparison there is a GLOB, whose wildcards are escaped as one-character sets.
+        let glob = self.dialect == Dialect::Sqlite && !fold;
+        let like = |(before, after): (&str, &str), this: &mut Self| {
+            if glob {
+                let escaped: String = text
+                    .chars()
+                    .map(|c| match c {
+                        '*' | '?' | '[' => format!("[{c}]"),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                let pattern = format!(
+                    "{}{escaped}{}",
+                    before.replace('%', "*"),
+                    after.replace('%', "*")
+                );
+                let placeholder = this.bind(SqlValue::Text(pattern));
+                return format!("{target} GLOB {placeholder}");
+            }
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let placeholder = wrap(this.bind(SqlValue::Text(format!("{before}{escaped}{after}"))));
             format!("{target} LIKE {placeholder} ESCAPE '\\'")
         };
-        let escaped = || {
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        };
         match op {
-            CompareOp::Co => like(format!("%{}%", escaped()), self),
-            CompareOp::Sw => like(format!("{}%", escaped()), self),
-            CompareOp::Ew => like(format!("%{}", escaped()), self),
+            CompareOp::Co => like(("%", "%"), self),
+            CompareOp::Sw => like(("", "%"), self),
+            CompareOp::Ew => like(("%", ""), self),
             _ => {
                 let sql_op = ordering_op(op).unwrap_or("=");
                 let placeholder = wrap(self.bind(SqlValue::Text(text)));

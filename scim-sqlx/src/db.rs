@@ -36,9 +36,9 @@ impl Database {
     /// Opens a pool on `url`: `sqlite://PATH` (the file is created if missing; also
     /// `sqlite::memory:`) or `postgres://...`. SQLite connections run in WAL mode with
     /// `synchronous = NORMAL` (a crash of the app loses nothing; a power loss may lose the
-    /// last commits: wrap your own pool for `FULL`), wait for locks (5 s), enforce foreign
-    /// keys and compare `LIKE` case-sensitively (case-insensitive comparisons fold both
-    /// sides explicitly).
+    /// last commits: wrap your own pool for `FULL`), wait for locks (5 s) and enforce foreign
+    /// keys. A pool of the app's own ([`Database::Sqlite`]) needs no setting: comparisons
+    /// never depend on `case_sensitive_like`.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             #[cfg(feature = "postgres")]
@@ -64,7 +64,6 @@ impl Database {
                     .journal_mode(SqliteJournalMode::Wal)
                     .busy_timeout(Duration::from_secs(5))
                     .foreign_keys(true)
-                    .pragma("case_sensitive_like", "ON")
                     // Safe in WAL mode: a crash of the app loses nothing committed; a power
                     // loss may lose the last commits, never corrupts (SQLite's advice).
                     .synchronous(SqliteSynchronous::Normal);

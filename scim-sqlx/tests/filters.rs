@@ -129,6 +129,13 @@ const FILTERS: &[&str] = &[
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:since eq "2020-02-29T21:00:00Z""#,
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:code eq "abc""#,
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:code co "_y%""#,
+    // Case-exact: "AbC" and "abc" differ, whatever the connection's LIKE does.
+    r#"urn:example:params:scim:schemas:extension:2.0:Badge:code co "b""#,
+    r#"urn:example:params:scim:schemas:extension:2.0:Badge:code co "B""#,
+    r#"urn:example:params:scim:schemas:extension:2.0:Badge:code sw "A""#,
+    r#"urn:example:params:scim:schemas:extension:2.0:Badge:code ew "C""#,
+    r#"urn:example:params:scim:schemas:extension:2.0:Badge:code sw "x_""#,
+    r#"urn:example:params:scim:schemas:extension:2.0:Badge:code ew "[z""#,
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:tags eq "blue""#,
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:tags pr"#,
     r#"level ge 7 and verified eq true"#,
