@@ -264,6 +264,11 @@ impl Q {
         }
     }
 
+    /// The SQL this statement is written in.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     /// How many values are bound.
     pub(crate) fn len(&self) -> usize {
         self.args.len()

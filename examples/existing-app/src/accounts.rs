@@ -1,12 +1,14 @@
 //! The app's own users table, as it was before SCIM: accounts with an email, a name, a
-//! password hash and an `active` flag. SCIM adds one column, `scim_id`, linking an account to
-//! the directory user it mirrors.
+//! password hash and an `active` flag. SCIM adds no column to it: `scim-sqlx` maps it, and
+//! keeps what SCIM needs beyond it (`externalId`, versions) in a side table of its own.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
 
 /// One account, as the app's pages show it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,8 +21,6 @@ pub(crate) struct Account {
     pub(crate) name: String,
     /// Whether the account may log in.
     pub(crate) active: bool,
-    /// The directory user this account mirrors, for provisioned accounts.
-    pub(crate) scim_id: Option<String>,
 }
 
 /// What a login attempt found.
@@ -45,26 +45,38 @@ impl Accounts {
     pub(crate) async fn open(url: &str) -> Result<Self, sqlx::Error> {
         let options: SqliteConnectOptions = url.parse()?;
         let pool = SqlitePoolOptions::new()
-            .connect_with(options.create_if_missing(true))
+            .connect_with(
+                options
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(std::time::Duration::from_secs(5)),
+            )
             .await?;
-        sqlx::query(
+        sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS accounts (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 email TEXT NOT NULL UNIQUE COLLATE NOCASE,
                 name TEXT NOT NULL DEFAULT '',
                 active INTEGER NOT NULL DEFAULT 1,
-                password_hash TEXT,
-                scim_id TEXT UNIQUE
-            )",
+                password_hash TEXT
+            );
+            -- Added with SCIM: Entra looks users up by userName (the email), compared
+            -- without case as lower(email).
+            CREATE INDEX IF NOT EXISTS accounts_email_lower ON accounts (lower(email));",
         )
         .execute(&pool)
         .await?;
         Ok(Self { pool })
     }
 
+    /// The app's pool, which SCIM shares.
+    pub(crate) fn pool(&self) -> SqlitePool {
+        self.pool.clone()
+    }
+
     /// Every account, by id.
     pub(crate) async fn list(&self) -> Result<Vec<Account>, sqlx::Error> {
-        let rows = sqlx::query("SELECT id, email, name, active, scim_id FROM accounts ORDER BY id")
+        let rows = sqlx::query("SELECT id, email, name, active FROM accounts ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(account).collect()
@@ -102,7 +114,7 @@ impl Accounts {
     /// Checks a login.
     pub(crate) async fn log_in(&self, email: &str, password: &str) -> Result<Login, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT id, email, name, active, scim_id, password_hash FROM accounts WHERE email = ?",
+            "SELECT id, email, name, active, password_hash FROM accounts WHERE email = ?",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -129,50 +141,6 @@ impl Accounts {
             Login::Deactivated
         })
     }
-
-    /// Makes the account of directory user `scim_id` say what the directory says: linked to
-    /// an account with the same email if there is one (a user who signed up before SCIM),
-    /// created otherwise.
-    pub(crate) async fn mirror(
-        &self,
-        scim_id: &str,
-        email: &str,
-        name: &str,
-        active: bool,
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let linked =
-            sqlx::query("UPDATE accounts SET email = ?, name = ?, active = ? WHERE scim_id = ?")
-                .bind(email)
-                .bind(name)
-                .bind(active)
-                .bind(scim_id)
-                .execute(&mut *tx)
-                .await?;
-        if linked.rows_affected() == 0 {
-            sqlx::query(
-                "INSERT INTO accounts (email, name, active, scim_id) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (email) DO UPDATE SET name = excluded.name,
-                     active = excluded.active, scim_id = excluded.scim_id",
-            )
-            .bind(email)
-            .bind(name)
-            .bind(active)
-            .bind(scim_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await
-    }
-
-    /// Removes the account of directory user `scim_id`, if there is one.
-    pub(crate) async fn remove(&self, scim_id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM accounts WHERE scim_id = ?")
-            .bind(scim_id)
-            .execute(&self.pool)
-            .await
-            .map(drop)
-    }
 }
 
 /// The account a row of `accounts` holds.
@@ -182,6 +150,5 @@ fn account(row: &SqliteRow) -> Result<Account, sqlx::Error> {
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         active: row.try_get("active")?,
-        scim_id: row.try_get("scim_id")?,
     })
 }

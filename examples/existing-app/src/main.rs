@@ -1,7 +1,8 @@
 //! An app that existed before SCIM: axum, its own `accounts` table (SQLite), sign-up and
-//! login. SCIM is added in the handful of lines marked below, and the users Entra provisions
-//! show up in the app's own table: created, renamed, deactivated (their logins are then
-//! refused) and deleted.
+//! login. SCIM is added in the handful of lines marked below: `scim-sqlx` maps the
+//! `accounts` table, so the users Entra provisions *are* the app's accounts (created,
+//! renamed, deactivated so that their logins are refused, deleted), and the accounts the
+//! app had before are the users Entra finds when it looks them up.
 //!
 //! ```sh
 //! cargo run -p existing-app -- --bind 127.0.0.1:8080 --token s3cret
@@ -18,15 +19,14 @@
 //! accepts connections.
 
 mod accounts;
-mod scim;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use scim_core::MemoryStore;
 use scim_core::engine::{BearerToken, Engine};
+use scim_sqlx::{Database, IdKind, Mapping, SqlStore, Table};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -56,10 +56,16 @@ async fn main() -> Result<(), Error> {
         .with_state(accounts.clone());
 
     // SCIM, added to the app: Entra provisions into the accounts table.
-    let store = MemoryStore::new();
-    let engine = Engine::builder(store.clone(), BearerToken::new(&token))
-        .events(scim::Mirror::new(store, accounts))
-        .build();
+    let accounts_table = Table::new("accounts")
+        .id("id", IdKind::Integer)
+        .column("userName", "email")
+        .column("displayName", "name")
+        .column("active", "active")
+        .default("name", "")
+        .default("active", true);
+    let database = Database::Sqlite(accounts.pool());
+    let store = SqlStore::open(database, Mapping::new(accounts_table), Default::default()).await?;
+    let engine = Engine::new(store, BearerToken::new(&token));
     let app = app.nest("/scim/v2", scim_axum::router(engine));
     // (End of SCIM.)
 
@@ -78,7 +84,8 @@ struct Credentials {
     name: String,
 }
 
-/// `POST /signup`: a new account, or a password for an account the directory provisioned.
+/// `POST /signup`: a new account, or a password for an account the directory provisioned
+/// (the user accepting the invitation).
 async fn sign_up(
     State(accounts): State<Accounts>,
     Json(c): Json<Credentials>,

@@ -138,6 +138,12 @@ impl SqlStore {
         let layouts: Vec<&Layout> = std::iter::once(&users).chain(groups.as_ref()).collect();
         let outbox = crate::ddl::outbox_table(&users);
         crate::ddl::migrate(&db, &layouts, &outbox).await?;
+        if let Database::Sqlite(pool) = &db {
+            // Statistics for the tables that lack them or have grown, bounded in time
+            // (SQLite's advice for connections that live long): the planner needs them to
+            // choose between an app's indexes.
+            sqlx::query("PRAGMA optimize=0x10002").execute(pool).await?;
+        }
         let writers = Arc::default();
         Ok(Self {
             inner: Arc::new(Inner {
@@ -203,10 +209,24 @@ impl SqlStore {
 
     /// `AND r.{tenant} = ?` for a store with a tenant column.
     fn tenant_clause(layout: &Layout, ctx: &RequestContext, q: &mut Q) -> String {
-        match &layout.tenant {
-            Some(column) => format!(" AND r.{column} = {}", q.p(ctx.tenant())),
+        match Self::tenant_condition(layout, ctx, q) {
+            Some(condition) => format!(" AND {condition}"),
             None => String::new(),
         }
+    }
+
+    /// `r.{tenant} = ?`, for a store with a tenant column. On SQLite it says the condition
+    /// is nearly always true (`likely`, which does not stop an index using it): most apps
+    /// have few tenants, and without the hint SQLite may search a tenant's users by the
+    /// tenant's index and test each one, rather than go straight to the one an `externalId`
+    /// or an email asks for.
+    fn tenant_condition(layout: &Layout, ctx: &RequestContext, q: &mut Q) -> Option<String> {
+        let column = layout.tenant.as_ref()?;
+        let condition = format!("r.{column} = {}", q.p(ctx.tenant()));
+        Some(match q.dialect() {
+            Dialect::Postgres => condition,
+            _ => format!("likely({condition})"),
+        })
     }
 
     /// Commits, or for a dry run rolls back; wakes the delivery task if events were kept.
