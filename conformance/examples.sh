@@ -26,7 +26,7 @@ status=0
 summary=()
 for s in "${servers[@]}"; do
     args=(--bind 127.0.0.1:0 --token "$token")
-    [ "$s" = reference-server ] && args+=(--database-url "sqlite://$work/$s.db?mode=rwc")
+    [ "$s" = reference-server ] && args+=(--database-url "sqlite://$work/$s.db")
     RUST_LOG=warn "$target/$s" "${args[@]}" > "$work/$s.out" 2> "$work/$s.err" &
     server=$!
     base=""
