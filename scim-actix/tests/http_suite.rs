@@ -6,15 +6,16 @@
 //! reach it through a channel. Requests are served concurrently there, as a worker does.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::test as actix_test;
 use actix_web::{App, web};
 use bytes::Bytes;
 use http::{Request, Response};
-use scim_core::MemoryStore;
 use scim_core::engine::{BearerToken, Engine};
 use scim_core::testing::http::{Harness, HttpClient, TOKEN};
+use scim_core::{MemoryStore, SchemaRegistry};
 use tokio::sync::{mpsc, oneshot};
 
 const MOUNT: &str = "/scim/v2";
@@ -92,6 +93,11 @@ struct Actix;
 
 impl Harness for Actix {
     type Client = ActixApp;
+    type Store = MemoryStore;
+
+    async fn store(&self, registry: Arc<SchemaRegistry>) -> MemoryStore {
+        MemoryStore::with_registry(registry)
+    }
 
     async fn serve(&self, engine: Engine<MemoryStore>) -> ActixApp {
         ActixApp::start(engine)

@@ -2,14 +2,16 @@
 //! as an app mounts it (the suite checks `Location` under that prefix), plus what only the
 //! adapter decides: the app keeps its routes, and bodies are read within the limit.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use scim_core::MemoryStore;
 use scim_core::engine::{BearerToken, Engine};
 use scim_core::testing::http::{Harness, HttpClient, TOKEN};
+use scim_core::{MemoryStore, SchemaRegistry};
 use tower::ServiceExt;
 
 const MOUNT: &str = "/scim/v2";
@@ -45,6 +47,11 @@ struct Axum;
 
 impl Harness for Axum {
     type Client = AxumApp;
+    type Store = MemoryStore;
+
+    async fn store(&self, registry: Arc<SchemaRegistry>) -> MemoryStore {
+        MemoryStore::with_registry(registry)
+    }
 
     async fn serve(&self, engine: Engine<MemoryStore>) -> AxumApp {
         AxumApp(app(engine))

@@ -228,7 +228,14 @@ impl Columns<'_> {
 impl SqlSchema for Columns<'_> {
     fn column(&self, attr: &AttrPath) -> Option<Column> {
         let l = self.layout;
-        let (extension, name, multi_valued, kind) = self.top(attr.schema.as_deref(), &attr.name)?;
+        let Some((extension, name, multi_valued, kind)) =
+            self.top(attr.schema.as_deref(), &attr.name)
+        else {
+            // An attribute this resource type does not have (a root search's `userName` on
+            // groups; the engine refuses names no type has): unassigned, as the in-memory
+            // store evaluates it.
+            return Some(Column::exact_text("NULL"));
+        };
         if multi_valued {
             return None;
         }

@@ -5,6 +5,8 @@
 #[path = "../../start_test.rs"]
 mod start_test;
 
+mod postgres;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -68,10 +70,27 @@ fn takes_its_options_from_the_environment() {
     start_test::environment(BINARY, &[("SCIM_DATABASE_URL", &database())]);
 }
 
+/// Entra's provisioning cycle on SQLite, the database file in a directory that does not
+/// exist yet (`sqlite:///tmp/.../scim.db`).
 #[test]
 fn entra_provisioning_cycle() {
-    let db = database();
-    let s = server(&db, Some("cycle-token"));
+    entra_cycle(&database());
+}
+
+/// The same cycle on PostgreSQL, in a database of its own.
+#[test]
+fn entra_provisioning_cycle_on_postgres() {
+    const WHAT: &str = "the reference server's Entra cycle on PostgreSQL";
+    let Some(admin_url) = postgres::url(WHAT) else {
+        return;
+    };
+    let database = postgres::Database::create(&admin_url, "scim_cycle")
+        .unwrap_or_else(|err| panic!("a database next to {admin_url}: {err}"));
+    entra_cycle(&database.url);
+}
+
+fn entra_cycle(db: &str) {
+    let s = server(db, Some("cycle-token"));
     let t = "cycle-token";
     assert!(s.base_url.ends_with("/scim/default/v2"), "{}", s.base_url);
 

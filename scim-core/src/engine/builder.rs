@@ -54,6 +54,56 @@ impl<S: ScimStore> EngineBuilder<S> {
         self
     }
 
+    /// The same configuration over a store of another type: one setup run against several
+    /// stores, as the HTTP suite runs its cases against the in-memory store and SQL stores.
+    #[must_use]
+    pub fn with_store<T: ScimStore>(self, store: T) -> EngineBuilder<T> {
+        let Inner {
+            store: _,
+            auth,
+            registry,
+            compat,
+            config,
+            base_url,
+            patch_response,
+            me,
+            hidden,
+            tenant_path,
+            tenants,
+            events,
+            rules,
+            rate_limit,
+            limiter,
+            capabilities,
+        } = self.inner;
+        EngineBuilder {
+            inner: Inner {
+                store,
+                auth,
+                registry,
+                compat,
+                config,
+                base_url,
+                patch_response,
+                me,
+                hidden,
+                tenant_path,
+                tenants,
+                events,
+                rules,
+                rate_limit,
+                limiter,
+                capabilities,
+            },
+        }
+    }
+
+    /// The schemas the engine validates with ([`EngineBuilder::registry`]): what a store
+    /// built for this engine must know.
+    pub fn schema_registry(&self) -> &Arc<SchemaRegistry> {
+        &self.inner.registry
+    }
+
     /// Replaces the authenticator (a [`Tokens`](super::Tokens) service, your own OAuth check...).
     #[must_use]
     pub fn authenticator(mut self, auth: impl Authenticator) -> Self {

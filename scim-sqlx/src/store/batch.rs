@@ -73,6 +73,33 @@ impl Reads {
     }
 }
 
+/// A runner of reads, which the reads waiting must never outlive: if it stops before it is
+/// done (a panic), it is counted out and another takes over the reads still waiting (those
+/// of the statement that failed get an error, their answers being dropped).
+struct Runner<'a> {
+    store: &'a SqlStore,
+    done: bool,
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let reads = &self.store.inner.reads;
+        let mut state = reads.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.running -= 1;
+        if !state.waiting.is_empty()
+            && state.running < RUNNING
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            state.running += 1;
+            let store = self.store.clone();
+            runtime.spawn(async move { store.run_reads().await });
+        }
+    }
+}
+
 impl SqlStore {
     /// The resource `id` as a statement starting after this call reads it, or `None`.
     pub(super) async fn read_by_id(
@@ -124,6 +151,10 @@ impl SqlStore {
 
     /// Runs statements of waiting reads until none wait.
     async fn run_reads(&self) {
+        let mut guard = Runner {
+            store: self,
+            done: false,
+        };
         while let Some((shape, reads)) = self.inner.reads.next() {
             let ids: Vec<&str> = reads.iter().map(|(id, _)| id.as_str()).collect();
             match self.read_many(&shape, &ids).await {
@@ -139,6 +170,8 @@ impl SqlStore {
                 }
             }
         }
+        // `next` counted this runner out.
+        guard.done = true;
     }
 
     /// The resources `ids` of `shape`, by id, in one statement.

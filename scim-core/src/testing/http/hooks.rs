@@ -6,12 +6,14 @@ use std::sync::{Arc, Mutex};
 use http::Method;
 use serde_json::{Value, json};
 
-use super::{Harness, PATCH_OP, client, engine, entra_user, unique};
+use super::{Harness, PATCH_OP, arrived, client, engine, entra_user, unique};
 use crate::engine::{Event, EventKind, RoleMapping, Write};
 use crate::{ScimError, ServiceProviderConfig};
 
 /// Events after each committed write, with the changed attributes, activation and
-/// membership changes; none for failed or no-op writes.
+/// membership changes; none for failed or no-op writes. A store that keeps events durably
+/// delivers them after the answer, from a task of its own: each step waits for the events
+/// it expects, and "none" is checked by a later write whose event must come next.
 pub async fn events<H: Harness>(harness: &H) {
     let events = Arc::new(Mutex::new(Vec::<Event>::new()));
     let sink = Arc::clone(&events);
@@ -20,26 +22,33 @@ pub async fn events<H: Harness>(harness: &H) {
         engine().events(move |e: &Event| sink.lock().expect("lock").push(e.clone())),
     )
     .await;
-    let take = || -> Vec<(EventKind, String)> {
-        events
-            .lock()
-            .expect("lock")
-            .drain(..)
-            .map(|e| (e.kind, e.id))
-            .collect()
+    let take = |n: usize| {
+        let events = Arc::clone(&events);
+        async move {
+            arrived(&events, n)
+                .await
+                .into_iter()
+                .map(|e| (e.kind, e.id))
+                .collect::<Vec<_>>()
+        }
+    };
+    // Nothing was published since the last take: a new user's creation is the next event.
+    let nothing = async |why: &str| {
+        let barrier = c.user(&unique("barrier")).await;
+        assert_eq!(take(1).await, [(EventKind::Created, barrier)], "{why}");
     };
     let patch = |ops: Value| json!({"schemas": [PATCH_OP], "Operations": ops});
 
     let user = c.user(&unique("evented")).await;
-    assert_eq!(take(), [(EventKind::Created, user.clone())]);
+    assert_eq!(take(1).await, [(EventKind::Created, user.clone())]);
     c.post("/Users", entra_user("evented-dup"))
         .await
         .expect(201);
-    take();
+    take(1).await;
     c.post("/Users", entra_user("evented-dup"))
         .await
         .expect_error(409, Some("uniqueness"));
-    assert_eq!(take(), [], "a failed write publishes nothing");
+    nothing("a failed write publishes nothing").await;
 
     let path = format!("/Users/{user}");
     c.call(
@@ -52,7 +61,7 @@ pub async fn events<H: Harness>(harness: &H) {
     .await
     .expect(200);
     assert_eq!(
-        take(),
+        take(2).await,
         [
             (
                 EventKind::Patched {
@@ -72,7 +81,7 @@ pub async fn events<H: Harness>(harness: &H) {
     )
     .await
     .expect(200);
-    assert_eq!(take(), [], "a PATCH that changes nothing publishes nothing");
+    nothing("a PATCH that changes nothing publishes nothing").await;
     c.call(
         Method::PATCH,
         &path,
@@ -82,7 +91,7 @@ pub async fn events<H: Harness>(harness: &H) {
     )
     .await
     .expect(200);
-    let got = take();
+    let got = take(2).await;
     assert!(
         matches!(&got[0].0, EventKind::Patched { changed } if changed.contains(&"active".to_owned()) && changed.contains(&"title".to_owned())),
         "{got:?}"
@@ -98,7 +107,7 @@ pub async fn events<H: Harness>(harness: &H) {
         .expect(201)
         .id();
     assert_eq!(
-        take(),
+        take(2).await,
         [
             (EventKind::Created, group.clone()),
             (
@@ -110,7 +119,7 @@ pub async fn events<H: Harness>(harness: &H) {
         ]
     );
     let other = c.user(&unique("joiner")).await;
-    take();
+    take(1).await;
     c.patch(
         &format!("/Groups/{group}"),
         json!([
@@ -121,7 +130,7 @@ pub async fn events<H: Harness>(harness: &H) {
     .await
     .expect(200);
     assert_eq!(
-        take(),
+        take(3).await,
         [
             (
                 EventKind::Patched {
@@ -147,16 +156,16 @@ pub async fn events<H: Harness>(harness: &H) {
     replacement["active"] = json!(false);
     c.put(&path, replacement).await.expect(200);
     assert_eq!(
-        take(),
+        take(2).await,
         [
             (EventKind::Replaced, user.clone()),
             (EventKind::Deactivated, user.clone())
         ]
     );
     c.delete(&path).await.expect(204);
-    assert_eq!(take(), [(EventKind::Deleted, user.clone())]);
+    assert_eq!(take(1).await, [(EventKind::Deleted, user.clone())]);
     c.delete(&path).await.expect_error(404, None);
-    assert_eq!(take(), []);
+    nothing("deleting what is gone publishes nothing").await;
 }
 
 /// App rules see the resource about to be written and the previous one; a refusal is the

@@ -1,7 +1,10 @@
 //! Hostile requests: malformed, oversized, ambiguous or mistyped input, each answered with
 //! the right `4xx` and `scimType`, and none of them changing what the store holds.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+
 use http::{Method, Request};
 use serde_json::{Value, json};
 
@@ -116,8 +119,11 @@ pub async fn hostile_requests<H: Harness>(harness: &H) {
         bulk: true,
         ..ServiceProviderConfig::default()
     };
-    let built = engine().service_provider_config(config).build();
-    let schemas = built.registry().resource(ResourceKind::User);
+    let builder = engine().service_provider_config(config);
+    let registry = Arc::clone(builder.schema_registry());
+    let store = harness.store(Arc::clone(&registry)).await;
+    let built = builder.with_store(store).build();
+    let schemas = registry.resource(ResourceKind::User);
     let mut fields = mistyped(schemas.core(), false);
     for extension in schemas.extensions() {
         fields.extend(mistyped(extension, true));

@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex};
 use http::Method;
 use serde_json::{Value, json};
 
-use super::{Client, Harness, PATCH_OP, Reply, client, engine, entra_user};
+use super::{
+    Client, Harness, PATCH_OP, Reply, arrived, client, client_over, engine, entra_user, snapshot,
+};
 use crate::engine::{
-    EngineBuilder, Event, MAX_ACTIVE_PER_TENANT, RateLimit, TenantSettings, Tenants, TokenError,
-    TokenOptions, Tokens,
+    EngineBuilder, Event, EventKind, MAX_ACTIVE_PER_TENANT, RateLimit, TenantSettings, Tenants,
+    TokenError, TokenOptions, Tokens,
 };
 use crate::{Compat, MemoryStore};
 
@@ -133,9 +135,9 @@ pub async fn token_rotation<H: Harness>(harness: &H) {
 /// tenant's URL, dry runs included, and the other tenant's data is untouched.
 pub async fn cross_tenant<H: Harness>(harness: &H) {
     let tokens = Tokens::new();
-    let store = MemoryStore::new();
     let built = tenant_engine(&tokens);
-    let c = client(harness, with_store(built, &store)).await;
+    let store = harness.store(Arc::clone(built.schema_registry())).await;
+    let c = client_over(harness, built, store.clone()).await;
     let acme = issue(&tokens, "acme");
     let globex = issue(&tokens, "globex");
     let user = send(
@@ -158,7 +160,7 @@ pub async fn cross_tenant<H: Harness>(harness: &H) {
     .await
     .expect(201)
     .id();
-    let before = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    let before = snapshot(&store, "acme").await;
     let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "owned"}]});
     let routes: Vec<(Method, String, Option<Value>)> = ["", "/dry-run"]
         .iter()
@@ -258,7 +260,7 @@ pub async fn cross_tenant<H: Harness>(harness: &H) {
             .total(),
         0
     );
-    let after = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    let after = snapshot(&store, "acme").await;
     assert_eq!(before, after, "nothing of acme changed");
     send(
         &c,
@@ -269,14 +271,6 @@ pub async fn cross_tenant<H: Harness>(harness: &H) {
     )
     .await
     .expect(200);
-}
-
-/// The suite's engine over `store` (a handle the case keeps, to look inside).
-fn with_store(
-    builder: EngineBuilder<MemoryStore>,
-    store: &MemoryStore,
-) -> EngineBuilder<MemoryStore> {
-    builder.store(store.clone())
 }
 
 /// Rate limits per tenant: over its allowance a tenant gets `429` with `Retry-After` (and
@@ -325,12 +319,12 @@ pub async fn rate_limits<H: Harness>(harness: &H) {
 /// `201`s, `409`s, `400`s) and leaves the store byte for byte as it was, with no events.
 pub async fn dry_run<H: Harness>(harness: &H) {
     let tokens = Tokens::new();
-    let store = MemoryStore::new();
     let events = Arc::new(Mutex::new(Vec::<Event>::new()));
     let sink = Arc::clone(&events);
-    let builder = with_store(tenant_engine(&tokens), &store)
-        .events(move |e: &Event| sink.lock().expect("lock").push(e.clone()));
-    let c = client(harness, builder).await;
+    let builder =
+        tenant_engine(&tokens).events(move |e: &Event| sink.lock().expect("lock").push(e.clone()));
+    let store = harness.store(Arc::clone(builder.schema_registry())).await;
+    let c = client_over(harness, builder, store.clone()).await;
     let token = issue(&tokens, "acme");
     let real = "/tenants/acme";
     let dry = "/tenants/acme/dry-run";
@@ -354,8 +348,9 @@ pub async fn dry_run<H: Harness>(harness: &H) {
     .await
     .expect(201)
     .id();
-    events.lock().expect("lock").clear();
-    let before = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    // The two creates' events (delivered after the answer by a store that keeps them).
+    arrived(&events, 2).await;
+    let before = snapshot(&store, "acme").await;
 
     // Entra's cycle: look up, create, patch, add members, deactivate, delete.
     let lookup = send(
@@ -463,10 +458,27 @@ pub async fn dry_run<H: Harness>(harness: &H) {
     .await
     .expect(204);
 
-    let after = serde_json::to_vec(&store.export("acme")).expect("JSON");
+    let after = snapshot(&store, "acme").await;
     assert_eq!(before, after, "a dry run persists nothing");
-    assert!(
-        events.lock().expect("lock").is_empty(),
+    // No events: the next one is a real write's, made now.
+    let barrier = send(
+        &c,
+        &token,
+        Method::POST,
+        &format!("{real}/Users"),
+        Some(entra_user("barrier")),
+    )
+    .await
+    .expect(201)
+    .id();
+    let published: Vec<_> = arrived(&events, 1)
+        .await
+        .into_iter()
+        .map(|e| (e.kind, e.id))
+        .collect();
+    assert_eq!(
+        published,
+        [(EventKind::Created, barrier)],
         "a dry run publishes no events"
     );
     send(
