@@ -195,7 +195,12 @@ impl Layout {
         if let Some(m) = members {
             for name in [Some(&m.table), Some(&m.group), Some(&m.member)]
                 .into_iter()
-                .chain([m.display.as_ref(), m.kind.as_ref(), m.position.as_ref()])
+                .chain([
+                    m.display.as_ref(),
+                    m.kind.as_ref(),
+                    m.reference.as_ref(),
+                    m.position.as_ref(),
+                ])
                 .flatten()
             {
                 check_identifier("membership column", name)?;

@@ -222,6 +222,7 @@ pub struct Members {
     pub(crate) member_kind: IdKind,
     pub(crate) display: Option<String>,
     pub(crate) kind: Option<String>,
+    pub(crate) reference: Option<String>,
     pub(crate) position: Option<String>,
 }
 
@@ -240,6 +241,7 @@ impl Members {
             member_kind: IdKind::Text,
             display: None,
             kind: None,
+            reference: None,
             position: None,
         }
     }
@@ -262,6 +264,13 @@ impl Members {
     #[must_use]
     pub fn kind(mut self, column: impl Into<String>) -> Self {
         self.kind = Some(column.into());
+        self
+    }
+
+    /// The column holding each member's `$ref` (the member's URI, as the client sent it).
+    #[must_use]
+    pub fn reference(mut self, column: impl Into<String>) -> Self {
+        self.reference = Some(column.into());
         self
     }
 

@@ -136,6 +136,7 @@ impl Parts {
                 Some("value"),
                 m.display.as_ref().map(|_| "display"),
                 m.kind.as_ref().map(|_| "type"),
+                m.reference.as_ref().map(|_| "$ref"),
             ];
             match body.shift_remove("members") {
                 Some(Value::Array(members)) => keep(members, &kept),

@@ -68,6 +68,7 @@ pub(crate) fn tables(dialect: Dialect) -> String {
             position INTEGER NOT NULL,
             type TEXT,
             display TEXT,
+            ref TEXT,
             PRIMARY KEY (group_id, member_id)
         );
         CREATE INDEX IF NOT EXISTS group_members_member ON group_members (member_id);"
@@ -120,6 +121,7 @@ pub(crate) fn mapping() -> Mapping {
     let members = Members::new("group_members", "group_id", "member_id")
         .kind("type")
         .display("display")
+        .reference("ref")
         .ordered_by("position");
     Mapping::new(users).groups(groups, members)
 }

@@ -161,6 +161,10 @@ impl SqlStore {
             columns.push(kind);
             values.push(q.p(text(member, "type")));
         }
+        if let Some(reference) = &m.reference {
+            columns.push(reference);
+            values.push(q.p(text(member, "$ref")));
+        }
         if let Some(order) = &m.position {
             columns.push(order);
             values.push(q.p(position));

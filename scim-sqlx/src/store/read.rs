@@ -76,9 +76,11 @@ impl SqlStore {
             };
             let display = m.display.as_ref().map(|d| format!("c.{d}"));
             let kind = m.kind.as_ref().map(|k| format!("c.{k}"));
+            let reference = m.reference.as_ref().map(|r| format!("c.{r}"));
             let mut fields = vec![("value", value.as_str())];
             fields.extend(display.as_deref().map(|d| ("display", d)));
             fields.extend(kind.as_deref().map(|k| ("type", k)));
+            fields.extend(reference.as_deref().map(|r| ("$ref", r)));
             let aggregate = aggregate(
                 dialect,
                 &fields,

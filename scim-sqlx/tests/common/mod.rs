@@ -57,6 +57,7 @@ pub(crate) fn tenant_tables(dialect: Dialect, schema: &str) -> String {
             position INTEGER NOT NULL,
             display TEXT,
             kind TEXT,
+            ref TEXT,
             PRIMARY KEY (team_id, member)
         );
         CREATE INDEX IF NOT EXISTS team_members_member ON {schema}team_members (member);"
@@ -107,6 +108,7 @@ pub(crate) fn tenant_mapping(schema: &str) -> Mapping {
         Members::new(format!("{schema}team_members"), "team_id", "member")
             .display("display")
             .kind("kind")
+            .reference("ref")
             .ordered_by("position"),
     )
 }

@@ -396,4 +396,28 @@ pub async fn attributes_round_trip<S: ScimStore>(store: &S) {
     for (key, value) in input.as_json() {
         assert_eq!(fetched.as_json().get(key), Some(value), "attribute {key}");
     }
+    if !store.capabilities().serves(ResourceKind::Group) {
+        return;
+    }
+    // A group's members keep what the client said of each: its reference, type and name.
+    let id = created.id().expect("id");
+    let input = group(json!({
+        "displayName": "Tour Guides",
+        "members": [{
+            "value": id,
+            "$ref": format!("https://scim.example.com/v2/Users/{id}"),
+            "type": "User",
+            "display": "Babs Jensen"
+        }]
+    }));
+    let created = store.create(&ctx, input.clone()).await.expect("create");
+    let fetched = store
+        .get(&ctx, ResourceKind::Group, created.id().expect("id"))
+        .await
+        .expect("get");
+    assert_eq!(
+        fetched.as_json().get("members"),
+        input.as_json().get("members"),
+        "a group's members"
+    );
 }
