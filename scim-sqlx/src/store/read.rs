@@ -342,7 +342,7 @@ fn aggregate(
         Dialect::Postgres => {
             let object: Vec<String> = fields.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
             format!(
-                "(SELECT jsonb_agg(jsonb_build_object({}){order})::text FROM {table} c WHERE c.{parent} = {id})",
+                "(SELECT json_agg(json_build_object({}){order})::text FROM {table} c WHERE c.{parent} = {id})",
                 object.join(", ")
             )
         }
