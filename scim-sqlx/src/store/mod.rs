@@ -229,6 +229,15 @@ impl SqlStore {
         })
     }
 
+    /// A write's transaction (on SQLite, with this process's turn to write).
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        self.inner
+            .db
+            .begin(&self.inner.writers)
+            .await
+            .map_err(backend)
+    }
+
     /// Commits, or for a dry run rolls back; wakes the delivery task if events were kept.
     async fn finish(
         &self,

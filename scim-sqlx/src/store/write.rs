@@ -118,12 +118,7 @@ impl SqlStore {
         let layout = self.layout(resource.kind())?;
         let parts = Parts::split(layout, &resource);
         let (created, stamp) = now();
-        let mut tx = self
-            .inner
-            .db
-            .begin(&self.inner.writers)
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin().await?;
         let mut q = self.q();
         let mut columns = Vec::new();
         let mut values = Vec::new();
@@ -299,12 +294,7 @@ impl SqlStore {
         let id = resource.id().unwrap_or_default().to_owned();
         let key = Self::id_arg(layout.id_kind, &id).ok_or_else(|| not_found(kind, &id))?;
         let (modified, stamp) = now();
-        let mut tx = self
-            .inner
-            .db
-            .begin(&self.inner.writers)
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin().await?;
         let current = self
             .fetch_in(&mut tx, ctx, layout, key.clone())
             .await?
@@ -402,12 +392,7 @@ impl SqlStore {
         let layout = self.layout(kind)?;
         let key = Self::id_arg(layout.id_kind, id).ok_or_else(|| not_found(kind, id))?;
         let (_, stamp) = now();
-        let mut tx = self
-            .inner
-            .db
-            .begin(&self.inner.writers)
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin().await?;
         if expected.is_some() {
             self.next_version(&mut tx, ctx, layout, (id, &key), expected, &stamp, &[])
                 .await?;
@@ -488,12 +473,7 @@ impl SqlStore {
         let key = Self::id_arg(layout.id_kind, group_id)
             .ok_or_else(|| not_found(ResourceKind::Group, group_id))?;
         let (_, stamp) = now();
-        let mut tx = self
-            .inner
-            .db
-            .begin(&self.inner.writers)
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin().await?;
         let n = self
             .next_version(
                 &mut tx,
