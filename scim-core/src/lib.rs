@@ -63,6 +63,6 @@ pub use schema::{
 /// An attribute's data type (RFC 7643 §2.3), shared with scim-filter.
 pub use scim_filter::AttrType;
 pub use store::{
-    ListPage, ListQuery, MemberChange, MembersChanged, ScimStore, Sort, SortOrder,
+    ListPage, ListQuery, MemberChange, MembersChanged, Provenance, ScimStore, Sort, SortOrder,
     StoreCapabilities, StoreError,
 };

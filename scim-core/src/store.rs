@@ -358,6 +358,20 @@ impl From<StoreError> for ScimError {
     }
 }
 
+/// Who created a resource: the directory (through SCIM), or the app itself (an account that
+/// signed up, or existed before SCIM was switched on). Rules use it to keep the app's own
+/// accounts out of the directory's reach ([`KeepAppCreated`](crate::engine::KeepAppCreated)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provenance {
+    /// Created by a SCIM client.
+    Directory,
+    /// Created by the app, outside SCIM.
+    App,
+    /// The store does not know.
+    Unknown,
+}
+
 /// Where resources live. An app implements it against its own tables; the library does the
 /// protocol (validation, PATCH, projection, errors) around it.
 ///
@@ -562,6 +576,18 @@ pub trait ScimStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Resource, StoreError>> + Send {
         let _ = projection;
         self.get(ctx, kind, id)
+    }
+
+    /// Who created the resource `id` of type `kind` ([`StoreError::NotFound`] if absent).
+    /// Optional: the default answers [`Provenance::Unknown`].
+    fn provenance(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> impl Future<Output = Result<Provenance, StoreError>> + Send {
+        let _ = (ctx, kind, id);
+        async { Ok(Provenance::Unknown) }
     }
 
     /// Adds and removes members of group `group_id` without rewriting the group, if its

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use scim_core::engine::{BearerToken, Engine};
+use scim_core::engine::{BearerToken, Engine, Precondition};
 use scim_core::{ListQuery, RequestContext, ResourceKind, SchemaRegistry, ScimStore};
 use scim_filter::Filter;
 use scim_sqlx::{Database, IdKind, Mapping, SqlStore, Table};
@@ -224,7 +224,7 @@ async fn a_column_the_app_requires_and_scim_leaves_empty_is_a_clear_400() {
             ResourceKind::User,
             "1",
             json!({"userName": "bjensen@example.com", "displayName": "Babs"}),
-            &scim_core::engine::Precondition::None,
+            &Precondition::None,
         )
         .await
         .unwrap_err();
@@ -283,4 +283,81 @@ async fn a_password_is_never_kept() {
         err.to_string().contains("\"password\" is write-only"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn the_directory_cannot_delete_what_the_app_created() {
+    let db = common::sqlite(ACCOUNTS).await;
+    let Database::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    sqlx::raw_sql(
+        "INSERT INTO accounts (email, name, role) VALUES ('owner@example.com', 'Owner', 'owner')",
+    )
+    .execute(pool)
+    .await
+    .expect("the app's row");
+    let store = store(db.clone()).await;
+    let ctx = RequestContext::new("default");
+    assert_eq!(
+        store.provenance(&ctx, ResourceKind::User, "1").await.ok(),
+        Some(scim_core::Provenance::App)
+    );
+    let engine = scim_core::engine::Engine::builder(store.clone(), BearerToken::new("t"))
+        .rule(scim_core::engine::KeepAppCreated::new())
+        .build();
+    let created = engine
+        .create(
+            &ctx,
+            ResourceKind::User,
+            json!({"userName": "new@example.com"}),
+        )
+        .await
+        .expect("create");
+    let id = created.id().expect("an id").to_owned();
+    assert_eq!(
+        store.provenance(&ctx, ResourceKind::User, &id).await.ok(),
+        Some(scim_core::Provenance::Directory)
+    );
+
+    // Even after SCIM has written to it, the app's account stays the app's.
+    engine
+        .patch(
+            &ctx,
+            ResourceKind::User,
+            "1",
+            scim_patch::PatchRequest::from_value(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "displayName", "value": "The Owner"}]
+            }))
+            .expect("a PATCH"),
+            &Precondition::None,
+        )
+        .await
+        .expect("the directory may change it");
+    let refused = engine
+        .delete(&ctx, ResourceKind::User, "1", &Precondition::None)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused.detail().contains("created in the app"),
+        "{}",
+        refused.detail()
+    );
+    let kept: (String,) = sqlx::query_as("SELECT name FROM accounts WHERE id = 1")
+        .fetch_one(pool)
+        .await
+        .expect("the account stays");
+    assert_eq!(kept.0, "The Owner");
+
+    // What the directory created, it deletes.
+    engine
+        .delete(&ctx, ResourceKind::User, &id, &Precondition::None)
+        .await
+        .expect("delete");
+    assert!(matches!(
+        store.provenance(&ctx, ResourceKind::User, &id).await,
+        Err(scim_core::StoreError::NotFound { .. })
+    ));
 }

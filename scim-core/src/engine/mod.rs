@@ -62,7 +62,9 @@ pub use builder::EngineBuilder;
 pub use events::{Event, EventKind, EventSink};
 pub use ops::{Patched, Precondition};
 pub use rate::RateLimit;
-pub use rules::{RoleMapping, Write, WriteChange, WriteRule};
+pub use rules::{
+    KeepAppCreated, RoleMapping, RuleFuture, StoreView, ViewFuture, Write, WriteChange, WriteRule,
+};
 pub use shell::reply::SCIM_CONTENT_TYPE;
 pub use tenants::{TenantSettings, Tenants};
 pub use tokens::{

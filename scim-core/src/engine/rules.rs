@@ -1,11 +1,25 @@
-//! App rules: checks an app runs on every write, and mapping Entra's roles to the app's.
+//! App rules: checks (and amendments) an app runs on every write, with the store to read,
+//! and mapping Entra's roles to the app's.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use serde_json::Value;
 
-use crate::{MemberChange, RequestContext, Resource, ResourceKind, ScimError};
+use crate::{
+    ListPage, ListQuery, MemberChange, Provenance, RequestContext, Resource, ResourceKind,
+    ScimError, ScimStore, StoreError,
+};
 
-/// A write about to happen: on which resource type, and what it changes.
-#[derive(Debug, Clone, Copy)]
+/// What a rule's check returns: a boxed future, so that rules of any type can sit in one
+/// list (`Box::pin(async move { ... })`).
+pub type RuleFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ScimError>> + Send + 'a>>;
+
+/// A boxed future of what a [`StoreView`] reads.
+pub type ViewFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ScimError>> + Send + 'a>>;
+
+/// A write about to happen: on which resource type, what it changes, and the store to read
+/// (the request's tenant only).
 #[non_exhaustive]
 pub struct Write<'a> {
     /// The request.
@@ -14,22 +28,38 @@ pub struct Write<'a> {
     pub kind: ResourceKind,
     /// What the write does.
     pub change: WriteChange<'a>,
+    store: &'a dyn StoreView,
+}
+
+impl std::fmt::Debug for Write<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Write")
+            .field("ctx", &self.ctx)
+            .field("kind", &self.kind)
+            .field("change", &self.change)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a write does.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum WriteChange<'a> {
-    /// A resource created (`POST`, a bulk `POST`).
+    /// A resource created (`POST`, a bulk `POST`). A rule may amend it.
     Create {
         /// The resource as it will be stored, without `id` and `meta`.
-        resource: &'a Resource,
+        resource: &'a mut Resource,
     },
-    /// A resource replaced (`PUT`) or patched (`PATCH`).
+    /// A resource replaced (`PUT`) or patched (`PATCH`). A rule may amend it.
     Replace {
         /// The resource as it will be stored.
-        resource: &'a Resource,
+        resource: &'a mut Resource,
         /// The stored resource it replaces.
+        previous: &'a Resource,
+    },
+    /// A resource deleted (`DELETE`, a bulk `DELETE`).
+    Delete {
+        /// The stored resource about to go.
         previous: &'a Resource,
     },
     /// Group members added and removed without the group being read (how Entra and Okta
@@ -47,37 +77,124 @@ impl<'a> Write<'a> {
         ctx: &'a RequestContext,
         kind: ResourceKind,
         change: WriteChange<'a>,
+        store: &'a dyn StoreView,
     ) -> Self {
-        Self { ctx, kind, change }
+        Self {
+            ctx,
+            kind,
+            change,
+            store,
+        }
     }
 
-    /// The resource as it will be stored, for a create or a replace; `None` for a
-    /// membership change.
-    pub fn resource(&self) -> Option<&'a Resource> {
-        match self.change {
+    /// The resource as it will be stored, for a create or a replace; `None` for a delete or
+    /// a membership change.
+    pub fn resource(&self) -> Option<&Resource> {
+        match &self.change {
             WriteChange::Create { resource } | WriteChange::Replace { resource, .. } => {
                 Some(resource)
             }
-            WriteChange::Members { .. } => None,
-        }
-    }
-
-    /// The stored resource a replace replaces.
-    pub fn previous(&self) -> Option<&'a Resource> {
-        match self.change {
-            WriteChange::Replace { previous, .. } => Some(previous),
             _ => None,
         }
     }
+
+    /// The resource as it will be stored, to amend (a default role, a normalised value).
+    /// It is stored as the rules leave it: keep it valid for its schemas.
+    pub fn resource_mut(&mut self) -> Option<&mut Resource> {
+        match &mut self.change {
+            WriteChange::Create { resource } | WriteChange::Replace { resource, .. } => {
+                Some(resource)
+            }
+            _ => None,
+        }
+    }
+
+    /// The stored resource a replace replaces or a delete removes.
+    pub fn previous(&self) -> Option<&'a Resource> {
+        match self.change {
+            WriteChange::Replace { previous, .. } | WriteChange::Delete { previous } => {
+                Some(previous)
+            }
+            _ => None,
+        }
+    }
+
+    /// The id of the resource written (`None` for a create: it has none yet).
+    pub fn id(&self) -> Option<&str> {
+        match &self.change {
+            WriteChange::Create { .. } => None,
+            WriteChange::Replace { previous, .. } | WriteChange::Delete { previous } => {
+                previous.id()
+            }
+            WriteChange::Members { group_id, .. } => Some(group_id),
+        }
+    }
+
+    /// The store, to read in the request's tenant (another user with the same email, the
+    /// groups a user is in, who created a resource).
+    pub fn store(&self) -> &'a dyn StoreView {
+        self.store
+    }
 }
 
-/// A check the engine runs before every create, replace, patch and membership change (dry
-/// runs included). An error answers the request as it is; its `detail` is what the admin
-/// reads in Entra's provisioning log, so say what to fix.
+/// The store as a rule reads it: the request's tenant only, errors as the request would
+/// answer them.
+pub trait StoreView: Send + Sync {
+    /// The resource `id` of type `kind`, or `None` if there is none.
+    fn get<'a>(&'a self, kind: ResourceKind, id: &'a str) -> ViewFuture<'a, Option<Resource>>;
+    /// A page of the resources of type `kind` that `query` selects.
+    fn list<'a>(&'a self, kind: ResourceKind, query: &'a ListQuery) -> ViewFuture<'a, ListPage>;
+    /// Who created the resource `id`: the directory, or the app.
+    fn provenance<'a>(&'a self, kind: ResourceKind, id: &'a str) -> ViewFuture<'a, Provenance>;
+}
+
+/// A store seen from one request.
+pub(super) struct View<'a, S> {
+    pub(super) store: &'a S,
+    pub(super) ctx: &'a RequestContext,
+}
+
+impl<S: ScimStore> StoreView for View<'_, S> {
+    fn get<'a>(&'a self, kind: ResourceKind, id: &'a str) -> ViewFuture<'a, Option<Resource>> {
+        Box::pin(async move {
+            match self.store.get(self.ctx, kind, id).await {
+                Ok(resource) => Ok(Some(resource)),
+                Err(StoreError::NotFound { .. }) => Ok(None),
+                Err(err) => Err(super::ops::store_error(err)),
+            }
+        })
+    }
+
+    fn list<'a>(&'a self, kind: ResourceKind, query: &'a ListQuery) -> ViewFuture<'a, ListPage> {
+        Box::pin(async move {
+            self.store
+                .list(self.ctx, kind, query)
+                .await
+                .map_err(super::ops::store_error)
+        })
+    }
+
+    fn provenance<'a>(&'a self, kind: ResourceKind, id: &'a str) -> ViewFuture<'a, Provenance> {
+        Box::pin(async move {
+            self.store
+                .provenance(self.ctx, kind, id)
+                .await
+                .map_err(super::ops::store_error)
+        })
+    }
+}
+
+/// A check the engine runs before every create, replace, patch, delete and membership change
+/// (bulk operations and dry runs included). An error answers the request as it is; its
+/// `detail` is what the admin reads in Entra's provisioning log, so say what to fix. A rule
+/// may also amend the resource about to be stored ([`Write::resource_mut`]), and read the
+/// store ([`Write::store`]).
 ///
 /// A membership change Entra or Okta sends as a PATCH reaches the rules as
 /// [`WriteChange::Members`], without the group (it is not read); if the store cannot apply
 /// it natively, the rules then see the patched group as a [`WriteChange::Replace`] too.
+///
+/// A plain function is a rule:
 ///
 /// ```
 /// use scim_core::ScimError;
@@ -92,17 +209,115 @@ impl<'a> Write<'a> {
 /// };
 /// # let _: &dyn scim_core::engine::WriteRule = &one_global_role;
 /// ```
+///
+/// A rule that reads the store, or amends, implements the trait:
+///
+/// ```
+/// use scim_core::{ListQuery, ResourceKind, ScimError};
+/// use scim_core::engine::{RuleFuture, Write, WriteRule};
+/// use scim_filter::Filter;
+/// use serde_json::json;
+///
+/// /// No two users share a work email; a user without roles gets `member`.
+/// struct Accounts;
+///
+/// impl WriteRule for Accounts {
+///     fn check<'a>(&'a self, write: &'a mut Write<'_>) -> RuleFuture<'a> {
+///         Box::pin(async move {
+///             let Some(user) = write.resource().filter(|_| write.kind == ResourceKind::User)
+///             else {
+///                 return Ok(());
+///             };
+///             if let Some(email) = user.get("emails").and_then(|e| e[0]["value"].as_str()) {
+///                 let filter = Filter::parse(&format!("emails.value eq {}", json!(email)))
+///                     .map_err(|e| ScimError::invalid_value(e.to_string()))?;
+///                 let query = ListQuery::new().with_filter(filter);
+///                 let taken = write.store().list(ResourceKind::User, &query).await?;
+///                 if taken.resources.iter().any(|other| other.id() != write.id()) {
+///                     return Err(ScimError::uniqueness(format!("{email} is another user's email")));
+///                 }
+///             }
+///             if let Some(user) = write.resource_mut().filter(|u| u.get("roles").is_none()) {
+///                 user.as_json_mut().insert("roles".into(), json!([{"value": "member"}]));
+///             }
+///             Ok(())
+///         })
+///     }
+/// }
+/// # let _: &dyn WriteRule = &Accounts;
+/// ```
 pub trait WriteRule: Send + Sync + 'static {
-    /// `Ok` to let the write happen.
-    fn check(&self, write: &Write<'_>) -> Result<(), ScimError>;
+    /// `Ok` to let the write happen (as the rule may have amended it).
+    fn check<'a>(&'a self, write: &'a mut Write<'_>) -> RuleFuture<'a>;
 }
 
 impl<F> WriteRule for F
 where
     F: Fn(&Write<'_>) -> Result<(), ScimError> + Send + Sync + 'static,
 {
-    fn check(&self, write: &Write<'_>) -> Result<(), ScimError> {
-        self(write)
+    fn check<'a>(&'a self, write: &'a mut Write<'_>) -> RuleFuture<'a> {
+        Box::pin(std::future::ready(self(write)))
+    }
+}
+
+/// The rule that keeps what the app created out of the directory's reach: a `DELETE` of a
+/// resource the app made itself (an account that signed up, or existed before SCIM) is
+/// refused with `403` and `detail`, and the resource stays. What the directory created it
+/// may delete. Stores that do not know who created a resource ([`Provenance::Unknown`]) let
+/// every delete through.
+///
+/// ```
+/// use scim_core::engine::{BearerToken, Engine, KeepAppCreated};
+/// use scim_core::MemoryStore;
+///
+/// let engine = Engine::builder(MemoryStore::new(), BearerToken::new("s3cret"))
+///     .rule(KeepAppCreated::new())
+///     .build();
+/// # let _ = engine;
+/// ```
+#[derive(Debug, Clone)]
+pub struct KeepAppCreated {
+    detail: String,
+}
+
+impl Default for KeepAppCreated {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KeepAppCreated {
+    /// With the default detail.
+    pub fn new() -> Self {
+        Self {
+            detail: "this account was created in the app, not by the directory: remove it in \
+                     the app"
+                .to_owned(),
+        }
+    }
+
+    /// With the app's own detail.
+    #[must_use]
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+impl WriteRule for KeepAppCreated {
+    fn check<'a>(&'a self, write: &'a mut Write<'_>) -> RuleFuture<'a> {
+        Box::pin(async move {
+            let WriteChange::Delete { previous } = write.change else {
+                return Ok(());
+            };
+            let Some(id) = previous.id() else {
+                return Ok(());
+            };
+            match write.store().provenance(write.kind, id).await? {
+                Provenance::App => Err(ScimError::new(403, self.detail.clone())),
+                _ => Ok(()),
+            }
+        })
     }
 }
 

@@ -26,8 +26,8 @@ use self::index::{Collection, fold};
 use self::plan::{candidates, filter_keys};
 use self::sort::sort_entries;
 use crate::{
-    ListPage, ListQuery, MemberChange, MembersChanged, Meta, Projection, RequestContext, Resource,
-    ResourceKind, SchemaRegistry, ScimStore, StoreError, Version,
+    ListPage, ListQuery, MemberChange, MembersChanged, Meta, Projection, Provenance,
+    RequestContext, Resource, ResourceKind, SchemaRegistry, ScimStore, StoreError, Version,
 };
 
 /// An in-memory [`ScimStore`]: the embedded default for tests, demos and small deployments.
@@ -538,6 +538,16 @@ impl ScimStore for MemoryStore {
         expected: Option<&Version>,
     ) -> Result<(), StoreError> {
         self.delete_sync(ctx, kind, id, expected)
+    }
+
+    /// Everything here came through [`ScimStore::create`]: from the directory.
+    async fn provenance(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Provenance, StoreError> {
+        self.get(ctx, kind, id).await.map(|_| Provenance::Directory)
     }
 
     async fn modify_members(

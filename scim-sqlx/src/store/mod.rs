@@ -10,8 +10,8 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use scim_core::engine::{DEFAULT_TENANT, EventSink};
 use scim_core::{
-    ListPage, ListQuery, MemberChange, MembersChanged, Projection, RequestContext, Resource,
-    ResourceKind, SchemaRegistry, ScimStore, StoreCapabilities, StoreError, Version,
+    ListPage, ListQuery, MemberChange, MembersChanged, Projection, Provenance, RequestContext,
+    Resource, ResourceKind, SchemaRegistry, ScimStore, StoreCapabilities, StoreError, Version,
 };
 use uuid::Uuid;
 
@@ -340,6 +340,15 @@ impl ScimStore for SqlStore {
         let (store, ctx, id, expected) =
             (self.clone(), ctx.clone(), id.to_owned(), expected.cloned());
         to_the_end(async move { store.delete_row(&ctx, kind, &id, expected.as_ref()).await }).await
+    }
+
+    async fn provenance(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Provenance, StoreError> {
+        self.origin(ctx, kind, id).await
     }
 
     async fn modify_members(

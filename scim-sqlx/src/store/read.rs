@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use scim_core::{
-    ListPage, ListQuery, Meta, RequestContext, Resource, ResourceKind, SortOrder, StoreError,
+    ListPage, ListQuery, Meta, Provenance, RequestContext, Resource, ResourceKind, SortOrder,
+    StoreError,
 };
 use scim_filter::sql::to_sql_from;
 
@@ -154,6 +155,34 @@ impl SqlStore {
         rows.first()
             .map(|row| Self::resource(layout, row, with_members))
             .ok_or_else(|| not_found(kind, id))
+    }
+
+    /// Who created the resource `id`: a row the app made has no side row, or one marked
+    /// `app` (written since by SCIM); the directory's rows are marked `directory`.
+    pub(super) async fn origin(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Provenance, StoreError> {
+        let layout = self.layout(kind)?;
+        let Some(key) = Self::id_arg(layout.id_kind, id) else {
+            return Err(not_found(kind, id));
+        };
+        let mut q = self.q();
+        let sql = format!(
+            "SELECT s.origin AS origin, 1 AS present FROM {} WHERE r.{} = {}{}",
+            self.columns(layout).from(),
+            layout.id,
+            q.p(key),
+            Self::tenant_clause(layout, ctx, &mut q)
+        );
+        let rows = q.fetch(&self.inner.db, &sql).await.map_err(backend)?;
+        let row = rows.first().ok_or_else(|| not_found(kind, id))?;
+        Ok(match row.text("origin").as_deref() {
+            Some("directory") => Provenance::Directory,
+            _ => Provenance::App,
+        })
     }
 
     /// The resource `id` as `tx` sees it (members included), or `None`.

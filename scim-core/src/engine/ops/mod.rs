@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::Engine;
 use super::events::{Change, EventKind};
-use super::rules::{Write, WriteChange};
+use super::rules::{View, Write, WriteChange};
 use crate::{
     Compat, ListPage, ListQuery, Projection, RequestContext, Resource, ResourceKind, ScimError,
     ScimStore, StoreError, Version,
@@ -91,7 +91,7 @@ const WRITE_ATTEMPTS: usize = 32;
 
 /// A store error as the client sees it; a backend failure is logged here, with its source,
 /// and reaches the client only as a bare `500`.
-pub(super) fn store_error(err: StoreError) -> ScimError {
+pub(crate) fn store_error(err: StoreError) -> ScimError {
     if let StoreError::Backend(source) = &err {
         tracing::error!(error = %source, "the store failed");
     }
@@ -184,18 +184,19 @@ impl<S: ScimStore> Engine<S> {
         input: Value,
     ) -> Result<Resource, ScimError> {
         self.check_scope(ctx, kind)?;
-        let resource = self
+        let mut resource = self
             .inner
             .registry
             .resource(kind)
             .validate_create(input, compat)?;
-        self.check_rules(&Write::new(
+        self.check_rules(
             ctx,
             kind,
             WriteChange::Create {
-                resource: &resource,
+                resource: &mut resource,
             },
-        ))?;
+        )
+        .await?;
         // A create's events get the new id from the store.
         let write = self.write_context(ctx, kind, "", || Change {
             kind: EventKind::Created,
@@ -318,9 +319,23 @@ impl<S: ScimStore> Engine<S> {
         precondition: &Precondition,
     ) -> Result<(), ScimError> {
         self.check_scope(ctx, kind)?;
-        let expected = match precondition {
-            Precondition::None => None,
-            _ => Some(self.current(ctx, kind, id, precondition).await?.1),
+        let expected = if self.inner.rules.is_empty() {
+            match precondition {
+                Precondition::None => None,
+                _ => Some(self.current(ctx, kind, id, precondition).await?.1),
+            }
+        } else {
+            // The rules see what is about to go; the delete then expects that version.
+            let (previous, version) = self.current(ctx, kind, id, precondition).await?;
+            self.check_rules(
+                ctx,
+                kind,
+                WriteChange::Delete {
+                    previous: &previous,
+                },
+            )
+            .await?;
+            Some(version)
         };
         let write = self.write_context(ctx, kind, id, || Change {
             kind: EventKind::Deleted,
@@ -376,12 +391,25 @@ impl<S: ScimStore> Engine<S> {
         Ok((resource, version))
     }
 
-    /// Runs the app's rules on a write about to happen.
-    fn check_rules(&self, write: &Write<'_>) -> Result<(), ScimError> {
-        self.inner
-            .rules
-            .iter()
-            .try_for_each(|rule| rule.check(write))
+    /// Runs the app's rules, in order, on a write about to happen.
+    pub(super) async fn check_rules(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        change: WriteChange<'_>,
+    ) -> Result<(), ScimError> {
+        if self.inner.rules.is_empty() {
+            return Ok(());
+        }
+        let view = View {
+            store: &self.inner.store,
+            ctx,
+        };
+        let mut write = Write::new(ctx, kind, change, &view);
+        for rule in &self.inner.rules {
+            rule.check(&mut write).await?;
+        }
+        Ok(())
     }
 
     /// After the store committed a write: the audit line, and the events (not for a dry run).

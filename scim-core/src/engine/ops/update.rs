@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{Patched, Precondition, WRITE_ATTEMPTS, precondition_failed, store_error};
 use crate::engine::Engine;
 use crate::engine::events::{Change, EventKind};
-use crate::engine::rules::{Write, WriteChange};
+use crate::engine::rules::WriteChange;
 use crate::{
     Compat, MemberChange, MembersChanged, RequestContext, Resource, ResourceKind, ScimError,
     ScimStore, StoreError, Version,
@@ -44,15 +44,16 @@ impl<S: ScimStore> Engine<S> {
         let schemas = self.inner.registry.resource(kind);
         for attempt in 1.. {
             let (existing, version) = self.current(ctx, kind, id, precondition).await?;
-            let resource = schemas.validate_replace(input.clone(), &existing, compat)?;
-            self.check_rules(&Write::new(
+            let mut resource = schemas.validate_replace(input.clone(), &existing, compat)?;
+            self.check_rules(
                 ctx,
                 kind,
                 WriteChange::Replace {
-                    resource: &resource,
+                    resource: &mut resource,
                     previous: &existing,
                 },
-            ))?;
+            )
+            .await?;
             let write = self.write_context(ctx, kind, id, || Change {
                 kind: EventKind::Replaced,
                 before: Some(&existing),
@@ -151,18 +152,19 @@ impl<S: ScimStore> Engine<S> {
         for attempt in 1.. {
             let retry = precondition.retries() && attempt < WRITE_ATTEMPTS;
             let (existing, version) = self.current(ctx, kind, id, precondition).await?;
-            let (patched, outcome) = schemas.apply_patch(&existing, request.clone(), compat)?;
+            let (mut patched, outcome) = schemas.apply_patch(&existing, request.clone(), compat)?;
             if !outcome.changed() {
                 return Ok((Patched::Resource(existing), delta.then(Default::default)));
             }
-            self.check_rules(&Write::new(
+            self.check_rules(
                 ctx,
                 kind,
                 WriteChange::Replace {
-                    resource: &patched,
+                    resource: &mut patched,
                     previous: &existing,
                 },
-            ))?;
+            )
+            .await?;
             let members = delta.then(|| {
                 let owned = |ids: Vec<&str>| ids.into_iter().map(str::to_owned).collect();
                 let (added, removed) = outcome.members_delta();
@@ -284,11 +286,8 @@ impl<S: ScimStore> Engine<S> {
         expected: Option<&Version>,
     ) -> Result<Option<MembersChanged>, ScimError> {
         let kind = ResourceKind::Group;
-        self.check_rules(&Write::new(
-            ctx,
-            kind,
-            WriteChange::Members { group_id, change },
-        ))?;
+        self.check_rules(ctx, kind, WriteChange::Members { group_id, change })
+            .await?;
         match self
             .inner
             .store

@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex};
 use http::Method;
 use serde_json::{Value, json};
 
-use super::{Harness, PATCH_OP, arrived, client, engine, entra_user, unique};
-use crate::engine::{Event, EventKind, RoleMapping, Write};
-use crate::{ScimError, ServiceProviderConfig};
+use scim_filter::Filter;
+
+use super::{Harness, PATCH_OP, USER, arrived, client, engine, entra_user, unique};
+use crate::engine::{Event, EventKind, RoleMapping, RuleFuture, Write, WriteRule};
+use crate::{ListQuery, ResourceKind, ScimError, ServiceProviderConfig};
 
 /// Events after each committed write, with the changed attributes, activation and
 /// membership changes; none for failed or no-op writes. A store that keeps events durably
@@ -189,7 +191,7 @@ pub async fn write_rules<H: Harness>(harness: &H) {
         }
         Ok(())
     };
-    let c = client(harness, engine().rule(rule)).await;
+    let c = client(harness, engine().rule(rule).rule(OneAccountPerEmail)).await;
     let two_roles = json!([{"value": "Admin"}, {"value": "User"}]);
     let mut body = entra_user(&unique("ruled"));
     body["roles"] = two_roles.clone();
@@ -232,6 +234,75 @@ pub async fn write_rules<H: Harness>(harness: &H) {
     )
     .await
     .expect_error(403, None);
+    // Rules see deletes too: the locked user stays.
+    c.delete(&format!("/Users/{locked}"))
+        .await
+        .expect_error(403, None);
+    c.get(&format!("/Users/{locked}")).await.expect(200);
+
+    // A rule that amends: a user without roles is stored with the default one.
+    let plain = json!({"schemas": [USER], "userName": unique("plain"),
+                       "emails": [{"value": format!("{}@example.com", unique("plain"))}]});
+    let created = c.post("/Users", plain).await;
+    created.expect(201);
+    assert_eq!(created.body["roles"], json!([{"value": "User"}]));
+    let stored = c.get(&format!("/Users/{}", created.id())).await;
+    assert_eq!(stored.body["roles"], json!([{"value": "User"}]));
+    // A rule that reads the store: a work email another user has is refused.
+    let taken = created.body["emails"][0]["value"].clone();
+    let twin = json!({"schemas": [USER], "userName": unique("twin"), "emails": [{"value": taken}]});
+    let refused = c.post("/Users", twin).await;
+    refused.expect_error(409, Some("uniqueness"));
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(taken.as_str().unwrap_or_default())),
+        "{}",
+        refused.body
+    );
+    // Its own email is no conflict for the user itself.
+    c.patch(
+        &format!("/Users/{}", created.id()),
+        json!([{"op": "replace", "path": "displayName", "value": "Plain"}]),
+    )
+    .await
+    .expect(200);
+}
+
+/// An asynchronous rule: amends (a default role) and reads the store (an email in use).
+struct OneAccountPerEmail;
+
+impl WriteRule for OneAccountPerEmail {
+    fn check<'a>(&'a self, write: &'a mut Write<'_>) -> RuleFuture<'a> {
+        Box::pin(async move {
+            if write.kind != ResourceKind::User {
+                return Ok(());
+            }
+            let email = write
+                .resource()
+                .and_then(|u| u.get("emails"))
+                .and_then(|e| e[0]["value"].as_str())
+                .map(str::to_owned);
+            if let Some(email) = email {
+                let filter = Filter::parse(&format!("emails.value eq {}", json!(email)))
+                    .map_err(|e| ScimError::invalid_value(e.to_string()))?;
+                let query = ListQuery::new().with_filter(filter);
+                let found = write.store().list(ResourceKind::User, &query).await?;
+                if found.resources.iter().any(|other| other.id() != write.id()) {
+                    return Err(ScimError::uniqueness(format!(
+                        "{email} is the email of another user"
+                    )));
+                }
+            }
+            if let Some(user) = write.resource_mut()
+                && user.get("roles").is_none()
+            {
+                user.as_json_mut()
+                    .insert("roles".into(), json!([{"value": "User"}]));
+            }
+            Ok(())
+        })
+    }
 }
 
 /// `/Bulk` (RFC 7644 §3.7): `bulkId` references, forward ones included, `failOnErrors`,
