@@ -15,7 +15,8 @@ use crate::ScimError;
 /// What every token starts with, so secret scanners and people recognise one.
 pub const TOKEN_PREFIX: &str = "scim_";
 
-/// The most active tokens one tenant may hold: enough to rotate (two) with room to spare.
+/// The most active tokens one tenant may hold unless the app says otherwise
+/// ([`Tokens::with_cap`], [`Tokens::set_cap`]): enough to rotate (two) with room to spare.
 pub const MAX_ACTIVE_PER_TENANT: usize = 5;
 
 /// A stored token: everything about it but the secret. Persist it where you like (it is
@@ -123,9 +124,18 @@ impl TokenOptions {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// The tenant already has [`MAX_ACTIVE_PER_TENANT`] active tokens: revoke one first.
-    #[error("tenant \"{0}\" already has {MAX_ACTIVE_PER_TENANT} active tokens; revoke one first")]
-    TooMany(String),
+    /// The tenant already has as many active tokens as it may ([`Tokens::with_cap`],
+    /// [`Tokens::set_cap`]; [`MAX_ACTIVE_PER_TENANT`] unless said): revoke one first.
+    #[error(
+        "tenant \"{tenant}\" already has {cap} active tokens, the most it may have: revoke one \
+         before issuing another"
+    )]
+    TooMany {
+        /// The tenant.
+        tenant: String,
+        /// How many active tokens it may have.
+        cap: usize,
+    },
     /// The operating system's random source failed.
     #[error("no randomness available: {0}")]
     Random(String),
@@ -155,6 +165,15 @@ pub enum TokenError {
 #[derive(Clone, Default)]
 pub struct Tokens {
     inner: Arc<RwLock<HashMap<[u8; 32], TokenRecord>>>,
+    caps: Arc<RwLock<Caps>>,
+}
+
+/// How many active tokens tenants may have.
+#[derive(Debug, Default)]
+struct Caps {
+    /// Every tenant's, unless set for it; `None`: [`MAX_ACTIVE_PER_TENANT`].
+    all: Option<usize>,
+    tenants: HashMap<String, usize>,
 }
 
 impl fmt::Debug for Tokens {
@@ -188,6 +207,51 @@ impl Tokens {
     /// No tokens: every request is `401`.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// At most `cap` active tokens per tenant (at least one), unless [`Tokens::set_cap`] says
+    /// otherwise for a tenant. Two allows rotation without downtime: issue the new token,
+    /// move the directory to it, revoke the old one. Default: [`MAX_ACTIVE_PER_TENANT`].
+    ///
+    /// ```
+    /// use scim_core::engine::{TokenError, TokenOptions, Tokens};
+    ///
+    /// let tokens = Tokens::new().with_cap(2);
+    /// let first = tokens.issue("acme", TokenOptions::default())?;
+    /// tokens.issue("acme", TokenOptions::default())?;
+    /// let refused = tokens.issue("acme", TokenOptions::default()).unwrap_err();
+    /// assert!(matches!(refused, TokenError::TooMany { cap: 2, .. }));
+    /// assert!(refused.to_string().contains("revoke one"));
+    /// tokens.revoke(&first.record.id);
+    /// tokens.issue("acme", TokenOptions::default())?;
+    /// # Ok::<(), TokenError>(())
+    /// ```
+    #[must_use]
+    pub fn with_cap(self, cap: usize) -> Self {
+        self.caps
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .all = Some(cap.max(1));
+        self
+    }
+
+    /// At most `cap` active tokens (at least one) for `tenant` (its plan's allowance).
+    pub fn set_cap(&self, tenant: &str, cap: usize) {
+        self.caps
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .tenants
+            .insert(tenant.to_owned(), cap.max(1));
+    }
+
+    /// How many active tokens `tenant` may have.
+    pub fn cap(&self, tenant: &str) -> usize {
+        let caps = self.caps.read().unwrap_or_else(PoisonError::into_inner);
+        caps.tenants
+            .get(tenant)
+            .copied()
+            .or(caps.all)
+            .unwrap_or(MAX_ACTIVE_PER_TENANT)
     }
 
     /// The tokens persisted earlier. Records whose digest is not 64 hex digits are skipped.
@@ -227,7 +291,7 @@ impl Tokens {
     }
 
     /// Issues a token for `tenant`: 256 bits from the operating system's CSPRNG, as
-    /// `scim_` and 64 hex digits. At most [`MAX_ACTIVE_PER_TENANT`] may be active at once.
+    /// `scim_` and 64 hex digits. At most [`Tokens::cap`] may be active at once.
     pub fn issue(&self, tenant: &str, options: TokenOptions) -> Result<NewToken, TokenError> {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| TokenError::Random(e.to_string()))?;
@@ -275,13 +339,17 @@ impl Tokens {
                 .map(|days| now + Duration::days(i64::from(days))),
             revoked_at: None,
         };
+        let cap = self.cap(tenant);
         let mut records = self.write();
         let active = records
             .values()
             .filter(|r| r.tenant == tenant && r.is_active(now))
             .count();
-        if active >= MAX_ACTIVE_PER_TENANT {
-            return Err(TokenError::TooMany(tenant.to_owned()));
+        if active >= cap {
+            return Err(TokenError::TooMany {
+                tenant: tenant.to_owned(),
+                cap,
+            });
         }
         records.insert(digest(secret), record.clone());
         Ok(record)

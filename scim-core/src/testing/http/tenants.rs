@@ -127,8 +127,25 @@ pub async fn token_rotation<H: Harness>(harness: &H) {
     }
     assert_eq!(
         tokens.issue("busy", TokenOptions::default()).map(|_| ()),
-        Err(TokenError::TooMany("busy".into()))
+        Err(TokenError::TooMany {
+            tenant: "busy".into(),
+            cap: MAX_ACTIVE_PER_TENANT
+        })
     );
+    // A tenant's own allowance: one token, so a second is refused until the first goes.
+    tokens.set_cap("capped", 1);
+    let only = issue(&tokens, "capped");
+    let refused = tokens
+        .issue("capped", TokenOptions::default())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(refused.to_string().contains("revoke one"), "{refused}");
+    let id = tokens.list("capped")[0].id.clone();
+    tokens.revoke(&id);
+    issue(&tokens, "capped");
+    send(&c, &only, Method::GET, "/tenants/capped/Users", None)
+        .await
+        .expect_error(401, None);
 }
 
 /// A token of one tenant opens no route of another: `401` on every route of the other
