@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use percent_encoding::percent_decode_str;
 
-use crate::Compat;
+use crate::{Compat, ResourceKind};
 
 /// One tenant's settings. Anything left `None` takes the engine's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub struct TenantSettings {
     pub max_payload_size: Option<usize>,
     /// How many requests the tenant may send (instead of the engine's limit, if any).
     pub rate_limit: Option<super::RateLimit>,
+    /// Resource types the tenant may not provision (its plan lacks them), with what its
+    /// admin reads in the `403`.
+    pub withheld: Vec<(ResourceKind, String)>,
 }
 
 impl Default for TenantSettings {
@@ -35,6 +38,7 @@ impl Default for TenantSettings {
             max_results: None,
             max_payload_size: None,
             rate_limit: None,
+            withheld: Vec::new(),
         }
     }
 }
@@ -78,6 +82,30 @@ impl TenantSettings {
     #[must_use]
     pub fn rate_limit(mut self, limit: super::RateLimit) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Without `kind` (group provisioning sold as an add-on): its endpoint answers `403`
+    /// with `detail`, discovery (`/ResourceTypes`, `/Schemas`, the root `/.search`) leaves
+    /// it out, and bulk operations on it are refused one by one. The tenant's other
+    /// resource types work as before.
+    ///
+    /// ```
+    /// use scim_core::ResourceKind;
+    /// use scim_core::engine::{TenantSettings, Tenants};
+    ///
+    /// let tenants = Tenants::new();
+    /// tenants.set(
+    ///     "acme",
+    ///     TenantSettings::new().without(ResourceKind::Group, "Group provisioning is an add-on."),
+    /// );
+    /// assert!(tenants.withheld("acme", ResourceKind::Group).is_some());
+    /// assert!(tenants.withheld("acme", ResourceKind::User).is_none());
+    /// ```
+    #[must_use]
+    pub fn without(mut self, kind: ResourceKind, detail: impl Into<String>) -> Self {
+        self.withheld.retain(|(k, _)| *k != kind);
+        self.withheld.push((kind, detail.into()));
         self
     }
 }
@@ -124,6 +152,16 @@ impl Tenants {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(tenant.into(), settings);
+    }
+
+    /// What `tenant`'s admin reads when its plan lacks `kind`; `None` if it has it.
+    pub fn withheld(&self, tenant: &str, kind: ResourceKind) -> Option<String> {
+        let settings = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let withheld = &settings.get(tenant)?.withheld;
+        withheld
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, detail)| detail.clone())
     }
 
     /// `tenant`'s settings.

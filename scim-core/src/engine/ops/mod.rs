@@ -145,7 +145,17 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
     ) -> Result<(), ScimError> {
         self.check_tenant(ctx.tenant())?;
-        self.check_served(kind)
+        self.check_served(kind)?;
+        match self.inner.tenants.withheld(ctx.tenant(), kind) {
+            Some(detail) => Err(ScimError::new(403, detail)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `tenant` is served resources of type `kind`: the store keeps them and the
+    /// tenant's settings do not withhold them.
+    pub(super) fn serves_for(&self, tenant: &str, kind: ResourceKind) -> bool {
+        self.inner.capabilities.serves(kind) && self.inner.tenants.withheld(tenant, kind).is_none()
     }
 
     /// Creates a resource from a client's JSON (a POST body): validated under the tenant's
@@ -284,11 +294,15 @@ impl<S: ScimStore> Engine<S> {
             return store.list(ctx, kind, query).await.map_err(store_error);
         }
         self.check_tenant(ctx.tenant())?;
-        let users = store
-            .list(ctx, ResourceKind::User, query)
-            .await
-            .map_err(store_error)?;
-        if !self.inner.capabilities.serves(ResourceKind::Group) {
+        let users = if self.serves_for(ctx.tenant(), ResourceKind::User) {
+            store
+                .list(ctx, ResourceKind::User, query)
+                .await
+                .map_err(store_error)?
+        } else {
+            ListPage::new(0, Vec::new())
+        };
+        if !self.serves_for(ctx.tenant(), ResourceKind::Group) {
             return Ok(users);
         }
         // The root search: Users, then Groups, paged as one list.

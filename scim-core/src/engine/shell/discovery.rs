@@ -45,7 +45,7 @@ impl<S: ScimStore> Engine<S> {
         no_filter(call)?;
         let all = ResourceKind::ALL
             .into_iter()
-            .filter(|k| self.inner.capabilities.serves(*k))
+            .filter(|k| self.serves_for(call.ctx.tenant(), *k))
             .map(|k| {
                 self.inner
                     .registry
@@ -67,7 +67,7 @@ impl<S: ScimStore> Engine<S> {
         let served = |schema: &&crate::Schema| {
             ResourceKind::ALL.into_iter().any(|k| {
                 let schemas = registry.resource(k);
-                self.inner.capabilities.serves(k)
+                self.serves_for(call.ctx.tenant(), k)
                     && (schemas.core().id == schema.id
                         || schemas.extensions().any(|e| e.id == schema.id))
             })

@@ -21,6 +21,7 @@ mod concurrency;
 mod hooks;
 mod hostile;
 mod patch;
+mod plans;
 mod protocol;
 mod queries;
 mod resources;
@@ -43,6 +44,7 @@ pub use patch::{
     large_group_membership, patch_deactivate, patch_entra_roles, patch_entra_users, patch_errors,
     patch_groups, patch_no_content, patch_versions,
 };
+pub use plans::resource_type_gating;
 pub use protocol::{
     authentication, body_limit, create_errors, discovery, etags, malformed_bodies, media_types,
     routes_and_methods, tenants_and_locations,
@@ -474,6 +476,7 @@ macro_rules! scim_http_tests {
             cross_tenant,
             dry_run,
             tenant_settings,
+            resource_type_gating,
             rate_limits,
             events,
             write_rules,
