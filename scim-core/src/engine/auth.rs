@@ -44,6 +44,51 @@ pub trait Authenticator: Send + Sync + 'static {
     /// The caller of the request whose head is `parts`, or the error to answer with
     /// (usually [`ScimError::unauthorized`]).
     fn authenticate(&self, parts: &Parts) -> Result<Principal, ScimError>;
+
+    /// The schemes it accepts, listed in `/ServiceProviderConfig` and in the
+    /// `WWW-Authenticate` of a `401`. Default: bearer tokens.
+    fn schemes(&self) -> Vec<AuthScheme> {
+        vec![AuthScheme::Bearer]
+    }
+}
+
+/// An authentication scheme (RFC 7643 §5 `authenticationSchemes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// `Authorization: Basic` (a user name and password).
+    Basic,
+}
+
+impl AuthScheme {
+    /// Its entry in `/ServiceProviderConfig`'s `authenticationSchemes`.
+    pub fn to_json(self, primary: bool) -> serde_json::Value {
+        let (kind, name, description) = match self {
+            Self::Bearer => (
+                "oauthbearertoken",
+                "OAuth Bearer Token",
+                "Authentication with a bearer token issued for the tenant.",
+            ),
+            Self::Basic => (
+                "httpbasic",
+                "HTTP Basic",
+                "Authentication with a user name and password set for the tenant.",
+            ),
+        };
+        serde_json::json!({
+            "type": kind, "name": name, "description": description, "primary": primary,
+        })
+    }
+
+    /// Its `WWW-Authenticate` challenge.
+    pub fn challenge(self) -> &'static str {
+        match self {
+            Self::Bearer => "Bearer realm=\"SCIM\"",
+            Self::Basic => "Basic realm=\"SCIM\", charset=\"UTF-8\"",
+        }
+    }
 }
 
 /// The bearer token of a request's `Authorization` header, if it has exactly one.

@@ -46,6 +46,7 @@ mod auth;
 mod builder;
 mod events;
 mod ops;
+mod passwords;
 mod rate;
 mod rules;
 mod shell;
@@ -57,10 +58,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-pub use auth::{Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token};
+pub use auth::{
+    AuthScheme, Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token,
+};
 pub use builder::EngineBuilder;
 pub use events::{Event, EventKind, EventSink};
 pub use ops::{Patched, Precondition};
+pub use passwords::{PasswordRecord, basic_credentials};
 pub use rate::RateLimit;
 pub use rules::{
     KeepAppCreated, RoleMapping, RuleFuture, StoreView, ViewFuture, Write, WriteChange, WriteRule,

@@ -9,7 +9,8 @@ use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::auth::{Authenticator, Principal, bearer_token};
+use super::auth::{AuthScheme, Authenticator, Principal, bearer_token};
+use super::passwords::{PasswordRecord, Passwords, basic_credentials};
 use crate::ScimError;
 
 /// What every token starts with, so secret scanners and people recognise one.
@@ -139,6 +140,9 @@ pub enum TokenError {
     /// The operating system's random source failed.
     #[error("no randomness available: {0}")]
     Random(String),
+    /// A user name or password that cannot be set (too short, a name another tenant has).
+    #[error("{0}")]
+    Password(String),
 }
 
 /// The tenants' tokens, in memory, shared by clones: an [`Authenticator`] that lets each
@@ -166,6 +170,7 @@ pub enum TokenError {
 pub struct Tokens {
     inner: Arc<RwLock<HashMap<[u8; 32], TokenRecord>>>,
     caps: Arc<RwLock<Caps>>,
+    passwords: Passwords,
 }
 
 /// How many active tokens tenants may have.
@@ -407,13 +412,71 @@ impl Tokens {
     }
 }
 
+impl Tokens {
+    /// Sets the password of `user` (a user name unique across tenants) for `tenant`: HTTP
+    /// Basic beside the tenant's bearer tokens, for products that hand their admins a user
+    /// name and password (Okta's Basic option). Only an Argon2id hash is kept; the record
+    /// is what to persist. A password has at least 12 characters.
+    ///
+    /// The slow hash is paid once per client every five minutes: a checked password is
+    /// remembered by a keyed digest, in memory, until then (or until any password changes).
+    ///
+    /// ```
+    /// use scim_core::engine::Tokens;
+    ///
+    /// let tokens = Tokens::new();
+    /// let record = tokens.set_password("acme", "acme-scim", "correct horse battery")?;
+    /// assert!(record.hash.starts_with("$argon2id$"));
+    /// assert!(!format!("{record:?}").contains("horse"));
+    /// # Ok::<(), scim_core::engine::TokenError>(())
+    /// ```
+    pub fn set_password(
+        &self,
+        tenant: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<PasswordRecord, TokenError> {
+        self.passwords
+            .set(tenant, user, password)
+            .map_err(TokenError::Password)
+    }
+
+    /// Adds a persisted password record; `false` if its hash is not a PHC string.
+    pub fn insert_password(&self, record: PasswordRecord) -> bool {
+        self.passwords.insert(record)
+    }
+
+    /// Removes `user`'s password: its requests are `401` from now on. Whether it had one.
+    pub fn remove_password(&self, user: &str) -> bool {
+        self.passwords.remove(user)
+    }
+
+    /// Every password record (hashes only), by user name.
+    pub fn password_records(&self) -> Vec<PasswordRecord> {
+        self.passwords.records()
+    }
+}
+
 impl Authenticator for Tokens {
     fn authenticate(&self, parts: &Parts) -> Result<Principal, ScimError> {
-        match bearer_token(parts) {
-            Some(token) => self.verify(token),
-            None => Err(ScimError::unauthorized(
-                "this endpoint needs an Authorization: Bearer token",
-            )),
+        if let Some(token) = bearer_token(parts) {
+            return self.verify(token);
+        }
+        if let Some((user, password)) = basic_credentials(parts) {
+            return self.passwords.verify(&user, &password);
+        }
+        Err(ScimError::unauthorized(if self.passwords.any() {
+            "this endpoint needs an Authorization: Bearer token or Basic credentials"
+        } else {
+            "this endpoint needs an Authorization: Bearer token"
+        }))
+    }
+
+    fn schemes(&self) -> Vec<AuthScheme> {
+        if self.passwords.any() {
+            vec![AuthScheme::Bearer, AuthScheme::Basic]
+        } else {
+            vec![AuthScheme::Bearer]
         }
     }
 }

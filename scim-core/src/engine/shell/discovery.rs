@@ -31,10 +31,14 @@ impl<S: ScimStore> Engine<S> {
         call: &Call<'_>,
     ) -> Result<Response<Bytes>, ScimError> {
         no_filter(call)?;
-        Ok(reply::json(
-            StatusCode::OK,
-            &self.inner.config.to_json(&call.base),
-        ))
+        let mut body = self.inner.config.to_json(&call.base);
+        let schemes = self.inner.auth.schemes();
+        body["authenticationSchemes"] = schemes
+            .iter()
+            .enumerate()
+            .map(|(i, scheme)| scheme.to_json(i == 0))
+            .collect();
+        Ok(reply::json(StatusCode::OK, &body))
     }
 
     pub(super) fn resource_types(

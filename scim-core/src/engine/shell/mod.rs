@@ -58,7 +58,10 @@ impl<S: ScimStore> Engine<S> {
             latency_us = tracing::field::Empty,
         );
         async move {
-            let response = self.dispatch(&parts, body, request_id).await;
+            let mut response = self.dispatch(&parts, body, request_id).await;
+            if response.status() == http::StatusCode::UNAUTHORIZED {
+                self.challenge(&mut response);
+            }
             let status = response.status().as_u16();
             let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             let span = tracing::Span::current();
@@ -210,6 +213,25 @@ pub(super) fn too_large(limit: usize, whose: &str) -> ScimError {
 
 fn no_endpoint(path: &str) -> ScimError {
     ScimError::not_found(format!("there is no SCIM endpoint at {path}"))
+}
+
+impl<S: ScimStore> Engine<S> {
+    /// The `WWW-Authenticate` challenges of a `401`: one per scheme the authenticator
+    /// accepts.
+    fn challenge(&self, response: &mut Response<Bytes>) {
+        let schemes = self.inner.auth.schemes();
+        if schemes == [crate::engine::AuthScheme::Bearer] {
+            return;
+        }
+        let headers = response.headers_mut();
+        headers.remove(http::header::WWW_AUTHENTICATE);
+        for scheme in schemes {
+            headers.append(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static(scheme.challenge()),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

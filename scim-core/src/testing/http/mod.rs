@@ -44,7 +44,7 @@ pub use patch::{
     large_group_membership, patch_deactivate, patch_entra_roles, patch_entra_users, patch_errors,
     patch_groups, patch_no_content, patch_versions,
 };
-pub use plans::resource_type_gating;
+pub use plans::{basic_authentication, resource_type_gating};
 pub use protocol::{
     authentication, body_limit, create_errors, discovery, etags, malformed_bodies, media_types,
     routes_and_methods, tenants_and_locations,
@@ -477,6 +477,7 @@ macro_rules! scim_http_tests {
             dry_run,
             tenant_settings,
             resource_type_gating,
+            basic_authentication,
             rate_limits,
             events,
             write_rules,

@@ -1,4 +1,5 @@
-//! Cases for what a tenant's plan allows: a resource type sold as an add-on.
+//! Cases for what a tenant's plan allows and how its clients sign in: a resource type sold
+//! as an add-on, a user name and password beside the bearer token.
 
 use http::Method;
 use serde_json::{Value, json};
@@ -143,4 +144,92 @@ pub async fn resource_type_gating<H: Harness>(harness: &H) {
     c.as_bearer(&acme, Method::POST, "/tenants/acme/Groups", Some(group))
         .await
         .expect(201);
+}
+
+/// HTTP Basic beside bearer tokens, per tenant: the tenant's user name and password let in
+/// (its token too), a wrong password or another tenant's credentials do not, discovery and
+/// every `401` list both schemes, and a removed password stops working.
+pub async fn basic_authentication<H: Harness>(harness: &H) {
+    let tokens = Tokens::new();
+    let builder = engine()
+        .authenticator(tokens.clone())
+        .tenant_path("/tenants/{tenant}");
+    let c = client(harness, builder).await;
+    let password = "correct horse battery staple";
+    tokens
+        .set_password("acme", "acme-scim", password)
+        .expect("a password");
+    tokens
+        .set_password("globex", "globex-scim", "another long password")
+        .expect("a password");
+    let basic = |user: &str, password: &str| {
+        use base64ct::Encoding;
+        format!(
+            "Basic {}",
+            base64ct::Base64::encode_string(format!("{user}:{password}").as_bytes())
+        )
+    };
+    let call = |authorization: String, path: &str| {
+        let request = http::Request::get(path)
+            .header("authorization", authorization)
+            .body(bytes::Bytes::new())
+            .expect("a request");
+        c.raw(request)
+    };
+    for _ in 0..2 {
+        // The second time from what was remembered of the first.
+        call(basic("acme-scim", password), "/tenants/acme/Users")
+            .await
+            .expect(200);
+    }
+    let bearer = tokens
+        .issue("acme", TokenOptions::default())
+        .expect("a token")
+        .secret
+        .expose()
+        .to_owned();
+    call(format!("Bearer {bearer}"), "/tenants/acme/Users")
+        .await
+        .expect(200);
+    for (authorization, path) in [
+        (
+            basic("acme-scim", "wrong password!!"),
+            "/tenants/acme/Users",
+        ),
+        (basic("nobody", password), "/tenants/acme/Users"),
+        (
+            basic("globex-scim", "another long password"),
+            "/tenants/acme/Users",
+        ),
+    ] {
+        let refused = call(authorization, path).await;
+        refused.expect_error(401, None);
+        let challenges: Vec<&str> = refused
+            .headers
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            challenges.iter().any(|c| c.starts_with("Bearer"))
+                && challenges.iter().any(|c| c.starts_with("Basic")),
+            "{challenges:?}"
+        );
+    }
+    let spc = call(
+        basic("acme-scim", password),
+        "/tenants/acme/ServiceProviderConfig",
+    )
+    .await;
+    let types: Vec<Value> = spc.body["authenticationSchemes"]
+        .as_array()
+        .expect("schemes")
+        .iter()
+        .map(|s| s["type"].clone())
+        .collect();
+    assert_eq!(types, [json!("oauthbearertoken"), json!("httpbasic")]);
+    assert!(tokens.remove_password("acme-scim"));
+    call(basic("acme-scim", password), "/tenants/acme/Users")
+        .await
+        .expect_error(401, None);
 }
