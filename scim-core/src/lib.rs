@@ -2,6 +2,7 @@
 
 mod compat;
 mod context;
+mod custom;
 mod document;
 pub mod engine;
 mod error;
@@ -57,8 +58,8 @@ pub use resource::{
     EnterpriseUser, Group, Meta, MultiValue, Name, Password, Resource, User, Version,
 };
 pub use schema::{
-    Attribute, ENTERPRISE_USER_URN, GROUP_URN, LEGACY_ADSCIM_GROUP_URN, Mutability, Returned,
-    SCHEMA_URN, Schema, SchemaError, USER_URN, Uniqueness,
+    Attribute, CanonicalMatch, ENTERPRISE_USER_URN, GROUP_URN, LEGACY_ADSCIM_GROUP_URN, Mutability,
+    Returned, SCHEMA_URN, Schema, SchemaError, USER_URN, Uniqueness,
 };
 /// An attribute's data type (RFC 7643 §2.3), shared with scim-filter.
 pub use scim_filter::AttrType;

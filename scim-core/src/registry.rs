@@ -80,8 +80,10 @@ impl fmt::Display for ResourceKind {
 pub struct ResourceSchemas {
     kind: ResourceKind,
     description: &'static str,
-    core: Schema,
-    extensions: Vec<Extension>,
+    pub(crate) core: Schema,
+    pub(crate) extensions: Vec<Extension>,
+    /// Other names clients may use for attributes: `(alias, canonical name)`.
+    pub(crate) aliases: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,12 +111,14 @@ impl ResourceSchemas {
                     schema: Schema::enterprise_user(),
                     required: false,
                 }],
+                aliases: Vec::new(),
             },
             ResourceKind::Group => Self {
                 kind,
                 description: "Group",
                 core: Schema::group(),
                 extensions: Vec::new(),
+                aliases: Vec::new(),
             },
         }
     }
@@ -204,6 +208,10 @@ impl ResourceSchemas {
         let core = |attr| Found {
             attr,
             extension: None,
+        };
+        let name = match schema {
+            Some(urn) if !urn.eq_ignore_ascii_case(&self.core.id) => name,
+            _ => self.canonical_name(name),
         };
         match schema {
             None => self.core_attribute(name).map(core).or_else(|| {
@@ -338,6 +346,10 @@ impl Default for SchemaRegistry {
 }
 
 impl SchemaRegistry {
+    pub(crate) fn resource_mut(&mut self, kind: ResourceKind) -> &mut ResourceSchemas {
+        &mut self.resources[kind.index()]
+    }
+
     /// RFC 7643's User (with the Enterprise User extension) and Group.
     pub fn new() -> Self {
         Self {

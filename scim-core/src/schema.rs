@@ -62,6 +62,16 @@ pub enum Uniqueness {
     Global,
 }
 
+/// How an attribute's canonical values are enforced ([`Attribute::canonical_match`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CanonicalMatch {
+    /// Exactly as listed: `Premium`, not `premium`.
+    Exact,
+    /// Without regard to case; the listed spelling is stored.
+    IgnoreCase,
+}
+
 /// One attribute (or sub-attribute) definition with every RFC 7643 §7 characteristic.
 ///
 /// ```
@@ -93,9 +103,15 @@ pub struct Attribute {
     /// Whether string values compare case-sensitively.
     #[serde(default)]
     pub case_exact: bool,
-    /// Suggested values (enforced only when the policy asks for it).
+    /// Suggested values (enforced only when the policy asks for it, or
+    /// [`Attribute::canonical_match`] says so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub canonical_values: Vec<String>,
+    /// Whether the app enforces the canonical values, and how they match: a value that is
+    /// none of them is `400`; matched without regard to case, the canonical spelling is
+    /// stored. `None`: as the compatibility policy says (`enforce_canonical_values`).
+    #[serde(skip)]
+    pub canonical_match: Option<CanonicalMatch>,
     /// For references: the resource types or `external`/`uri` it may point to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_types: Vec<String>,
@@ -124,6 +140,7 @@ impl Attribute {
             required: false,
             case_exact: false,
             canonical_values: Vec::new(),
+            canonical_match: None,
             reference_types: Vec::new(),
             mutability: Mutability::ReadWrite,
             returned: Returned::Default,
@@ -217,7 +234,7 @@ impl Attribute {
             .case_exact(self.case_exact)
     }
 
-    fn check(&self, depth: u8) -> Result<(), SchemaError> {
+    pub(crate) fn check(&self, depth: u8) -> Result<(), SchemaError> {
         let name = self.name.as_str();
         if !valid_name(name) {
             return Err(SchemaError::new(format!(
@@ -309,9 +326,14 @@ pub struct Schema {
     /// The attribute definitions.
     #[serde(default)]
     pub attributes: Vec<Attribute>,
-    /// A free-form namespace: any key is a single-valued string attribute.
-    #[serde(skip)]
+    /// A free-form namespace: any key is a single-valued string attribute. In a schema file,
+    /// `"freeForm": true` (not an RFC 7643 key).
+    #[serde(default, rename = "freeForm", skip_serializing)]
     pub free_form: bool,
+    /// For a free-form namespace: numbers and booleans a client sends are stored as strings
+    /// (`7` as `"7"`) rather than refused. In a schema file, `"coerceToString": true`.
+    #[serde(default, rename = "coerceToString", skip_serializing)]
+    pub coerce_to_string: bool,
 }
 
 impl Schema {
@@ -323,6 +345,7 @@ impl Schema {
             description: String::new(),
             attributes: Vec::new(),
             free_form: false,
+            coerce_to_string: false,
         }
     }
 
@@ -334,6 +357,14 @@ impl Schema {
             free_form: true,
             ..Self::new(urn, name)
         }
+    }
+
+    /// This free-form schema storing numbers and booleans as strings (`7` as `"7"`), as a
+    /// product that promises "our platform converts it to a string" does.
+    #[must_use]
+    pub fn coercing_to_strings(mut self) -> Self {
+        self.coerce_to_string = true;
+        self
     }
 
     /// This schema with a description.

@@ -11,7 +11,7 @@ use crate::error::ScimError;
 use crate::registry::ResourceSchemas;
 use crate::resource::{Resource, json_kind};
 
-use crate::schema::{Attribute, LEGACY_ADSCIM_GROUP_URN, Mutability, Schema};
+use crate::schema::{Attribute, CanonicalMatch, LEGACY_ADSCIM_GROUP_URN, Mutability, Schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -56,6 +56,7 @@ impl ResourceSchemas {
     /// # Ok::<(), scim_core::ScimError>(())
     /// ```
     pub fn validate_create(&self, input: Value, compat: &Compat) -> Result<Resource, ScimError> {
+        let input = self.canonical_body(input)?;
         Checker::new(self, compat, Mode::Create, None).run(input)
     }
 }
@@ -283,6 +284,10 @@ impl<'a> Checker<'a> {
                     out.insert(key.to_owned(), value);
                     Ok(())
                 }
+                Value::Number(_) | Value::Bool(_) if schema.coerce_to_string => {
+                    out.insert(key.to_owned(), Value::String(value.to_string()));
+                    Ok(())
+                }
                 other => Err(ScimError::invalid_value(format!(
                     "attribute \"{path}\": expected a string, got {}",
                     json_kind(&other)
@@ -453,21 +458,29 @@ impl<'a> Checker<'a> {
             return Err(type_error(path, expected, &value));
         }
         if let Value::String(s) = &value
-            && self.compat.enforce_canonical_values
+            && (self.compat.enforce_canonical_values || attr.canonical_match.is_some())
             && !attr.canonical_values.is_empty()
         {
-            let found = attr.canonical_values.iter().any(|c| {
-                if attr.case_exact {
-                    c == s
+            let exact = match attr.canonical_match {
+                Some(CanonicalMatch::Exact) => true,
+                Some(_) => false,
+                None => attr.case_exact,
+            };
+            let found = attr.canonical_values.iter().find(|c| {
+                if exact {
+                    *c == s
                 } else {
                     c.eq_ignore_ascii_case(s)
                 }
             });
-            if !found {
+            let Some(canonical) = found else {
                 return Err(ScimError::invalid_value(format!(
                     "attribute \"{path}\": \"{s}\" is not one of {}",
                     attr.canonical_values.join(", ")
                 )));
+            };
+            if attr.canonical_match == Some(CanonicalMatch::IgnoreCase) {
+                return Ok(Value::String(canonical.clone()));
             }
         }
         Ok(value)

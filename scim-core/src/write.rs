@@ -26,6 +26,7 @@ impl ResourceSchemas {
         existing: &Resource,
         compat: &Compat,
     ) -> Result<Resource, ScimError> {
+        let input = self.canonical_body(input)?;
         Checker::new(self, compat, Mode::Replace, Some(existing)).run(input)
     }
 

@@ -35,14 +35,16 @@ pub(super) fn path_keys(
     schemas: &ResourceSchemas,
     keys: &mut Vec<String>,
 ) {
+    // The name the document keeps the attribute under (an alias reads its canonical name).
+    let name = schemas.canonical_name(&attr.name).to_owned();
     match &attr.schema {
-        Some(urn) if urn.eq_ignore_ascii_case(kind.core_urn()) => keys.push(attr.name.clone()),
+        Some(urn) if urn.eq_ignore_ascii_case(kind.core_urn()) => keys.push(name),
         Some(urn) => {
             keys.push(urn.clone());
             keys.push(attr.name.clone());
         }
         None => {
-            keys.push(attr.name.clone());
+            keys.push(name);
             keys.extend(schemas.extensions().map(|e| e.id.clone()));
         }
     }
