@@ -2,7 +2,9 @@
 //! and a delivery task hands them to the app's sink, at least once, in order, across
 //! crashes and restarts.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -115,8 +117,9 @@ impl Outbox {
     }
 }
 
-/// One delivery round: the oldest events, handed to `sink` in order, then forgotten. A
-/// crash before they are forgotten hands them over again on the next round.
+/// One delivery round: the oldest events, handed to `sink` in order (each delivered to its
+/// end), then forgotten; how many. A crash before they are forgotten, or a failed delivery,
+/// hands them over again on a later round.
 ///
 /// On PostgreSQL the round is one transaction holding an advisory lock, so one process
 /// delivers at a time and events stay in order. On SQLite the events are read outside a
@@ -150,20 +153,30 @@ async fn deliver(
     } else {
         (Q::new(dialect).fetch(db, &select).await?, None)
     };
-    let mut last = None;
+    let (mut last, mut handled) = (None, 0);
     for row in &rows {
         let Some(seq) = row.int("seq") else { continue };
         match row.text("event").map(|t| serde_json::from_str::<Event>(&t)) {
             Some(Ok(event)) => {
-                if catch_unwind(AssertUnwindSafe(|| sink.publish(&event))).is_err() {
-                    // Kept for the next round: nothing after it overtakes it.
-                    tracing::error!(seq, "the event sink panicked; the event will be retried");
-                    break;
+                // Inside the block, so that a panic in a synchronous `publish` is caught too.
+                let delivery = AssertUnwindSafe(async { sink.deliver(&event).await });
+                match delivery.catch_unwind().await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => {
+                        // Kept for the next round: nothing after it overtakes it.
+                        tracing::warn!(seq, error = %err, "the event sink failed; the event will be retried");
+                        break;
+                    }
+                    Err(_) => {
+                        tracing::error!(seq, "the event sink panicked; the event will be retried");
+                        break;
+                    }
                 }
             }
             _ => tracing::error!(seq, "an outbox event does not parse; dropping it"),
         }
         last = Some(seq);
+        handled += 1;
     }
     let Some(last) = last else {
         if let Some(tx) = tx {
@@ -179,5 +192,6 @@ async fn deliver(
     let sql = format!("DELETE FROM {table} WHERE seq <= {}", q.p(last));
     q.execute(&mut tx, &sql).await?;
     tx.commit().await?;
-    Ok(i64::try_from(rows.len()).unwrap_or(0))
+    // Fewer than a whole batch when the sink failed: the caller waits before the next round.
+    Ok(handled)
 }

@@ -7,7 +7,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use scim_core::engine::{BearerToken, Engine, Event, EventKind, Precondition};
+use scim_core::engine::{
+    BearerToken, DeliveryFuture, Engine, Event, EventKind, EventSink, Precondition,
+};
 use scim_core::{RequestContext, ResourceKind, SchemaRegistry};
 use scim_sqlx::{Database, Dialect, SqlStore};
 use serde_json::json;
@@ -166,6 +168,53 @@ async fn a_sink_that_panics_gets_the_event_again_and_nothing_overtakes_it() {
     let handed: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(handed, [ids[0].as_str(), ids[1].as_str()]);
     assert!(events.iter().all(|e| e.kind == EventKind::Created));
+}
+
+/// A sink doing its work asynchronously (an app's invitations table, a webhook) that fails
+/// the first time, as a database that is down does.
+struct FailsOnce {
+    failed: Arc<Mutex<bool>>,
+    done: Recorder,
+}
+
+impl EventSink for FailsOnce {
+    fn deliver<'a>(&'a self, event: &'a Event) -> DeliveryFuture<'a> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let mut failed = self.failed.lock().unwrap();
+            if !*failed {
+                *failed = true;
+                return Err("the invitations database is down".into());
+            }
+            self.done.0.lock().unwrap().push(event.clone());
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_async_sink_that_fails_gets_the_event_again_in_order() {
+    let store = open(common::sqlite(&common::tenant_tables(Dialect::Sqlite, "")).await).await;
+    let done = Recorder::default();
+    let sink = FailsOnce {
+        failed: Arc::default(),
+        done: done.clone(),
+    };
+    let engine = Engine::builder(store, BearerToken::new("t"))
+        .events(sink)
+        .build();
+    let ctx = RequestContext::new("default");
+    let mut ids = Vec::new();
+    for name in ["a@example.com", "b@example.com"] {
+        let user = engine
+            .create(&ctx, ResourceKind::User, json!({"userName": name}))
+            .await
+            .expect("create");
+        ids.push(user.id().expect("an id").to_owned());
+    }
+    let events = done.until("two creates", |e| e.len() >= 2).await;
+    let handed: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(handed, [ids[0].as_str(), ids[1].as_str()]);
 }
 
 /// The process the crash test kills: it creates a user, says so once the create has

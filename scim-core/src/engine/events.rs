@@ -1,6 +1,8 @@
 //! Provisioning events, sent after the store commits, and the audit line of every write.
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -104,9 +106,24 @@ impl Event {
     }
 }
 
+/// Why a sink could not do an event's work (the database was down, the webhook answered
+/// 503). A store with durable events hands the event over again later.
+pub type DeliveryError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The future [`EventSink::deliver`] returns.
+pub type DeliveryFuture<'a> = Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + 'a>>;
+
 /// Receives events after the store has committed the write (never for a dry run or a
-/// failed write). Called on the request's task: hand slow work (mail, session revocation)
-/// to a queue or a spawned task.
+/// failed write).
+///
+/// Implement [`publish`](Self::publish) for quick synchronous work (a closure is a sink),
+/// or [`deliver`](Self::deliver) for work that must be finished before the event counts
+/// as handled: an invitation row written, a webhook acknowledged. A store with durable
+/// events ([`crate::StoreCapabilities::durable_events`], `scim-sqlx`'s outbox) awaits
+/// `deliver` and forgets the event only once it returned `Ok`; an error (or a crash
+/// before it returns) hands the event over again, so the work is done at least once.
+/// Other stores' events are delivered on the request's task, after the commit, and an
+/// error is only logged.
 ///
 /// ```
 /// use scim_core::engine::{Event, EventKind};
@@ -118,9 +135,38 @@ impl Event {
 /// };
 /// # let _: &dyn scim_core::engine::EventSink = &sink;
 /// ```
+///
+/// Work that must finish, in an app's own table:
+///
+/// ```
+/// use scim_core::engine::{DeliveryFuture, Event, EventKind, EventSink};
+///
+/// struct Invitations; // the app's pool, say
+///
+/// impl EventSink for Invitations {
+///     fn deliver<'a>(&'a self, event: &'a Event) -> DeliveryFuture<'a> {
+///         Box::pin(async move {
+///             if event.kind == EventKind::Created {
+///                 // INSERT INTO invitations ... ON CONFLICT DO NOTHING: at least once
+///                 // means perhaps twice.
+///             }
+///             Ok(())
+///         })
+///     }
+/// }
+/// ```
 pub trait EventSink: Send + Sync + 'static {
-    /// Handles one event.
-    fn publish(&self, event: &Event);
+    /// Handles one event, synchronously. Does nothing unless implemented.
+    fn publish(&self, event: &Event) {
+        let _ = event;
+    }
+
+    /// Handles one event, to its end: `Ok` once its work is done. By default,
+    /// [`publish`](Self::publish).
+    fn deliver<'a>(&'a self, event: &'a Event) -> DeliveryFuture<'a> {
+        self.publish(event);
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 impl<F: Fn(&Event) + Send + Sync + 'static> EventSink for F {

@@ -62,7 +62,7 @@ pub use auth::{
     AuthScheme, Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token,
 };
 pub use builder::EngineBuilder;
-pub use events::{Event, EventKind, EventSink};
+pub use events::{DeliveryError, DeliveryFuture, Event, EventKind, EventSink};
 pub use ops::{Patched, Precondition};
 pub use passwords::{PasswordRecord, basic_credentials};
 pub use rate::RateLimit;

@@ -230,7 +230,8 @@ impl<S: ScimStore> Engine<S> {
                 after: Some(&created),
                 members: None,
             },
-        );
+        )
+        .await;
         Ok(created)
     }
 
@@ -374,7 +375,8 @@ impl<S: ScimStore> Engine<S> {
                         after: None,
                         members: None,
                     },
-                );
+                )
+                .await;
                 Ok(())
             }
             Err(StoreError::PreconditionFailed { .. }) => Err(precondition_failed(kind, id)),
@@ -427,7 +429,13 @@ impl<S: ScimStore> Engine<S> {
     }
 
     /// After the store committed a write: the audit line, and the events (not for a dry run).
-    fn committed(&self, ctx: &RequestContext, kind: ResourceKind, id: &str, change: Change<'_>) {
+    async fn committed(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        id: &str,
+        change: Change<'_>,
+    ) {
         let changed = match &change.kind {
             EventKind::Patched { changed } => changed.join(","),
             _ => String::new(),
@@ -450,7 +458,16 @@ impl<S: ScimStore> Engine<S> {
         }
         if let Some(sink) = &self.inner.events {
             for event in change.events(ctx, kind, id) {
-                sink.publish(&event);
+                if let Err(err) = sink.deliver(&event).await {
+                    // The write is committed; a store without durable events cannot
+                    // hand the event over again.
+                    tracing::warn!(
+                        event = event.kind.name(),
+                        id = %event.id,
+                        error = %err,
+                        "the event sink failed; the event is lost",
+                    );
+                }
             }
         }
     }

@@ -73,7 +73,8 @@ impl<S: ScimStore> Engine<S> {
                                 after: Some(&stored),
                                 members: None,
                             },
-                        );
+                        )
+                        .await;
                     }
                     return Ok(stored);
                 }
@@ -184,7 +185,7 @@ impl<S: ScimStore> Engine<S> {
                 let change = MemberChange::from(change);
                 match store.modify_members(ctx, id, &change, Some(&version)).await {
                     Ok(done) => {
-                        self.committed(ctx, kind, id, event(&patched));
+                        self.committed(ctx, kind, id, event(&patched)).await;
                         return Ok((Patched::Members(done.version), members));
                     }
                     Err(StoreError::NotImplemented { .. }) => {}
@@ -205,7 +206,7 @@ impl<S: ScimStore> Engine<S> {
             });
             match store.replace(&write, patched, &version).await {
                 Ok(stored) => {
-                    self.committed(ctx, kind, id, event(&stored));
+                    self.committed(ctx, kind, id, event(&stored)).await;
                     return Ok((Patched::Resource(stored), members));
                 }
                 Err(StoreError::PreconditionFailed { .. }) if retry => {}
@@ -296,7 +297,8 @@ impl<S: ScimStore> Engine<S> {
         {
             Ok(done) => {
                 if done.changed() {
-                    self.committed(ctx, kind, group_id, Change::members(&done));
+                    self.committed(ctx, kind, group_id, Change::members(&done))
+                        .await;
                 }
                 Ok(Some(done))
             }
