@@ -1,0 +1,135 @@
+//! Shared by the products' tests: a new SQLite file per test, the binary started as a
+//! newcomer starts it, HTTP/1.1 exchanges on 127.0.0.1 with any `Authorization`, and a look
+//! into the product's own tables.
+
+#![allow(dead_code)]
+
+#[path = "../../../start_test.rs"]
+mod start_test;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::sqlite::SqlitePool;
+pub(crate) use start_test::Server;
+
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A new database file's URL.
+pub fn database(product: &str) -> String {
+    let file = std::env::temp_dir().join(format!("{product}-{}.db", uuid::Uuid::new_v4().simple()));
+    format!("sqlite://{}", file.display())
+}
+
+/// Starts `binary` with `args`, and waits for its `SCIM base URL:` line.
+pub fn start(binary: &str, args: &[&str]) -> Server {
+    start_test::start(Command::new(binary).args(args))
+}
+
+/// Starts `binary` with `args`, expecting it to refuse to start: what it printed on stderr.
+pub fn refused_start(binary: &str, args: &[&str]) -> String {
+    let out = Command::new(binary)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success(), "it started: {out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The bearer `Authorization` header's value.
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// One exchange with `Authorization: {auth}`: the status and the body as JSON (`Null`
+/// when empty).
+pub fn call(base_url: &str, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
+    let rest = base_url.strip_prefix("http://").expect("an http URL");
+    let (host, prefix) = rest.split_once('/').expect("a path");
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let mut stream = TcpStream::connect(host).expect("the server accepts connections");
+    write!(
+        stream,
+        "{method} /{prefix}{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+         Content-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response[9..12].parse().expect("a status code");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let json = if body.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    };
+    (status, json)
+}
+
+/// The product's own table, as text: each row's columns, by `sql`.
+pub async fn rows(database: &str, sql: &str) -> Vec<Vec<String>> {
+    let pool = SqlitePool::connect(database)
+        .await
+        .expect("the database opens");
+    let rows = sqlx::query(sql).fetch_all(&pool).await.expect(sql);
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| {
+                    row.try_get::<Option<String>, _>(i)
+                        .map(Option::unwrap_or_default)
+                        .or_else(|_| row.try_get::<i64, _>(i).map(|n| n.to_string()))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `sql` on the product's database, as the app's own code would.
+pub async fn execute(database: &str, sql: &str) {
+    let pool = SqlitePool::connect(database)
+        .await
+        .expect("the database opens");
+    sqlx::query(sql).execute(&pool).await.expect(sql);
+}
+
+/// Waits (up to 10 s) until `sql` returns `expected`.
+pub async fn eventually(database: &str, sql: &str, expected: Vec<Vec<String>>) {
+    let start = std::time::Instant::now();
+    loop {
+        let found = rows(database, sql).await;
+        if found == expected {
+            return;
+        }
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "{sql}: {found:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A user as Entra creates it.
+pub fn entra_user(user_name: &str) -> Value {
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "externalId": user_name.split('@').next().unwrap_or_default(),
+        "userName": user_name,
+        "active": true,
+        "displayName": user_name,
+        "emails": [{"primary": true, "type": "work", "value": user_name}],
+    })
+}
