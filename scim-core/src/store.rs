@@ -557,6 +557,15 @@ pub trait ScimStore: Send + Sync + 'static {
         StoreCapabilities::new()
     }
 
+    /// The schemas the store was built with, if it was given some (an app's extensions,
+    /// aliases, required attributes): an engine over it validates with them unless its
+    /// builder is given others ([`EngineBuilder::registry`](crate::engine::EngineBuilder::registry)),
+    /// so that the store and the engine cannot disagree. Optional: the default is none
+    /// (the engine uses [`SchemaRegistry::new`](crate::SchemaRegistry::new)).
+    fn schema_registry(&self) -> Option<Arc<crate::SchemaRegistry>> {
+        None
+    }
+
     /// For a store with durable events: where to deliver them. The engine calls it once,
     /// when it is built with an event sink; the store then delivers what it keeps, and what
     /// it keeps from then on, to `sink`. Optional: the default does nothing.

@@ -43,13 +43,13 @@ fn registry() -> Arc<SchemaRegistry> {
     )
 }
 
+/// The engine takes the store's registry: nothing here says `.registry(...)` twice, and
+/// every test below fails if the engine validates with another.
 fn engine() -> Engine<MemoryStore> {
-    let registry = registry();
     Engine::builder(
-        MemoryStore::with_registry(Arc::clone(&registry)),
+        MemoryStore::with_registry(registry()),
         BearerToken::new("t"),
     )
-    .registry(registry)
     .build()
 }
 

@@ -27,9 +27,11 @@ impl<S: ScimStore> EngineBuilder<S> {
     pub(super) fn new(store: S, auth: impl Authenticator) -> Self {
         Self {
             inner: Inner {
+                registry: store
+                    .schema_registry()
+                    .unwrap_or_else(|| Arc::new(SchemaRegistry::new())),
                 store,
                 auth: Box::new(auth),
-                registry: Arc::new(SchemaRegistry::new()),
                 compat: Compat::default(),
                 config: ServiceProviderConfig::default(),
                 base_url: None,
@@ -112,7 +114,9 @@ impl<S: ScimStore> EngineBuilder<S> {
     }
 
     /// The schemas resources are validated against and discovery advertises; it should be
-    /// the registry the store was built with. Default: [`SchemaRegistry::new`].
+    /// the registry the store was built with. Default: the store's own
+    /// ([`ScimStore::schema_registry`]: `MemoryStore` and `scim-sqlx`'s store say which they
+    /// were built with), else [`SchemaRegistry::new`].
     #[must_use]
     pub fn registry(mut self, registry: Arc<SchemaRegistry>) -> Self {
         self.inner.registry = registry;

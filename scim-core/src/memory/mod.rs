@@ -483,6 +483,10 @@ fn check_unique(
 }
 
 impl ScimStore for MemoryStore {
+    fn schema_registry(&self) -> Option<Arc<SchemaRegistry>> {
+        Some(Arc::clone(&self.inner.registry))
+    }
+
     async fn create(
         &self,
         ctx: &RequestContext,

@@ -262,6 +262,10 @@ impl SqlStore {
 }
 
 impl ScimStore for SqlStore {
+    fn schema_registry(&self) -> Option<Arc<SchemaRegistry>> {
+        Some(Arc::clone(&self.inner.registry))
+    }
+
     fn capabilities(&self) -> StoreCapabilities {
         let mut caps = StoreCapabilities::new().with_durable_events();
         if self.inner.users.tenant.is_none() {
