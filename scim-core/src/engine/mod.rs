@@ -67,7 +67,8 @@ pub use ops::{Patched, Precondition};
 pub use passwords::{PasswordRecord, basic_credentials};
 pub use rate::RateLimit;
 pub use rules::{
-    KeepAppCreated, RoleMapping, RuleFuture, StoreView, ViewFuture, Write, WriteChange, WriteRule,
+    Amend, KeepAppCreated, RoleMapping, RuleFuture, StoreView, ViewFuture, Write, WriteChange,
+    WriteRule,
 };
 pub use shell::reply::SCIM_CONTENT_TYPE;
 pub use tenants::{TenantSettings, Tenants};

@@ -260,6 +260,41 @@ where
     }
 }
 
+/// A synchronous rule that may amend the write: fill in a default, normalise a value. (A
+/// plain `Fn(&Write)` closure is a rule that only checks.)
+///
+/// ```
+/// use scim_core::engine::{Amend, BearerToken, Engine, Write};
+/// use scim_core::{MemoryStore, ResourceKind, ScimError};
+/// use serde_json::json;
+///
+/// /// Users without a role get the default one.
+/// fn default_role(write: &mut Write<'_>) -> Result<(), ScimError> {
+///     if write.kind == ResourceKind::User
+///         && let Some(user) = write.resource_mut().filter(|u| u.get("roles").is_none())
+///     {
+///         user.as_json_mut().insert("roles".into(), json!([{"value": "member"}]));
+///     }
+///     Ok(())
+/// }
+///
+/// let engine = Engine::builder(MemoryStore::new(), BearerToken::new("s3cret"))
+///     .rule(Amend(default_role))
+///     .build();
+/// # let _ = engine;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Amend<F>(pub F);
+
+impl<F> WriteRule for Amend<F>
+where
+    F: Fn(&mut Write<'_>) -> Result<(), ScimError> + Send + Sync + 'static,
+{
+    fn check<'a>(&'a self, write: &'a mut Write<'_>) -> RuleFuture<'a> {
+        Box::pin(std::future::ready((self.0)(write)))
+    }
+}
+
 /// The rule that keeps what the app created out of the directory's reach: a `DELETE` of a
 /// resource the app made itself (an account that signed up, or existed before SCIM) is
 /// refused with `403` and `detail`, and the resource stays. What the directory created it
