@@ -111,6 +111,15 @@ pub async fn execute(db: &Database, sql: &str, args: &[&str]) -> Result<u64, sql
     }
 }
 
+/// The first column of what `sql` (no arguments) selects, as text, on either database.
+pub async fn texts(db: &Database, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+    match db {
+        Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        _ => Err(sqlx::Error::Configuration("unknown database".into())),
+    }
+}
+
 /// The tenant's tokens: each `--token` imported (only its digest is kept), with `options`;
 /// without one, one issued from the operating system's random source. Refused past the
 /// tokens' cap, with the library's message (revoke one first). The secrets, to print.
