@@ -245,9 +245,19 @@ impl SqlSchema for Columns<'_> {
             ("meta", Some(sub)) => return self.meta(sub),
             _ => {}
         }
-        let definition = self.schemas.definition(attr)?;
-        let value = value_kind(definition.kind)?;
-        let sub = attr.sub_attr.as_ref().map(|_| definition.name.clone());
+        let (value, case_exact, sub) = match self.schemas.definition(attr) {
+            Some(definition) => (
+                value_kind(definition.kind)?,
+                definition.case_exact,
+                attr.sub_attr.as_ref().map(|_| definition.name.clone()),
+            ),
+            // A key of a free-form extension: a single-valued string without a definition.
+            None if attr.sub_attr.is_none() => {
+                let info = self.schemas.attribute(attr.schema.as_deref(), &attr.name)?;
+                (value_kind(info.kind)?, info.case_exact, None)
+            }
+            None => return None,
+        };
         let loc = Loc {
             extension,
             name,
@@ -260,7 +270,7 @@ impl SqlSchema for Columns<'_> {
             return None;
         }
         let expr = self.json_at(&self.document(), &loc.keys(), value)?;
-        Some(typed(expr, value, definition.case_exact))
+        Some(typed(expr, value, case_exact))
     }
 
     fn child(&self, attr: &AttrPath) -> Option<ChildTable> {

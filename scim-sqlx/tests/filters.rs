@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 mod common;
 
 const BADGE: &str = "urn:example:params:scim:schemas:extension:2.0:Badge";
+const METADATA: &str = "urn:ietf:params:scim:schemas:extension:2.0:Metadata";
 
 fn registry() -> Arc<SchemaRegistry> {
     let badge = Schema::new(BADGE, "Badge")
@@ -28,6 +29,12 @@ fn registry() -> Arc<SchemaRegistry> {
     Arc::new(
         SchemaRegistry::new()
             .with_extension(ResourceKind::User, badge, false)
+            .expect("a valid extension")
+            .with_extension(
+                ResourceKind::User,
+                Schema::free_form(METADATA, "Metadata"),
+                false,
+            )
             .expect("a valid extension"),
     )
 }
@@ -47,7 +54,8 @@ fn users() -> Vec<Value> {
             enterprise: {"employeeNumber": "701984", "department": "Tour Operations",
                          "manager": {"value": "boss-1"}},
             BADGE: {"level": 7, "score": 4.5, "verified": true,
-                    "since": "2011-08-01T18:29:49.793Z", "code": "AbC", "tags": ["red", "Blue"]}
+                    "since": "2011-08-01T18:29:49.793Z", "code": "AbC", "tags": ["red", "Blue"]},
+            METADATA: {"Site": "Oslo", "Level": "7"}
         }),
         json!({
             "userName": "jsmith", "displayName": "John Smith", "title": "Engineer",
@@ -55,6 +63,7 @@ fn users() -> Vec<Value> {
             "name": {"givenName": "John", "familyName": "Smith"},
             "emails": [{"value": "john@example.com", "type": "work"}],
             "roles": [{"value": "Writer", "primary": true}],
+            METADATA: {"Site": "oslo-2"},
             "addresses": [{"type": "home", "locality": "Paris", "country": "France"}],
             enterprise: {"employeeNumber": "42", "department": "Engineering"},
             BADGE: {"level": 2, "score": 9.25, "verified": false,
@@ -139,6 +148,10 @@ const FILTERS: &[&str] = &[
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:tags eq "blue""#,
     r#"urn:example:params:scim:schemas:extension:2.0:Badge:tags pr"#,
     r#"level ge 7 and verified eq true"#,
+    // A free-form extension's keys: strings, compared without case.
+    r#"urn:ietf:params:scim:schemas:extension:2.0:Metadata:Site eq "OSLO""#,
+    r#"urn:ietf:params:scim:schemas:extension:2.0:Metadata:Site sw "oslo""#,
+    r#"urn:ietf:params:scim:schemas:extension:2.0:Metadata:Level pr"#,
     // Logic.
     r#"(userName sw "b" or userName sw "j") and not (active eq false)"#,
     r#"userName sw "a" or title co "guide" and active eq true"#,
