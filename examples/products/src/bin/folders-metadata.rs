@@ -72,9 +72,11 @@ async fn main() -> Result<(), Error> {
 
     let tokens = Tokens::new();
     let secrets = products::tokens(&args, &tokens, "default", TokenOptions::default())?;
-    if let (Some(user), Some(password)) = (args.value("--username"), args.value("--password")) {
+    match (args.value("--username"), args.value("--password")) {
         // Kept as an Argon2id hash, compared in constant time.
-        tokens.set_password("default", &user, &password)?;
+        (Some(user), Some(password)) => drop(tokens.set_password("default", &user, &password)?),
+        (None, None) => {}
+        _ => return Err("give --username and --password together, for HTTP Basic".into()),
     }
     let engine = Engine::builder(store, tokens).build();
     let app = axum::Router::new().nest("/scim/v2", scim_axum::router(engine));

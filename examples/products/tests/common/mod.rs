@@ -16,21 +16,21 @@ use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 pub(crate) use start_test::Server;
 
-pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// A new database file's URL.
-pub fn database(product: &str) -> String {
+pub(crate) fn database(product: &str) -> String {
     let file = std::env::temp_dir().join(format!("{product}-{}.db", uuid::Uuid::new_v4().simple()));
     format!("sqlite://{}", file.display())
 }
 
 /// Starts `binary` with `args`, and waits for its `SCIM base URL:` line.
-pub fn start(binary: &str, args: &[&str]) -> Server {
+pub(crate) fn start(binary: &str, args: &[&str]) -> Server {
     start_test::start(Command::new(binary).args(args))
 }
 
 /// Starts `binary` with `args`, expecting it to refuse to start: what it printed on stderr.
-pub fn refused_start(binary: &str, args: &[&str]) -> String {
+pub(crate) fn refused_start(binary: &str, args: &[&str]) -> String {
     let out = Command::new(binary)
         .args(args)
         .env("RUST_LOG", "warn")
@@ -41,13 +41,13 @@ pub fn refused_start(binary: &str, args: &[&str]) -> String {
 }
 
 /// The bearer `Authorization` header's value.
-pub fn bearer(token: &str) -> String {
+pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
 /// One exchange with `Authorization: {auth}`: the status and the body as JSON (`Null`
 /// when empty).
-pub fn call(base_url: &str, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn call(base_url: &str, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
     let rest = base_url.strip_prefix("http://").expect("an http URL");
     let (host, prefix) = rest.split_once('/').expect("a path");
     let body = if body.is_null() {
@@ -79,7 +79,7 @@ pub fn call(base_url: &str, method: &str, path: &str, auth: &str, body: &Value) 
 }
 
 /// The product's own table, as text: each row's columns, by `sql`.
-pub async fn rows(database: &str, sql: &str) -> Vec<Vec<String>> {
+pub(crate) async fn rows(database: &str, sql: &str) -> Vec<Vec<String>> {
     let pool = SqlitePool::connect(database)
         .await
         .expect("the database opens");
@@ -99,7 +99,7 @@ pub async fn rows(database: &str, sql: &str) -> Vec<Vec<String>> {
 }
 
 /// Runs `sql` on the product's database, as the app's own code would.
-pub async fn execute(database: &str, sql: &str) {
+pub(crate) async fn execute(database: &str, sql: &str) {
     let pool = SqlitePool::connect(database)
         .await
         .expect("the database opens");
@@ -107,7 +107,7 @@ pub async fn execute(database: &str, sql: &str) {
 }
 
 /// Waits (up to 10 s) until `sql` returns `expected`.
-pub async fn eventually(database: &str, sql: &str, expected: Vec<Vec<String>>) {
+pub(crate) async fn eventually(database: &str, sql: &str, expected: Vec<Vec<String>>) {
     let start = std::time::Instant::now();
     loop {
         let found = rows(database, sql).await;
@@ -123,7 +123,7 @@ pub async fn eventually(database: &str, sql: &str, expected: Vec<Vec<String>>) {
 }
 
 /// A user as Entra creates it.
-pub fn entra_user(user_name: &str) -> Value {
+pub(crate) fn entra_user(user_name: &str) -> Value {
     serde_json::json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "externalId": user_name.split('@').next().unwrap_or_default(),
