@@ -47,7 +47,13 @@ pub(crate) fn bearer(token: &str) -> String {
 
 /// One exchange with `Authorization: {auth}`: the status and the body as JSON (`Null`
 /// when empty).
-pub(crate) fn call(base_url: &str, method: &str, path: &str, auth: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn call(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    auth: &str,
+    body: &Value,
+) -> (u16, Value) {
     let rest = base_url.strip_prefix("http://").expect("an http URL");
     let (host, prefix) = rest.split_once('/').expect("a path");
     let body = if body.is_null() {
