@@ -100,3 +100,56 @@ fn respond(response: http::Response<Bytes>) -> HttpResponse {
     }
     builder.body(body)
 }
+
+/// The admin service ([`scim_core::admin::AdminService`]: the JSON API and the settings
+/// page) for `App::configure` inside the app's own scope, behind the authorizer the service
+/// was built with.
+pub fn admin_configure<S: ScimStore>(
+    service: scim_core::admin::AdminService<S>,
+) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |config| {
+        config
+            .app_data(web::Data::new(service.clone()))
+            .default_service(web::to(handle_admin::<S>));
+    }
+}
+
+/// [`admin_configure`] under `prefix`:
+///
+/// ```
+/// use actix_web::App;
+/// use scim_core::MemoryStore;
+/// use scim_core::admin::{Admin, AdminAccess, AdminService};
+/// use scim_core::engine::{Engine, Tokens};
+///
+/// let tokens = Tokens::new();
+/// let engine = Engine::builder(MemoryStore::new(), tokens.clone()).build();
+/// // The app's own check: here, a header its login proxy sets.
+/// let authorize = |parts: &http::request::Parts| match parts.headers.get("x-org-admin") {
+///     Some(org) => AdminAccess::Tenant(org.to_str().unwrap_or_default().to_owned()),
+///     None => AdminAccess::Denied,
+/// };
+/// let admin = AdminService::new(Admin::new(engine.clone(), tokens), authorize);
+/// let app = App::new()
+///     .service(scim_actix::scope("/scim/v2", engine))
+///     .service(scim_actix::admin_scope("/settings/provisioning", admin));
+/// # let _ = app;
+/// ```
+pub fn admin_scope<S: ScimStore>(
+    prefix: &str,
+    service: scim_core::admin::AdminService<S>,
+) -> actix_web::Scope {
+    web::scope(prefix).configure(admin_configure(service))
+}
+
+async fn handle_admin<S: ScimStore>(
+    request: HttpRequest,
+    payload: web::Payload,
+    service: web::Data<scim_core::admin::AdminService<S>>,
+) -> HttpResponse {
+    match payload.to_bytes_limited(service.body_limit()).await {
+        Ok(Ok(body)) => respond(service.handle(convert(&request, body)).await),
+        Ok(Err(_)) => HttpResponse::BadRequest().body("the request body could not be read"),
+        Err(_) => HttpResponse::PayloadTooLarge().body("the request body is too large"),
+    }
+}

@@ -83,3 +83,51 @@ async fn handle<S: ScimStore>(engine: &Engine<S>, request: Request<Body>) -> Res
     };
     engine.handle(Request::from_parts(parts, body)).await
 }
+
+/// The admin service ([`scim_core::admin::AdminService`]: the JSON API and the settings
+/// page) as a `Router` to nest under the app's own path, behind the authorizer the service
+/// was built with.
+///
+/// ```
+/// use axum::Router;
+/// use scim_core::MemoryStore;
+/// use scim_core::admin::{Admin, AdminAccess, AdminService};
+/// use scim_core::engine::{Engine, Tokens};
+///
+/// let tokens = Tokens::new();
+/// let engine = Engine::builder(MemoryStore::new(), tokens.clone())
+///     .tenant_path("/{tenant}/v2")
+///     .build();
+/// // The app's own check: here, a header its login proxy sets.
+/// let authorize = |parts: &http::request::Parts| match parts.headers.get("x-org-admin") {
+///     Some(org) => AdminAccess::Tenant(org.to_str().unwrap_or_default().to_owned()),
+///     None => AdminAccess::Denied,
+/// };
+/// let admin = AdminService::new(Admin::new(engine.clone(), tokens), authorize);
+/// let app: Router = Router::new()
+///     .nest("/scim", scim_axum::router(engine))
+///     .nest("/settings/provisioning", scim_axum::admin_router(admin));
+/// # let _ = app;
+/// ```
+pub fn admin_router<S: ScimStore, St: Clone + Send + Sync + 'static>(
+    service: scim_core::admin::AdminService<S>,
+) -> Router<St> {
+    Router::new().fallback(move |request: Request<Body>| {
+        let service = service.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = match Limited::new(body, service.body_limit()).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => {
+                    let mut refused = Response::new(Body::from("the request body is too large"));
+                    *refused.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+                    return refused;
+                }
+            };
+            service
+                .handle(Request::from_parts(parts, body))
+                .await
+                .map(Body::from)
+        }
+    })
+}

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+pub mod admin;
 mod compat;
 mod context;
 mod custom;
 mod document;
 pub mod engine;
 mod error;
+mod log;
 mod memory;
 mod projection;
 mod registry;
@@ -51,6 +53,7 @@ pub use compat::{Compat, UnknownAttributes};
 pub use context::RequestContext;
 pub use document::StoredDocument;
 pub use error::{ERROR_URN, ScimError, ScimType};
+pub use log::{LogPage, LogQuery, LogRetention, LogRing, LogStatus, MAX_LOG_PAGE, RequestRecord};
 pub use memory::MemoryStore;
 pub use projection::Projection;
 pub use registry::{ResourceKind, ResourceSchemas, SchemaRegistry, ServiceProviderConfig};

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::context::RequestContext;
 use crate::engine::EventSink;
 use crate::error::{ScimError, ScimType};
+use crate::log::{LogPage, LogQuery, RequestRecord};
 use crate::projection::Projection;
 use crate::registry::ResourceKind;
 use crate::resource::{Resource, Version};
@@ -564,6 +565,25 @@ pub trait ScimStore: Send + Sync + 'static {
     /// (the engine uses [`SchemaRegistry::new`](crate::SchemaRegistry::new)).
     fn schema_registry(&self) -> Option<Arc<crate::SchemaRegistry>> {
         None
+    }
+
+    /// Keeps one entry of the provisioning log: called by the engine after it answered a
+    /// request of a tenant. It must neither block nor fail the request: a store that
+    /// writes it somewhere slow queues it (and may drop it when the queue is full).
+    /// Optional: the default keeps nothing.
+    fn record_request(&self, record: RequestRecord) {
+        let _ = record;
+    }
+
+    /// A page of `tenant`'s provisioning log, latest first. Optional: the default answers
+    /// an empty page.
+    fn request_log(
+        &self,
+        tenant: &str,
+        query: &LogQuery,
+    ) -> impl Future<Output = Result<LogPage, StoreError>> + Send {
+        let _ = (tenant, query);
+        std::future::ready(Ok(LogPage::default()))
     }
 
     /// For a store with durable events: where to deliver them. The engine calls it once,

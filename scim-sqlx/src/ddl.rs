@@ -57,6 +57,35 @@ pub(crate) fn outbox_table(users: &Layout) -> String {
     }
 }
 
+/// The provisioning log's name: `scim_log`, beside the outbox.
+pub(crate) fn log_table(outbox_table: &str) -> String {
+    outbox_table.replace("scim_outbox", "scim_log")
+}
+
+/// The provisioning log: one row per request of a tenant, the entry as JSON.
+fn log(table: &str, dialect: Dialect) -> [String; 2] {
+    let (seq, json) = match dialect {
+        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB"),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    };
+    [
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (
+                seq {seq},
+                tenant TEXT NOT NULL,
+                time TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                resource_id TEXT,
+                entry {json} NOT NULL
+            )"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {}_tenant ON {table} (tenant, seq)",
+            unqualified(table)
+        ),
+    ]
+}
+
 /// The outbox: each write's events, kept in the write's transaction until delivered.
 fn outbox(table: &str, dialect: Dialect) -> String {
     match dialect {
@@ -117,11 +146,14 @@ pub(crate) async fn migrate(
         names.push(index_name(&layout.side));
         statements.extend(side_table(layout, dialect));
     }
+    let log_table = log_table(outbox_table);
     names.push(outbox_table.to_owned());
+    names.push(log_table.clone());
     if all_exist(db, &names).await? {
         return Ok(());
     }
     statements.push(outbox(outbox_table, dialect));
+    statements.extend(log(&log_table, dialect));
     let script = statements.join(";\n");
     match dialect {
         Dialect::Postgres => {

@@ -3,6 +3,7 @@
 mod db;
 mod ddl;
 mod layout;
+mod log;
 mod mapping;
 mod outbox;
 mod parts;

@@ -45,6 +45,7 @@ impl<S: ScimStore> EngineBuilder<S> {
                 rate_limit: None,
                 limiter: rate::Limiter::default(),
                 capabilities: StoreCapabilities::new(),
+                log_requests: true,
             },
         }
     }
@@ -77,6 +78,7 @@ impl<S: ScimStore> EngineBuilder<S> {
             rate_limit,
             limiter,
             capabilities,
+            log_requests,
         } = self.inner;
         EngineBuilder {
             inner: Inner {
@@ -96,6 +98,7 @@ impl<S: ScimStore> EngineBuilder<S> {
                 rate_limit,
                 limiter,
                 capabilities,
+                log_requests,
             },
         }
     }
@@ -215,6 +218,15 @@ impl<S: ScimStore> EngineBuilder<S> {
     #[must_use]
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.inner.rate_limit = Some(limit);
+        self
+    }
+
+    /// Whether every request of a tenant is handed to the store's provisioning log
+    /// ([`ScimStore::record_request`]): what an admin page shows, refusals with their
+    /// `detail`. On by default; a store that keeps no log ignores it.
+    #[must_use]
+    pub fn provisioning_log(mut self, on: bool) -> Self {
+        self.inner.log_requests = on;
         self
     }
 

@@ -128,6 +128,8 @@ struct Inner<S> {
     limiter: rate::Limiter,
     /// What the store serves, read when the engine is built.
     capabilities: StoreCapabilities,
+    /// Whether each request of a tenant is handed to the store's provisioning log.
+    log_requests: bool,
 }
 
 impl<S> Clone for Engine<S> {
@@ -169,6 +171,23 @@ impl<S: ScimStore> Engine<S> {
     /// The schemas.
     pub fn registry(&self) -> &SchemaRegistry {
         &self.inner.registry
+    }
+
+    /// What the store serves, as the engine read it when built.
+    pub fn capabilities(&self) -> &StoreCapabilities {
+        &self.inner.capabilities
+    }
+
+    /// The tenant settings the engine reads on every request (shared with the app's clone).
+    pub fn tenants(&self) -> &Tenants {
+        &self.inner.tenants
+    }
+
+    /// `tenant`'s SCIM base URL, from [`EngineBuilder::base_url`] (`{tenant}` replaced);
+    /// `None` when the engine takes its URLs from each request's `Host`.
+    pub fn tenant_url(&self, tenant: &str) -> Option<String> {
+        let base = self.inner.base_url.as_deref()?;
+        Some(base.replace("{tenant}", tenant))
     }
 
     /// The largest request body accepted, in bytes. An adapter reads at most this much (and

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 use http::request::Parts;
@@ -171,6 +171,8 @@ pub struct Tokens {
     inner: Arc<RwLock<HashMap<[u8; 32], TokenRecord>>>,
     caps: Arc<RwLock<Caps>>,
     passwords: Passwords,
+    /// When each token (by id) last let a request in, to the minute, in this process.
+    last_used: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
 }
 
 /// How many active tokens tenants may have.
@@ -400,6 +402,7 @@ impl Tokens {
         });
         match found {
             Some(record) if record.is_active(Utc::now()) => {
+                self.used(&record.id);
                 let client = record.label.clone().unwrap_or_else(|| record.id.clone());
                 Ok(Principal::new(&record.tenant).with_client(client))
             }
@@ -413,6 +416,31 @@ impl Tokens {
 }
 
 impl Tokens {
+    /// Notes that token `id` let a request in: at most once a minute per token, and never
+    /// making a request wait for another's note.
+    fn used(&self, id: &str) {
+        let Ok(mut last) = self.last_used.try_lock() else {
+            return;
+        };
+        let now = Utc::now();
+        match last.get_mut(id) {
+            Some(at) if now - *at < chrono::Duration::minutes(1) => {}
+            Some(at) => *at = now,
+            None => {
+                last.insert(id.to_owned(), now);
+            }
+        }
+    }
+
+    /// When token `id` last let a request in (to the minute), since this process started.
+    pub fn last_used(&self, id: &str) -> Option<DateTime<Utc>> {
+        let last = self
+            .last_used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        last.get(id).copied()
+    }
+
     /// Sets the password of `user` (a user name unique across tenants) for `tenant`: HTTP
     /// Basic beside the tenant's bearer tokens, for products that hand their admins a user
     /// name and password (Okta's Basic option). Only an Argon2id hash is kept; the record

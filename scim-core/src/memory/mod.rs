@@ -26,8 +26,9 @@ use self::index::{Collection, fold};
 use self::plan::{candidates, filter_keys};
 use self::sort::sort_entries;
 use crate::{
-    ListPage, ListQuery, MemberChange, MembersChanged, Meta, Projection, Provenance,
-    RequestContext, Resource, ResourceKind, SchemaRegistry, ScimStore, StoreError, Version,
+    ListPage, ListQuery, LogPage, LogQuery, LogRetention, LogRing, MemberChange, MembersChanged,
+    Meta, Projection, Provenance, RequestContext, RequestRecord, Resource, ResourceKind,
+    SchemaRegistry, ScimStore, StoreError, Version,
 };
 
 /// An in-memory [`ScimStore`]: the embedded default for tests, demos and small deployments.
@@ -77,6 +78,8 @@ struct Inner {
     registry: Arc<SchemaRegistry>,
     tenants: RwLock<HashMap<String, Arc<RwLock<Tenant>>>>,
     clock: AtomicU64,
+    /// The provisioning log, every tenant's.
+    log: LogRing,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -129,11 +132,18 @@ impl MemoryStore {
 
     /// An empty store whose filters see `registry`'s schemas (an app's extensions).
     pub fn with_registry(registry: Arc<SchemaRegistry>) -> Self {
+        Self::with_log_retention(registry, LogRetention::default())
+    }
+
+    /// An empty store over `registry` whose provisioning log keeps what `retention` says
+    /// (by default the latest 10,000 requests, none older than 30 days).
+    pub fn with_log_retention(registry: Arc<SchemaRegistry>, retention: LogRetention) -> Self {
         Self {
             inner: Arc::new(Inner {
                 registry,
                 tenants: RwLock::new(HashMap::new()),
                 clock: AtomicU64::new(1),
+                log: LogRing::new(retention),
             }),
         }
     }
@@ -483,6 +493,14 @@ fn check_unique(
 }
 
 impl ScimStore for MemoryStore {
+    fn record_request(&self, record: RequestRecord) {
+        self.inner.log.push(record);
+    }
+
+    async fn request_log(&self, tenant: &str, query: &LogQuery) -> Result<LogPage, StoreError> {
+        Ok(self.inner.log.page(tenant, query))
+    }
+
     fn schema_registry(&self) -> Option<Arc<SchemaRegistry>> {
         Some(Arc::clone(&self.inner.registry))
     }

@@ -20,6 +20,7 @@
 //!
 //! Not API-stable: cases are added as the store contract is pinned down.
 
+pub mod admin;
 pub mod faults;
 pub mod http;
 pub mod postgres;

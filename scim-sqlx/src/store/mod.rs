@@ -10,13 +10,15 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use scim_core::engine::{DEFAULT_TENANT, EventSink};
 use scim_core::{
-    ListPage, ListQuery, MemberChange, MembersChanged, Projection, Provenance, RequestContext,
-    Resource, ResourceKind, SchemaRegistry, ScimStore, StoreCapabilities, StoreError, Version,
+    ListPage, ListQuery, LogPage, LogQuery, LogRetention, MemberChange, MembersChanged, Projection,
+    Provenance, RequestContext, RequestRecord, Resource, ResourceKind, SchemaRegistry, ScimStore,
+    StoreCapabilities, StoreError, Version,
 };
 use uuid::Uuid;
 
 use crate::db::{Arg, Database, Dialect, Q, Tx};
 use crate::layout::{Layout, MappingError};
+use crate::log::RequestLog;
 use crate::mapping::{IdKind, Mapping};
 use crate::outbox::Outbox;
 use crate::query::Columns;
@@ -57,6 +59,8 @@ struct Inner {
     users: Layout,
     groups: Option<Layout>,
     outbox: Arc<Outbox>,
+    /// The provisioning log.
+    log: RequestLog,
     /// This process's SQLite writers, taking turns (see `Database::begin`).
     writers: Arc<tokio::sync::Mutex<()>>,
     /// Reads by id waiting to be read together.
@@ -145,8 +149,10 @@ impl SqlStore {
             sqlx::query("PRAGMA optimize=0x10002").execute(pool).await?;
         }
         let writers = Arc::default();
+        let log = RequestLog::start(&db, crate::ddl::log_table(&outbox), &writers);
         Ok(Self {
             inner: Arc::new(Inner {
+                log,
                 db,
                 registry,
                 users,
@@ -157,6 +163,12 @@ impl SqlStore {
                 selects: Default::default(),
             }),
         })
+    }
+
+    /// Keeps the provisioning log within `retention` (by default the latest 10,000
+    /// requests of every tenant, none older than 30 days), from its next pruning on.
+    pub fn set_log_retention(&self, retention: LogRetention) {
+        self.inner.log.set_retention(retention);
     }
 
     /// The database, for the app's own queries.
@@ -262,6 +274,18 @@ impl SqlStore {
 }
 
 impl ScimStore for SqlStore {
+    fn record_request(&self, record: RequestRecord) {
+        self.inner.log.record(record);
+    }
+
+    async fn request_log(&self, tenant: &str, query: &LogQuery) -> Result<LogPage, StoreError> {
+        self.inner
+            .log
+            .page(&self.inner.db, tenant, query)
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))
+    }
+
     fn schema_registry(&self) -> Option<Arc<SchemaRegistry>> {
         Some(Arc::clone(&self.inner.registry))
     }

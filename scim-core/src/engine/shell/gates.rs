@@ -63,6 +63,7 @@ impl<S: ScimStore> Engine<S> {
         parts: &'p Parts,
         body: &Bytes,
         request_id: String,
+        trace: &mut super::Trace,
     ) -> Result<Admitted<'p>, Refused> {
         // 1. Size.
         if body.len() > self.body_limit() {
@@ -72,6 +73,9 @@ impl<S: ScimStore> Engine<S> {
         let path = parts.uri.path();
         let located = tenants::locate(self.inner.tenant_path.as_ref(), path)
             .ok_or_else(|| no_endpoint(path))?;
+        // The path's tenant: its log shows refused credentials too.
+        trace.tenant.clone_from(&located.tenant);
+        trace.dry_run = located.dry_run;
         // 3. Authentication, and the tenant it names.
         let principal = self.inner.auth.authenticate(parts)?;
         if located
@@ -84,6 +88,8 @@ impl<S: ScimStore> Engine<S> {
             );
         }
         tracing::Span::current().record("tenant", tracing::field::display(&principal.tenant));
+        trace.tenant = Some(principal.tenant.clone());
+        trace.client.clone_from(&principal.client);
         if let Err(err) = self.check_tenant(&principal.tenant) {
             // The authenticator lets in a tenant the store does not keep apart: a
             // configuration mistake, refused before the store could mix tenants.

@@ -14,6 +14,7 @@ mod query;
 pub(super) mod reply;
 mod resources;
 mod route;
+mod trace;
 
 use std::time::Instant;
 
@@ -26,6 +27,7 @@ use super::{Engine, MountPath};
 use crate::{Compat, RequestContext, ResourceKind, ScimError, ScimStore};
 use query::Search;
 use route::Route;
+use trace::Trace;
 
 /// One request on its way through the shell, past the gates.
 struct Call<'a> {
@@ -45,6 +47,7 @@ impl<S: ScimStore> Engine<S> {
     /// every failure is a SCIM error body with the right status and `scimType`.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let started = Instant::now();
+        let time = chrono::Utc::now();
         let (parts, body) = request.into_parts();
         let request_id = crate::context::next_request_id();
         let span = tracing::info_span!(
@@ -58,10 +61,14 @@ impl<S: ScimStore> Engine<S> {
             latency_us = tracing::field::Empty,
         );
         async move {
-            let mut response = self.dispatch(&parts, body, request_id).await;
+            let mut trace = Trace::default();
+            let mut response = self
+                .dispatch(&parts, body, request_id.clone(), &mut trace)
+                .await;
             if response.status() == http::StatusCode::UNAUTHORIZED {
                 self.challenge(&mut response);
             }
+            self.log_request(trace, &parts, &response, time, started, &request_id);
             let status = response.status().as_u16();
             let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             let span = tracing::Span::current();
@@ -79,12 +86,26 @@ impl<S: ScimStore> Engine<S> {
     }
 
     /// The gates, the route, the operation.
-    async fn dispatch(&self, parts: &Parts, body: Bytes, request_id: String) -> Response<Bytes> {
-        let admitted = match self.admit(parts, &body, request_id) {
+    async fn dispatch(
+        &self,
+        parts: &Parts,
+        body: Bytes,
+        request_id: String,
+        trace: &mut Trace,
+    ) -> Response<Bytes> {
+        let admitted = match self.admit(parts, &body, request_id, trace) {
             Ok(admitted) => admitted,
+            Err(gates::Refused::Error(err)) => return reply::error(&trace.refused(err)),
             Err(refused) => return refused.into_response(),
         };
-        let answer = match Route::parse(admitted.rest) {
+        let route = Route::parse(admitted.rest);
+        if let Some(route) = &route {
+            trace.resource = route.kind();
+            if let Route::Item(_, id) = route {
+                trace.id = Some(id.clone());
+            }
+        }
+        let answer = match route {
             None => Err(no_endpoint(parts.uri.path())),
             Some(route) => match self.base(parts, &admitted.ctx, admitted.prefix) {
                 Ok(base) => {
@@ -101,7 +122,7 @@ impl<S: ScimStore> Engine<S> {
                 Err(err) => Err(err),
             },
         };
-        answer.unwrap_or_else(|err| reply::error(&err))
+        answer.unwrap_or_else(|err| reply::error(&trace.refused(err)))
     }
 
     /// Answers a request the gates let through.

@@ -1,0 +1,129 @@
+//! What the provisioning log learns of a request on its way through the shell: the tenant
+//! (from the path, then from the credentials), the resource, and why it was refused.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http::Response;
+use http::request::Parts;
+
+use crate::engine::Engine;
+use crate::{RequestRecord, ResourceKind, ScimError, ScimStore};
+
+/// Query parameters never logged (a client that puts its token in the URL).
+const SECRET_PARAMS: [&str; 5] = ["token", "secret", "password", "key", "auth"];
+
+/// One request's entry in the making.
+#[derive(Debug, Default)]
+pub(super) struct Trace {
+    pub(super) tenant: Option<String>,
+    pub(super) client: Option<String>,
+    pub(super) dry_run: bool,
+    pub(super) resource: Option<ResourceKind>,
+    pub(super) id: Option<String>,
+    /// The refusal, as the error the answer was made of.
+    pub(super) error: Option<ScimError>,
+}
+
+impl Trace {
+    /// Notes `err` (the answer's error) and gives it back.
+    pub(super) fn refused(&mut self, err: ScimError) -> ScimError {
+        self.error = Some(err.clone());
+        err
+    }
+}
+
+impl<S: ScimStore> Engine<S> {
+    /// Hands the request's entry to the store's log, if it has a tenant and the log is on.
+    pub(super) fn log_request(
+        &self,
+        trace: Trace,
+        parts: &Parts,
+        response: &Response<Bytes>,
+        time: DateTime<Utc>,
+        started: Instant,
+        request_id: &str,
+    ) {
+        if !self.inner.log_requests {
+            return;
+        }
+        let Some(tenant) = trace.tenant else { return };
+        let created = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| l.rsplit('/').next())
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
+        let (scim_type, detail) = match &trace.error {
+            Some(err) => (
+                err.scim_type().map(|t| t.as_str().to_owned()),
+                Some(err.detail().to_owned()),
+            ),
+            None => (None, None),
+        };
+        let mut record = RequestRecord {
+            time,
+            tenant,
+            client: trace.client,
+            method: parts.method.as_str().to_owned(),
+            path: loggable_path(parts),
+            resource_type: trace.resource,
+            resource_id: trace.id.or(created),
+            status: response.status().as_u16(),
+            scim_type,
+            detail,
+            duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            request_id: request_id.to_owned(),
+            dry_run: trace.dry_run,
+        };
+        if record.status == 429 && record.detail.is_none() {
+            record.detail = Some("too many requests: over the tenant's rate limit".to_owned());
+        }
+        self.inner.store.record_request(record);
+    }
+}
+
+/// The request's path and query, without query parameters that could carry a secret.
+fn loggable_path(parts: &Parts) -> String {
+    let path = parts.uri.path();
+    let Some(query) = parts.uri.query() else {
+        return path.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            !SECRET_PARAMS.iter().any(|secret| name.contains(secret))
+        })
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_the_query_are_not_logged() {
+        let (parts, ()) = http::Request::get(
+            "/scim/v2/Users?filter=userName%20eq%20%22a%22&access_token=s3cret&count=5",
+        )
+        .body(())
+        .unwrap()
+        .into_parts();
+        assert_eq!(
+            loggable_path(&parts),
+            "/scim/v2/Users?filter=userName%20eq%20%22a%22&count=5"
+        );
+    }
+}
