@@ -115,7 +115,17 @@ pub fn admin_router<S: ScimStore, St: Clone + Send + Sync + 'static>(
     Router::new().fallback(move |request: Request<Body>| {
         let service = service.clone();
         async move {
-            let (parts, body) = request.into_parts();
+            let (mut parts, body) = request.into_parts();
+            if let Some(OriginalUri(original)) = parts.extensions.get::<OriginalUri>() {
+                // `/admin` arrives as `/` (axum nests it so): all of it is the mount.
+                let (path, inner) = (original.path(), parts.uri.path());
+                let mount = path
+                    .strip_suffix(inner)
+                    .or_else(|| (inner == "/").then_some(path))
+                    .unwrap_or_default()
+                    .to_owned();
+                parts.extensions.insert(MountPath(mount));
+            }
             let body = match Limited::new(body, service.body_limit()).collect().await {
                 Ok(collected) => collected.to_bytes(),
                 Err(_) => {

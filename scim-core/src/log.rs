@@ -30,7 +30,8 @@ pub struct RequestRecord {
     pub client: Option<String>,
     /// `GET`, `POST`...
     pub method: String,
-    /// The path below the tenant URL, with its query (`/Users?filter=...`).
+    /// The path below the tenant URL (the whole path when the request did not reach one),
+    /// with its query (`/Users?filter=...`).
     pub path: String,
     /// The resource type it addressed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

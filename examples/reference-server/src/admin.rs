@@ -1,5 +1,6 @@
 //! Tenants and their tokens, kept in the same database as the resources.
 
+use scim_core::admin::{AdminStore, PersistFuture, TenantPolicy};
 use scim_core::engine::{TenantSettings, Tenants, TokenOptions, TokenRecord, Tokens};
 use scim_sqlx::Database;
 use serde_json::json;
@@ -43,6 +44,13 @@ pub(crate) const TABLES: &str = "CREATE TABLE IF NOT EXISTS tenants (
         created_at TEXT NOT NULL,
         expires_at TEXT,
         revoked_at TEXT
+    )";
+
+/// What the settings page decides beyond the switch (resource types, token expiry and cap),
+/// as the policy's JSON; the switch stays in `tenants`, where the commands set it too.
+pub(crate) const POLICIES: &str = "CREATE TABLE IF NOT EXISTS tenant_policies (
+        tenant TEXT PRIMARY KEY REFERENCES tenants (name),
+        policy TEXT NOT NULL
     )";
 
 /// Runs `sql` with text arguments; the rows it changed.
@@ -262,6 +270,55 @@ impl Admin {
         }
     }
 
+    /// Every tenant's policy: the switch from `tenants`, the rest from `tenant_policies`.
+    pub async fn policies(&self) -> Result<Vec<(String, TenantPolicy)>, sqlx::Error> {
+        let saved = rows(
+            &self.db,
+            "SELECT tenant, policy FROM tenant_policies",
+            &["tenant", "policy"],
+        )
+        .await?;
+        let saved: std::collections::HashMap<String, TenantPolicy> = saved
+            .into_iter()
+            .filter_map(|mut row| {
+                let policy = serde_json::from_str(row[1].as_deref()?).ok()?;
+                Some((row[0].take()?, policy))
+            })
+            .collect();
+        Ok(self
+            .tenants()
+            .await?
+            .into_iter()
+            .map(|tenant| {
+                let mut policy = saved.get(&tenant.name).cloned().unwrap_or_default();
+                policy.enabled = tenant.enabled;
+                policy.disabled_detail = tenant.disabled_detail;
+                (tenant.name, policy)
+            })
+            .collect())
+    }
+
+    /// Saves `tenant`'s policy (the tenant created if new).
+    pub async fn save_policy(
+        &self,
+        tenant: &str,
+        policy: &TenantPolicy,
+    ) -> Result<(), sqlx::Error> {
+        self.create_tenant(tenant).await?;
+        let detail = match (&policy.disabled_detail, policy.enabled) {
+            (_, true) => None,
+            (Some(detail), false) => Some(detail.as_str()),
+            (None, false) => Some("provisioning is disabled for this tenant"),
+        };
+        self.set_enabled(tenant, detail).await?;
+        let json = serde_json::to_string(policy).unwrap_or_default();
+        let sql = "INSERT INTO tenant_policies (tenant, policy) VALUES ($1, $2) \
+                   ON CONFLICT (tenant) DO UPDATE SET policy = excluded.policy";
+        execute(&self.db, sql, &[Some(tenant), Some(&json)])
+            .await
+            .map(drop)
+    }
+
     /// Loads every token into `tokens` and every tenant's settings into `tenants`,
     /// replacing what they held.
     pub async fn load(&self, tokens: &Tokens, tenants: &Tenants) -> Result<(), sqlx::Error> {
@@ -277,5 +334,19 @@ impl Admin {
             tenants.set(tenant.name, settings);
         }
         Ok(())
+    }
+}
+
+/// The settings page saves into the same tables as the commands.
+impl AdminStore for Admin {
+    fn save_token<'a>(&'a self, record: &'a TokenRecord) -> PersistFuture<'a> {
+        Box::pin(async move {
+            self.create_tenant(&record.tenant).await?;
+            Ok(Self::save_token(self, record).await?)
+        })
+    }
+
+    fn save_policy<'a>(&'a self, tenant: &'a str, policy: &'a TenantPolicy) -> PersistFuture<'a> {
+        Box::pin(async move { Ok(Self::save_policy(self, tenant, policy).await?) })
     }
 }

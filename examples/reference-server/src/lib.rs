@@ -44,6 +44,9 @@ pub async fn open(url: &str, registry: Arc<SchemaRegistry>) -> Result<(SqlStore,
     if !exists(&db, "tokens").await? {
         run(&db, admin::TABLES, 7643).await?;
     }
+    if !exists(&db, "tenant_policies").await? {
+        run(&db, admin::POLICIES, 7643).await?;
+    }
     let admin = Admin::new(db.clone());
     let store = SqlStore::open(db, tables::mapping(), registry).await?;
     Ok((store, admin))

@@ -12,7 +12,9 @@
 //! clients reach the server at, behind a proxy), `--extension FILE` (repeatable, or
 //! `SCIM_EXTENSIONS` separated by commas: an RFC 7643 §7 schema for a User or Group
 //! extension), `--rate-limit N` (`SCIM_RATE_LIMIT`: at most N requests a minute per tenant,
-//! in bursts of as many; above it, `429` with `Retry-After`).
+//! in bursts of as many; above it, `429` with `Retry-After`), `--admin-password PASSWORD`
+//! (`SCIM_ADMIN_PASSWORD`: the password of the admin page at `/admin`; without it a
+//! one-time password is printed at each start).
 //!
 //! Commands on the same database: `tenants create NAME`, `tenants list`,
 //! `tenants disable NAME [DETAIL]`, `tenants enable NAME`, `tokens list TENANT`,
@@ -28,6 +30,8 @@ use scim_core::{ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
 use scim_sqlx::SqlStore;
 
 use reference_server::Error;
+
+mod web;
 
 /// The command line: options anywhere, the rest positional.
 struct Args {
@@ -181,21 +185,9 @@ async fn serve(
     let tokens = Tokens::new();
     let tenants = Tenants::new();
     admin.load(&tokens, &tenants).await?;
-    // Admin commands run in another process: pick up their changes every two seconds.
-    let (reload_tokens, reload_tenants, reload_admin) =
-        (tokens.clone(), tenants.clone(), admin.clone());
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            if let Err(err) = reload_admin.load(&reload_tokens, &reload_tenants).await {
-                tracing::warn!(error = %err, "reloading tenants and tokens failed");
-            }
-        }
-    });
-
     let mut config = ServiceProviderConfig::default();
     config.bulk = true;
-    let mut engine = Engine::builder(store, tokens)
+    let mut engine = Engine::builder(store, tokens.clone())
         .registry(registry)
         .tenants(tenants)
         .service_provider_config(config)
@@ -208,7 +200,27 @@ async fn serve(
         engine = engine.rate_limit(RateLimit::per_minute(per_minute));
     }
     let engine = engine.build();
-    let app = Router::new().nest("/scim", scim_axum::router(engine));
+
+    // The admin page's operations, saving into the same tables as the commands.
+    let settings =
+        scim_core::admin::Admin::new(engine.clone(), tokens.clone()).with_store(admin.clone());
+    settings.load_policies(admin.policies().await?);
+    // Admin commands run in another process: pick up their changes every two seconds.
+    let reload = (tokens, settings.clone(), admin);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if let Err(err) = refresh(&reload.0, &reload.1, &reload.2).await {
+                tracing::warn!(error = %err, "reloading tenants and tokens failed");
+            }
+        }
+    });
+    let secure = public.starts_with("https://");
+    let password = args.get("admin-password", &["SCIM_ADMIN_PASSWORD"]);
+    let (logins, one_time) = web::Logins::new(password, secure);
+    let app = Router::new()
+        .nest("/scim", scim_axum::router(engine))
+        .nest("/admin", web::routes(settings, logins));
 
     println!("SCIM base URL: {public}/scim/{DEFAULT_TENANT}/v2");
     match token {
@@ -217,7 +229,32 @@ async fn serve(
             "Secret token: as printed on the first start (or run `tokens rotate {DEFAULT_TENANT}`)"
         ),
     }
+    match one_time {
+        Some(password) => println!("Admin page: {public}/admin (one-time password: {password})"),
+        None => println!("Admin page: {public}/admin (the --admin-password)"),
+    }
     axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// Picks up what the commands changed: every token record (keeping a token the page issued
+/// in the last minute whose record is being saved), and every tenant's policy.
+async fn refresh(
+    tokens: &Tokens,
+    settings: &scim_core::admin::Admin<SqlStore>,
+    admin: &Admin,
+) -> Result<(), Error> {
+    let mut records = admin.token_records().await?;
+    let now = chrono::Utc::now();
+    let saving: Vec<_> = tokens
+        .records()
+        .into_iter()
+        .filter(|r| now - r.created_at < chrono::Duration::minutes(1))
+        .filter(|r| !records.iter().any(|saved| saved.id == r.id))
+        .collect();
+    records.extend(saving);
+    tokens.reload(records);
+    settings.load_policies(admin.policies().await?);
     Ok(())
 }
 

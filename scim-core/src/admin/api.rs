@@ -143,16 +143,29 @@ impl<S: ScimStore> AdminService<S> {
             ["tenants", tenant, rest @ ..] if access.allows(tenant) => {
                 self.page(&parts, body, tenant, rest).await
             }
-            [] | [""] if parts.method == Method::GET => match access {
-                AdminAccess::Tenant(tenant) => {
-                    let encoded = percent_encoding::utf8_percent_encode(
-                        &tenant,
-                        percent_encoding::NON_ALPHANUMERIC,
-                    );
-                    redirect(&format!("tenants/{encoded}/"))
+            [] | [""] if parts.method == Method::GET => {
+                // The root may be reached without its trailing slash (`/admin`, as axum
+                // nests): links from it are absolute when the adapter says where it is.
+                let mount = parts
+                    .extensions
+                    .get::<crate::engine::MountPath>()
+                    .map(|m| format!("{}/", m.0))
+                    .unwrap_or_default();
+                match access {
+                    AdminAccess::Tenant(tenant) => {
+                        let encoded = percent_encoding::utf8_percent_encode(
+                            &tenant,
+                            percent_encoding::NON_ALPHANUMERIC,
+                        );
+                        redirect(&format!("{mount}tenants/{encoded}/"))
+                    }
+                    _ => html(
+                        StatusCode::OK,
+                        page::index(&mount, &self.admin.tenants()),
+                        None,
+                    ),
                 }
-                _ => html(StatusCode::OK, page::index(&self.admin.tenants()), None),
-            },
+            }
             ["api", "tenants", ..] | ["tenants", ..] => text(
                 StatusCode::FORBIDDEN,
                 "You may not change this tenant's settings.",
@@ -465,7 +478,9 @@ fn secured(response: &mut Response<Bytes>) {
     set(response, header::CACHE_CONTROL, "no-store");
     set(response, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(response, header::X_FRAME_OPTIONS, "DENY");
-    set(response, header::REFERRER_POLICY, "no-referrer");
+    // `same-origin`, not `no-referrer`: with no referrer at all, browsers send `Origin: null`
+    // on the page's own form posts, and the origin check would refuse them.
+    set(response, header::REFERRER_POLICY, "same-origin");
 }
 
 fn html(status: StatusCode, body: String, cookie: Option<String>) -> Response<Bytes> {

@@ -66,15 +66,16 @@ pub(super) fn frame(title: &str, root: &str, body: &str) -> String {
     )
 }
 
-/// The list of tenants, for an admin of every tenant.
-pub(super) fn index(tenants: &[String]) -> String {
+/// The list of tenants, for an admin of every tenant; `mount` leads to the service
+/// (`/admin/`, or empty for links relative to its root).
+pub(super) fn index(mount: &str, tenants: &[String]) -> String {
     let mut body = String::from("<h1>SCIM provisioning</h1><h2>Tenants</h2><ul class=\"tenants\">");
     for tenant in tenants {
         let path =
             percent_encoding::utf8_percent_encode(tenant, percent_encoding::NON_ALPHANUMERIC);
         let _ = write!(
             body,
-            "<li><a href=\"tenants/{path}/\">{}</a></li>",
+            "<li><a href=\"{mount}tenants/{path}/\">{}</a></li>",
             escape(tenant)
         );
     }
@@ -82,7 +83,7 @@ pub(super) fn index(tenants: &[String]) -> String {
         body.push_str("<li>No tenant has a token yet.</li>");
     }
     body.push_str("</ul>");
-    frame("SCIM provisioning", "", &body)
+    frame("SCIM provisioning", mount, &body)
 }
 
 /// A tenant's page.

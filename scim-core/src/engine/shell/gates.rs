@@ -76,6 +76,7 @@ impl<S: ScimStore> Engine<S> {
         // The path's tenant: its log shows refused credentials too.
         trace.tenant.clone_from(&located.tenant);
         trace.dry_run = located.dry_run;
+        trace.rest = Some(located.rest.to_owned());
         // 3. Authentication, and the tenant it names.
         let principal = self.inner.auth.authenticate(parts)?;
         if located

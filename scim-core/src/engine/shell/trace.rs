@@ -20,6 +20,8 @@ pub(super) struct Trace {
     pub(super) tenant: Option<String>,
     pub(super) client: Option<String>,
     pub(super) dry_run: bool,
+    /// The path below the tenant URL (`/Users/2819c223`), once the tenant URL is found.
+    pub(super) rest: Option<String>,
     pub(super) resource: Option<ResourceKind>,
     pub(super) id: Option<String>,
     /// The refusal, as the error the answer was made of.
@@ -68,7 +70,7 @@ impl<S: ScimStore> Engine<S> {
             tenant,
             client: trace.client,
             method: parts.method.as_str().to_owned(),
-            path: loggable_path(parts),
+            path: loggable_path(parts, trace.rest.as_deref()),
             resource_type: trace.resource,
             resource_id: trace.id.or(created),
             status: response.status().as_u16(),
@@ -85,9 +87,10 @@ impl<S: ScimStore> Engine<S> {
     }
 }
 
-/// The request's path and query, without query parameters that could carry a secret.
-fn loggable_path(parts: &Parts) -> String {
-    let path = parts.uri.path();
+/// The request's path below the tenant URL (`rest`, else the whole path) and its query,
+/// without query parameters that could carry a secret.
+fn loggable_path(parts: &Parts, rest: Option<&str>) -> String {
+    let path = rest.unwrap_or(parts.uri.path());
     let Some(query) = parts.uri.query() else {
         return path.to_owned();
     };
@@ -122,8 +125,12 @@ mod tests {
         .unwrap()
         .into_parts();
         assert_eq!(
-            loggable_path(&parts),
+            loggable_path(&parts, None),
             "/scim/v2/Users?filter=userName%20eq%20%22a%22&count=5"
+        );
+        assert_eq!(
+            loggable_path(&parts, Some("/Users")),
+            "/Users?filter=userName%20eq%20%22a%22&count=5"
         );
     }
 }
