@@ -43,6 +43,10 @@ pub mod guide {
     pub mod events {
         #![doc = include_str!("../docs/events.md")]
     }
+    /// The settings page: tokens, the switch, the provisioning log.
+    pub mod admin {
+        #![doc = include_str!("../docs/admin.md")]
+    }
     /// Going to production.
     pub mod production {
         #![doc = include_str!("../docs/production.md")]

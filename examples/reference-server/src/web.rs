@@ -42,9 +42,9 @@ fn digest(text: &str) -> [u8; 32] {
 
 /// 256 bits from the operating system's CSPRNG, as hex.
 fn random_hex() -> String {
-    let a = uuid::Uuid::new_v4();
-    let b = uuid::Uuid::new_v4();
-    format!("{}{}", a.simple(), b.simple())
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Logins {
