@@ -4,6 +4,8 @@
 --           bare handler), cycling through the users as get does
 --   get     GET /Users/{id}, cycling through the preloaded users (every one, up to 100,000;
 --           beyond that 100,000 spread evenly over them)
+--   nolog   the same GETs through an engine with the provisioning log off (what keeping
+--           the log costs, side by side with get)
 --   filter  GET /Users?filter=userName eq "user5000"
 --   post    POST /Users with a unique userName
 --   patch   PATCH /Users/{id} replace active, flipping on every pass over the users (formatted
@@ -35,8 +37,9 @@ local fixed = {
 local prebuilt = {}
 if fixed[scenario] then
   prebuilt[1] = wrk.format("GET", fixed[scenario], headers)
-elseif scenario == "get" or scenario == "sql" then
-  local base = scenario == "get" and (prefix .. "/Users/") or "/sql/"
+elseif scenario == "get" or scenario == "sql" or scenario == "nolog" then
+  local bases = {get = prefix .. "/Users/", nolog = "/nolog" .. prefix .. "/Users/", sql = "/sql/"}
+  local base = bases[scenario]
   local step = math.max(1, math.floor(#ids / 100000))
   for i = 1, #ids, step do
     prebuilt[#prebuilt + 1] = wrk.format("GET", base .. ids[i], headers)

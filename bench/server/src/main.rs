@@ -236,6 +236,12 @@ where
         std::fs::write(file, text)?;
     }
 
+    // The same engine over the same store with the provisioning log off, at /nolog/scim/v2:
+    // what keeping the log costs, measured in the same run (scenario `nolog`).
+    let unlogged = Engine::builder(store.clone(), BearerToken::new("bench"))
+        .registry(Arc::clone(&registry))
+        .provisioning_log(false)
+        .build();
     let mut builder = Engine::builder(store, BearerToken::new("bench")).registry(registry);
     if option("--patch-response").as_deref() == Some("none") {
         builder = builder.patch_response(PatchResponse::NoContent);
@@ -262,7 +268,9 @@ where
             axum::routing::get(sql_ceiling).with_state(ceiling),
         );
     }
-    let app = app.nest("/scim/v2", scim_axum::router(engine));
+    let app = app
+        .nest("/scim/v2", scim_axum::router(engine))
+        .nest("/nolog/scim/v2", scim_axum::router(unlogged));
     let listener =
         tokio::net::TcpListener::bind(option("--bind").unwrap_or_else(|| "127.0.0.1:0".into()))
             .await?;
