@@ -381,8 +381,9 @@ impl<S: ScimStore> Admin<S> {
             .map(|w| (w.resource_type, w.detail.clone()))
             .collect();
         tenants.set(tenant, settings);
-        if let Some(cap) = policy.token_cap {
-            self.tokens.set_cap(tenant, cap);
+        match policy.token_cap {
+            Some(cap) => self.tokens.set_cap(tenant, cap),
+            None => self.tokens.clear_cap(tenant),
         }
         self.policies
             .write()

@@ -251,6 +251,15 @@ impl Tokens {
             .insert(tenant.to_owned(), cap.max(1));
     }
 
+    /// Removes `tenant`'s own cap: the app's applies again.
+    pub fn clear_cap(&self, tenant: &str) {
+        self.caps
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .tenants
+            .remove(tenant);
+    }
+
     /// How many active tokens `tenant` may have.
     pub fn cap(&self, tenant: &str) -> usize {
         let caps = self.caps.read().unwrap_or_else(PoisonError::into_inner);

@@ -232,6 +232,22 @@ pub async fn admin_api<H: AdminHarness>(harness: H) {
         "{refused}"
     );
 
+    // A tenant's own cap, and back to the app's.
+    let (status, body) = call
+        .api("acme", "PUT", "acme", &json!({"tokenCap": 3}))
+        .await;
+    assert_eq!(
+        (status, body["tokenCap"].clone()),
+        (200, json!(3)),
+        "{body}"
+    );
+    let (status, body) = call.api("acme", "PUT", "acme", &json!({})).await;
+    assert_eq!(
+        (status, body["tokenCap"].clone()),
+        (200, json!(2)),
+        "{body}"
+    );
+
     // Forms cannot post to the JSON API.
     let form = call
         .send(
