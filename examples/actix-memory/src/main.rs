@@ -15,6 +15,8 @@ use scim_core::engine::{BearerToken, Engine};
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let bind = option("--bind", "SCIM_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
     let token = option("--token", "SCIM_TOKEN")

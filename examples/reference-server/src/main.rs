@@ -33,6 +33,11 @@ use reference_server::Error;
 
 mod web;
 
+/// mimalloc, as a server that writes much should allocate: under a steady write load glibc's
+/// allocator fragments its heap (the production guide, "Memory and allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The command line: options anywhere, the rest positional.
 struct Args {
     options: Vec<(String, String)>,
@@ -109,6 +114,7 @@ async fn run() -> Result<(), Error> {
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
     let url = args
