@@ -5,10 +5,16 @@
 # the server's own CPU time per request. For a SQL store, also next to the SQL ceiling: a
 # bare handler running the same primary-key SELECT on the same database (scenario sql).
 #
-#   bench/load.sh [--store memory|sqlite|postgres] [--database-url URL] [--users N]
+#   bench/load.sh [--server load-server|axum-memory|reference-server]
+#                 [--store memory|sqlite|postgres] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
 #                 [--scenarios "bare sql get nolog filter patch member group post"]
 #                 [--patch-response resource|none] [--allocator mimalloc|system]
+#
+# --server measures a shipped binary as a user runs it (default settings, its own logging):
+# axum-memory is preloaded over HTTP (bench/preload.py: --users POSTs, then the group);
+# reference-server (with --store sqlite|postgres) serves the database load-server preloaded.
+# The ceilings (bare, sql) stay load-server's, in the same run.
 #
 # `nolog` is `get` through an engine with the provisioning log off (same store, same run).
 #
@@ -19,10 +25,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-store=memory; url=""; users=10000; members=10000; duration=10s; connections=50
+server_kind=load-server; store=memory; url=""; users=10000; members=10000; duration=10s; connections=50
 scenarios=""; patch_response=resource; features=()
 while [ $# -gt 0 ]; do
     case "$1" in
+        --server) server_kind=$2; shift 2 ;;
         --store) store=$2; shift 2 ;;
         --database-url) url=$2; shift 2 ;;
         --users) users=$2; shift 2 ;;
@@ -32,7 +39,7 @@ while [ $# -gt 0 ]; do
         --scenarios) scenarios=$2; shift 2 ;;
         --patch-response) patch_response=$2; shift 2 ;;
         --allocator) [ "$2" = system ] && features=(--features system-allocator); shift 2 ;;
-        *) sed -n '2,20p' "$0"; exit 2 ;;
+        *) sed -n '2,26p' "$0"; exit 2 ;;
     esac
 done
 
@@ -45,11 +52,21 @@ if ! command -v wrk >/dev/null; then
     apt-get install -y wrk >/dev/null || { echo "wrk is missing and could not be installed" >&2; exit 1; }
 fi
 cargo build --quiet --release -p load-server "${features[@]}"
+case "$server_kind" in
+    load-server) ;;
+    axum-memory) cargo build --quiet --release -p axum-memory ;;
+    reference-server)
+        [ "$store" = memory ] && { echo "--server reference-server needs --store sqlite|postgres" >&2; exit 2; }
+        cargo build --quiet --release -p reference-server ;;
+    *) echo "unknown --server $server_kind" >&2; exit 2 ;;
+esac
 target="${CARGO_TARGET_DIR:-target}"
 
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$server" ${shipped:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 args=(--store "$store" --users "$users" --group-members "$members" --ids "$work/ids" --patch-response "$patch_response")
+# For axum-memory, load-server only serves the ceiling: one user is its body.
+[ "$server_kind" = axum-memory ] && args=(--store memory --users 1 --group-members 1 --ids "$work/ids")
 [ -n "$url" ] && args+=(--database-url "$url")
 "$target/release/load-server" "${args[@]}" > "$work/out" 2> "$work/err" &
 server=$!
@@ -60,21 +77,42 @@ for _ in $(seq 600); do
 done
 base=$(sed -n 's/^SCIM base URL: //p' "$work/out")
 root=${base%/scim/v2}
-rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
-echo "store=$store users=$users group-members=$members connections=$connections duration=$duration"
+# The server the SCIM scenarios measure: load-server itself, or a shipped binary beside it.
+measured=$server; shipped_root=$root; prefix=/scim/v2
+if [ "$server_kind" != load-server ]; then
+    shipped_args=(--bind 127.0.0.1:0 --token bench)
+    [ "$server_kind" = reference-server ] && shipped_args+=(--database-url "$url")
+    "$target/release/$server_kind" "${shipped_args[@]}" > "$work/shipped-out" 2> "$work/shipped-err" &
+    shipped=$!
+    for _ in $(seq 120); do
+        grep -q "SCIM base URL" "$work/shipped-out" 2>/dev/null && break
+        kill -0 "$shipped" 2>/dev/null || { cat "$work/shipped-err" >&2; exit 1; }
+        sleep 0.5
+    done
+    shipped_base=$(sed -n 's/^SCIM base URL: //p' "$work/shipped-out")
+    prefix=/${shipped_base#http://*/}
+    shipped_root=${shipped_base%"$prefix"}
+    [ "$server_kind" = axum-memory ] && python3 bench/preload.py "$shipped_base" bench "$users" "$members" "$work/ids"
+    measured=$shipped
+fi
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$measured/status")
+echo "server=$server_kind store=$store users=$users group-members=$members connections=$connections duration=$duration"
 echo "$(cat "$work/err")"
 echo "server RSS after preload: $((rss_kb / 1024)) MiB ($((rss_kb * 1024 / (users > 0 ? users : 1))) bytes per user, group included)"
 # The server's own CPU time (user + system, from /proc) per request: wrk shares the machine,
 # so requests per second also move with wrk's cost; this column does not.
 tick=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 printf '%-8s %12s %10s %10s %8s %8s %12s\n' scenario "req/s" p50 p99 "vs bare" "vs sql" "server CPU"
 ceiling=""; sql_ceiling=""
 for scenario in $scenarios; do
-    before=$(cpu)
-    out=$(SCENARIO=$scenario IDS="$work/ids" wrk -t1 -c"$connections" -d"$duration" --latency \
-        -s bench/wrk/scim.lua "$root" 2>&1)
-    used=$(( $(cpu) - before ))
+    # The ceilings are load-server's; the SCIM scenarios, the measured server's.
+    pid=$measured; at=$shipped_root; path=$prefix
+    case "$scenario" in bare|sql) pid=$server; at=$root; path=/scim/v2 ;; esac
+    before=$(cpu "$pid")
+    out=$(SCENARIO=$scenario IDS="$work/ids" PREFIX=$path wrk -t1 -c"$connections" -d"$duration" --latency \
+        -s bench/wrk/scim.lua "$at" 2>&1)
+    used=$(( $(cpu "$pid") - before ))
     count=$(echo "$out" | awk '/requests in/ {print $1}')
     per=$(awk -v t="$used" -v n="$count" -v hz="$tick" 'BEGIN {printf "%.1f us", (n > 0 ? t * 1e6 / hz / n : 0)}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

@@ -88,7 +88,6 @@ impl<S: ScimStore> Engine<S> {
                 ScimError::unauthorized("the bearer token is not valid for this tenant").into(),
             );
         }
-        tracing::Span::current().record("tenant", tracing::field::display(&principal.tenant));
         trace.tenant = Some(principal.tenant.clone());
         trace.client.clone_from(&principal.client);
         if let Err(err) = self.check_tenant(&principal.tenant) {
