@@ -1,11 +1,14 @@
 //! Filters parsed (and evaluated) per second: scim-rs against `scim_v2` 1.0.0 and
-//! `scim-filter` 0.2.3, over the filters of `bench/filters.txt` that all of them accept,
-//! measured in the same run. `cargo bench --manifest-path peer-bench/Cargo.toml`.
+//! `scim-filter` 0.2.3, over the filters of `bench/filters.txt` that all of them accept, and
+//! against kanidm's `scim_proto` over the filters both accept, measured in the same run.
+//! `cargo bench --manifest-path peer-bench/Cargo.toml`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use scim_rs_peer_bench::{PARSERS, USER, common_subset, corpus};
+use scim_rs_peer_bench::{
+    PARSERS, USER, common_subset, corpus, parse_ours, parse_scim_proto, scim_proto_subset,
+};
 use serde_json::Value;
 
 fn parse(c: &mut Criterion) {
@@ -22,6 +25,35 @@ fn parse(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 for f in &common {
+                    assert!(parse(black_box(f)));
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
+/// scim-rs against `scim_proto`, which rejects URN paths: on the filters both accept.
+fn parse_against_scim_proto(c: &mut Criterion) {
+    let both = scim_proto_subset();
+    let rejected: Vec<_> = corpus()
+        .into_iter()
+        .filter(|f| !parse_scim_proto(f))
+        .collect();
+    eprintln!(
+        "scim_proto subset: {} filters; scim_proto rejects {}: {rejected:?}",
+        both.len(),
+        rejected.len()
+    );
+    let mut group = c.benchmark_group("parse_scim_proto_subset");
+    group.throughput(Throughput::Elements(both.len() as u64));
+    for (name, parse) in [
+        ("scim-rs", parse_ours as fn(&str) -> bool),
+        ("scim_proto 1.10.4", parse_scim_proto),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for f in &both {
                     assert!(parse(black_box(f)));
                 }
             });
@@ -61,5 +93,5 @@ fn evaluate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, evaluate);
+criterion_group!(benches, parse, parse_against_scim_proto, evaluate);
 criterion_main!(benches);

@@ -29,6 +29,20 @@ pub fn parse_scim_filter_023(input: &str) -> bool {
     matches!(peer_scim_filter::parser::filter(input), Ok((rest, _)) if rest.is_empty())
 }
 
+/// kanidm's `scim_proto` 1.10.4 (peg). It rejects URN-qualified paths, so it is compared
+/// with scim-rs alone, on the filters both accept ([`scim_proto_subset`]).
+pub fn parse_scim_proto(input: &str) -> bool {
+    input.parse::<peer_scim_proto::filter::ScimFilter>().is_ok()
+}
+
+/// The filters both scim-rs and `scim_proto` accept.
+pub fn scim_proto_subset() -> Vec<&'static str> {
+    corpus()
+        .into_iter()
+        .filter(|f| parse_ours(f) && parse_scim_proto(f))
+        .collect()
+}
+
 /// The parsers by name, ours first.
 pub const PARSERS: [(&str, fn(&str) -> bool); 3] = [
     ("scim-rs", parse_ours),

@@ -541,6 +541,24 @@ pub trait ScimStore: Send + Sync + 'static {
         expected: &Version,
     ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
 
+    /// [`ScimStore::replace`] of `previous`, the resource as the engine read it at version
+    /// `expected`, by `resource`. A store may compare `resource` with `previous` instead of
+    /// reading the resource again, and write only what the client changed; it must still
+    /// refuse if the version moved since (`PreconditionFailed`), and may not assume
+    /// `previous` holds what the app itself changed meanwhile outside SCIM. The engine
+    /// calls this for `PUT` and `PATCH`. Optional: the default is
+    /// [`ScimStore::replace`].
+    fn replace_from(
+        &self,
+        ctx: &RequestContext,
+        previous: &Resource,
+        resource: Resource,
+        expected: &Version,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send {
+        let _ = previous;
+        self.replace(ctx, resource, expected)
+    }
+
     /// Deletes the resource, if its version is still `expected` when one is given. The store
     /// also drops the id from every group's `members`.
     fn delete(

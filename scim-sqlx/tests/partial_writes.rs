@@ -173,3 +173,99 @@ async fn each_change_reads_back_on_postgres() {
     let store = open(db.clone()).await;
     each_change_reads_back(store, async || open(db.clone()).await, "partial").await;
 }
+
+/// A rule standing for the app writing its own table at that moment.
+struct AppWrite {
+    db: Database,
+    sql: String,
+}
+
+impl scim_core::engine::WriteRule for AppWrite {
+    fn check<'a>(
+        &'a self,
+        _: &'a mut scim_core::engine::Write<'_>,
+    ) -> scim_core::engine::RuleFuture<'a> {
+        Box::pin(async move {
+            match &self.db {
+                Database::Sqlite(pool) => sqlx::raw_sql(&self.sql).execute(pool).await.map(drop),
+                Database::Postgres(pool) => sqlx::raw_sql(&self.sql).execute(pool).await.map(drop),
+                _ => Ok(()),
+            }
+            .expect("the app's update");
+            Ok(())
+        })
+    }
+}
+
+/// The engine read a user; the app then changes another column of the same row itself (not
+/// through SCIM, so no version moves); Entra's PATCH of `active` lands. Only `active` is
+/// written: the app's change stays.
+async fn a_patch_keeps_what_the_app_changed_meanwhile(db: Database, schema: &str, tenant: &str) {
+    use scim_core::engine::{BearerToken, Engine, Precondition};
+
+    let store = SqlStore::open(
+        db.clone(),
+        common::tenant_mapping(schema),
+        Arc::new(SchemaRegistry::new()),
+    )
+    .await
+    .expect("the store opens");
+    let ctx = RequestContext::new(tenant);
+    let user = Engine::new(store.clone(), BearerToken::new("t"))
+        .create(
+            &ctx,
+            ResourceKind::User,
+            json!({"userName": format!("app-{tenant}@example.com"), "title": "Guide"}),
+        )
+        .await
+        .expect("created");
+    let id = user.id().expect("an id").to_owned();
+    // The app's own write lands between the engine's read and its write: a rule (run after
+    // the read, before the write) makes it, so the order is certain.
+    let sql = format!(
+        "UPDATE {schema}users SET job_title = 'Senior Guide' WHERE CAST(id AS TEXT) = '{id}'"
+    );
+    let engine = Engine::builder(store, BearerToken::new("t"))
+        .rule(AppWrite { db, sql })
+        .build();
+    let patch = scim_patch::PatchRequest::from_value(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
+    }))
+    .expect("a PATCH");
+    engine
+        .patch(&ctx, ResourceKind::User, &id, patch, &Precondition::None)
+        .await
+        .expect("patched");
+    let read = engine
+        .get(
+            &ctx,
+            ResourceKind::User,
+            &id,
+            &scim_core::Projection::default(),
+        )
+        .await
+        .expect("read back");
+    assert_eq!(read.get("active"), Some(&json!(false)));
+    assert_eq!(
+        read.get("title"),
+        Some(&json!("Senior Guide")),
+        "the app's change stays"
+    );
+}
+
+#[tokio::test]
+async fn a_patch_keeps_what_the_app_changed_meanwhile_on_sqlite() {
+    let db = common::sqlite(&common::tenant_tables(Dialect::Sqlite, "")).await;
+    a_patch_keeps_what_the_app_changed_meanwhile(db, "", "default").await;
+}
+
+#[tokio::test]
+async fn a_patch_keeps_what_the_app_changed_meanwhile_on_postgres() {
+    let schema = "scim_sqlx_partial";
+    let Some(db) = common::postgres("partial writes", schema, common::tenant_tables).await else {
+        return;
+    };
+    let tenant = format!("app-{}", uuid::Uuid::new_v4().simple());
+    a_patch_keeps_what_the_app_changed_meanwhile(db, &format!("{schema}."), &tenant).await;
+}

@@ -354,7 +354,25 @@ impl ScimStore for SqlStore {
     ) -> Result<Resource, StoreError> {
         self.deliver();
         let (store, ctx, expected) = (self.clone(), ctx.clone(), expected.clone());
-        to_the_end(async move { store.replace_row(&ctx, resource, &expected).await }).await
+        to_the_end(async move { store.replace_row(&ctx, None, resource, &expected).await }).await
+    }
+
+    async fn replace_from(
+        &self,
+        ctx: &RequestContext,
+        previous: &Resource,
+        resource: Resource,
+        expected: &Version,
+    ) -> Result<Resource, StoreError> {
+        self.deliver();
+        let (store, ctx, expected) = (self.clone(), ctx.clone(), expected.clone());
+        let previous = previous.clone();
+        to_the_end(async move {
+            store
+                .replace_row(&ctx, Some(previous), resource, &expected)
+                .await
+        })
+        .await
     }
 
     async fn delete(

@@ -283,9 +283,15 @@ impl SqlStore {
     /// Replaces the resource with `resource`, writing only what changed: the columns whose
     /// values differ, the child tables whose elements differ, the document if it differs.
     /// A `PATCH` of `active` is a version bump and one column.
+    /// Replaces the row by `resource`, writing only what differs from `previous` (what the
+    /// engine read at `expected`) or, without it, from the row as read in the transaction.
+    /// With `previous`, the row is not read again: the version guard of the side table's
+    /// update refuses a row that moved on, and writing only what the client changed keeps
+    /// what the app changed meanwhile in columns the client did not touch.
     pub(super) async fn replace_row(
         &self,
         ctx: &RequestContext,
+        previous: Option<Resource>,
         resource: Resource,
         expected: &Version,
     ) -> Result<Resource, StoreError> {
@@ -294,15 +300,29 @@ impl SqlStore {
         let id = resource.id().unwrap_or_default().to_owned();
         let key = Self::id_arg(layout.id_kind, &id).ok_or_else(|| not_found(kind, &id))?;
         let (modified, stamp) = now();
-        let mut tx = self.begin().await?;
-        let current = self
-            .fetch_in(&mut tx, ctx, layout, key.clone())
-            .await?
-            .ok_or_else(|| not_found(kind, &id))?;
-        if current.version().as_ref() != Some(expected) {
-            tx.rollback().await.map_err(backend)?;
-            return Err(precondition(kind, &id, expected));
+        let known = previous
+            .filter(|p| p.version().as_ref() == Some(expected) && p.id() == Some(id.as_str()));
+        if let Some(current) = &known
+            && Self::unchanged(layout, current, &resource)
+        {
+            // Nothing a client can see changes: no transaction, no new version.
+            return Ok(current.clone());
         }
+        let mut tx = self.begin().await?;
+        let current = match known {
+            Some(current) => current,
+            None => {
+                let current = self
+                    .fetch_in(&mut tx, ctx, layout, key.clone())
+                    .await?
+                    .ok_or_else(|| not_found(kind, &id))?;
+                if current.version().as_ref() != Some(expected) {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(precondition(kind, &id, expected));
+                }
+                current
+            }
+        };
         // Compared as the tables hold it (defaults taken, '' read as unassigned).
         let (old, new) = (
             Parts::split(layout, &current),
@@ -380,6 +400,19 @@ impl SqlStore {
         meta.version = version(n);
         meta.last_modified = modified;
         Ok(new.assemble(layout, &id, &meta))
+    }
+
+    /// Whether replacing `current` by `resource` changes nothing the tables hold.
+    fn unchanged(layout: &Layout, current: &Resource, resource: &Resource) -> bool {
+        let (old, new) = (
+            Parts::split(layout, current),
+            Parts::split(layout, resource),
+        );
+        old.slots == new.slots
+            && old.children == new.children
+            && old.rest == new.rest
+            && old.external_id == new.external_id
+            && old.members == new.members
     }
 
     pub(super) async fn delete_row(

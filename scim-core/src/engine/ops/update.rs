@@ -60,7 +60,12 @@ impl<S: ScimStore> Engine<S> {
                 after: Some(&resource),
                 members: None,
             });
-            match self.inner.store.replace(&write, resource, &version).await {
+            match self
+                .inner
+                .store
+                .replace_from(&write, &existing, resource, &version)
+                .await
+            {
                 Ok(stored) => {
                     if stored.version().as_ref() != Some(&version) {
                         self.committed(
@@ -204,7 +209,10 @@ impl<S: ScimStore> Engine<S> {
                 after: Some(&patched),
                 members: None,
             });
-            match store.replace(&write, patched, &version).await {
+            match store
+                .replace_from(&write, &existing, patched, &version)
+                .await
+            {
                 Ok(stored) => {
                     self.committed(ctx, kind, id, event(&stored)).await;
                     return Ok((Patched::Resource(stored), members));
