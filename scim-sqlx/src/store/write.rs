@@ -302,16 +302,11 @@ impl SqlStore {
         let (modified, stamp) = now();
         let known = previous
             .filter(|p| p.version().as_ref() == Some(expected) && p.id() == Some(id.as_str()));
-        if let Some(current) = &known
-            && Self::unchanged(layout, current, &resource)
-        {
-            // Nothing a client can see changes: no transaction, no new version.
-            return Ok(current.clone());
-        }
-        let mut tx = self.begin().await?;
-        let current = match known {
-            Some(current) => current,
+        // What the engine read, or the row read under the write lock (then checked).
+        let (current, tx) = match known {
+            Some(current) => (current, None),
             None => {
+                let mut tx = self.begin().await?;
                 let current = self
                     .fetch_in(&mut tx, ctx, layout, key.clone())
                     .await?
@@ -320,7 +315,7 @@ impl SqlStore {
                     tx.rollback().await.map_err(backend)?;
                     return Err(precondition(kind, &id, expected));
                 }
-                current
+                (current, Some(tx))
             }
         };
         // Compared as the tables hold it (defaults taken, '' read as unassigned).
@@ -338,10 +333,17 @@ impl SqlStore {
         let external = old.external_id != new.external_id;
         let members = old.members != new.members;
         if slots.is_empty() && !children.contains(&true) && !document && !external && !members {
-            // Nothing a client can see changes: no new version.
-            tx.rollback().await.map_err(backend)?;
+            // Nothing a client can see changes: no new version (and, for what the engine
+            // read, no transaction at all).
+            if let Some(tx) = tx {
+                tx.rollback().await.map_err(backend)?;
+            }
             return Ok(current);
         }
+        let mut tx = match tx {
+            Some(tx) => tx,
+            None => self.begin().await?,
+        };
         let mut sets = Vec::new();
         if external {
             sets.push(("external_id", Arg::Text(new.external_id.clone())));
@@ -400,19 +402,6 @@ impl SqlStore {
         meta.version = version(n);
         meta.last_modified = modified;
         Ok(new.assemble(layout, &id, &meta))
-    }
-
-    /// Whether replacing `current` by `resource` changes nothing the tables hold.
-    fn unchanged(layout: &Layout, current: &Resource, resource: &Resource) -> bool {
-        let (old, new) = (
-            Parts::split(layout, current),
-            Parts::split(layout, resource),
-        );
-        old.slots == new.slots
-            && old.children == new.children
-            && old.rest == new.rest
-            && old.external_id == new.external_id
-            && old.members == new.members
     }
 
     pub(super) async fn delete_row(
