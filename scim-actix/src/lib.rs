@@ -147,9 +147,10 @@ async fn handle_admin<S: ScimStore>(
     payload: web::Payload,
     service: web::Data<scim_core::admin::AdminService<S>>,
 ) -> HttpResponse {
-    match payload.to_bytes_limited(service.body_limit()).await {
-        Ok(Ok(body)) => respond(service.handle(convert(&request, body)).await),
-        Ok(Err(_)) => HttpResponse::BadRequest().body("the request body could not be read"),
-        Err(_) => HttpResponse::PayloadTooLarge().body("the request body is too large"),
-    }
+    let answer = match payload.to_bytes_limited(service.body_limit()).await {
+        Ok(Ok(body)) => service.handle(convert(&request, body)).await,
+        Ok(Err(err)) => service.unreadable_body(&err),
+        Err(_) => service.payload_too_large(),
+    };
+    respond(answer)
 }

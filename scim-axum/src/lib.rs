@@ -61,16 +61,7 @@ impl<S: ScimStore> tower_service::Service<Request<Body>> for ScimService<S> {
 
 async fn handle<S: ScimStore>(engine: &Engine<S>, request: Request<Body>) -> Response<Bytes> {
     let (mut parts, body) = request.into_parts();
-    // Under `nest`, axum strips the prefix from the URI and keeps the original: the
-    // difference is where the endpoint is mounted.
-    if let Some(OriginalUri(original)) = parts.extensions.get::<OriginalUri>() {
-        let mount = original
-            .path()
-            .strip_suffix(parts.uri.path())
-            .unwrap_or_default()
-            .to_owned();
-        parts.extensions.insert(MountPath(mount));
-    }
+    note_mount(&mut parts);
     // A GET or DELETE has no body: nothing to collect.
     let body = if body.size_hint().exact() == Some(0) {
         Bytes::new()
@@ -116,23 +107,13 @@ pub fn admin_router<S: ScimStore, St: Clone + Send + Sync + 'static>(
         let service = service.clone();
         async move {
             let (mut parts, body) = request.into_parts();
-            if let Some(OriginalUri(original)) = parts.extensions.get::<OriginalUri>() {
-                // `/admin` arrives as `/` (axum nests it so): all of it is the mount.
-                let (path, inner) = (original.path(), parts.uri.path());
-                let mount = path
-                    .strip_suffix(inner)
-                    .or_else(|| (inner == "/").then_some(path))
-                    .unwrap_or_default()
-                    .to_owned();
-                parts.extensions.insert(MountPath(mount));
-            }
+            note_mount(&mut parts);
             let body = match Limited::new(body, service.body_limit()).collect().await {
                 Ok(collected) => collected.to_bytes(),
-                Err(_) => {
-                    let mut refused = Response::new(Body::from("the request body is too large"));
-                    *refused.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
-                    return refused;
+                Err(err) if err.is::<LengthLimitError>() => {
+                    return service.payload_too_large().map(Body::from);
                 }
+                Err(err) => return service.unreadable_body(&err).map(Body::from),
             };
             service
                 .handle(Request::from_parts(parts, body))
@@ -140,4 +121,19 @@ pub fn admin_router<S: ScimStore, St: Clone + Send + Sync + 'static>(
                 .map(Body::from)
         }
     })
+}
+
+/// Notes where the request's router is mounted ([`MountPath`]): under `nest`, axum strips the
+/// prefix from the URI and keeps the original, and the difference is the mount point. The
+/// mount point itself (`/admin`) arrives as `/`: all of it is the mount.
+fn note_mount(parts: &mut http::request::Parts) {
+    if let Some(OriginalUri(original)) = parts.extensions.get::<OriginalUri>() {
+        let (path, inner) = (original.path(), parts.uri.path());
+        let mount = path
+            .strip_suffix(inner)
+            .or_else(|| (inner == "/").then_some(path))
+            .unwrap_or_default()
+            .to_owned();
+        parts.extensions.insert(MountPath(mount));
+    }
 }

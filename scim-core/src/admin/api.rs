@@ -111,6 +111,22 @@ impl<S: ScimStore> AdminService<S> {
         ADMIN_BODY_LIMIT
     }
 
+    /// The `413` answer to a body longer than [`AdminService::body_limit`].
+    pub fn payload_too_large(&self) -> Response<Bytes> {
+        text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large.",
+        )
+    }
+
+    /// The `400` answer to a body that could not be read.
+    pub fn unreadable_body(&self, reason: &dyn std::fmt::Display) -> Response<Bytes> {
+        text(
+            StatusCode::BAD_REQUEST,
+            &format!("The request body could not be read: {reason}"),
+        )
+    }
+
     /// Answers one admin request.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let (parts, body) = request.into_parts();
