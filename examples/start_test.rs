@@ -52,7 +52,7 @@ pub(crate) fn start(command: &mut Command) -> Server {
     }
 }
 
-/// One HTTP/1.1 exchange: the status code and the body.
+/// One HTTP/1.1 exchange with a bearer token: the status code and the body.
 pub(crate) fn send(
     base_url: &str,
     method: &str,
@@ -60,12 +60,24 @@ pub(crate) fn send(
     token: &str,
     body: &str,
 ) -> (u16, String) {
+    exchange(base_url, method, path, &format!("Bearer {token}"), body)
+}
+
+/// One HTTP/1.1 exchange with `Authorization: {authorization}`: the status code and the
+/// body.
+pub(crate) fn exchange(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    authorization: &str,
+    body: &str,
+) -> (u16, String) {
     let rest = base_url.strip_prefix("http://").expect("an http URL");
     let (host, prefix) = rest.split_once('/').expect("a path");
     let mut stream = TcpStream::connect(host).expect("the server accepts connections");
     write!(
         stream,
-        "{method} /{prefix}{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+        "{method} /{prefix}{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {authorization}\r\n\
          Content-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )

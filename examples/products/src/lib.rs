@@ -89,8 +89,8 @@ pub async fn database(
     Ok(db)
 }
 
-/// Runs one statement of the app's own (`?` placeholders, text arguments) on either
-/// database; how many rows it touched.
+/// Runs one statement of the app's own on either database, with text arguments as `$1`,
+/// `$2`... (placeholders both understand); how many rows it touched.
 pub async fn execute(db: &Database, sql: &str, args: &[&str]) -> Result<u64, sqlx::Error> {
     match db {
         Database::Sqlite(pool) => {
@@ -98,14 +98,7 @@ pub async fn execute(db: &Database, sql: &str, args: &[&str]) -> Result<u64, sql
             Ok(query.execute(pool).await?.rows_affected())
         }
         Database::Postgres(pool) => {
-            let mut numbered = String::with_capacity(sql.len() + 8);
-            for (i, part) in sql.split('?').enumerate() {
-                if i > 0 {
-                    numbered.push_str(&format!("${i}"));
-                }
-                numbered.push_str(part);
-            }
-            let query = args.iter().fold(sqlx::query(&numbered), |q, a| q.bind(*a));
+            let query = args.iter().fold(sqlx::query(sql), |q, a| q.bind(*a));
             Ok(query.execute(pool).await?.rows_affected())
         }
         _ => Err(sqlx::Error::Configuration("unknown database".into())),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{PATCH_OP, bearer, call, database, entra_user, rows, start};
+use common::{PATCH_OP, bearer, call, database, entra_user, rows, serve};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dry-run-org");
@@ -33,17 +33,7 @@ fn with_roles(user_name: &str, roles: &[&str]) -> Value {
 #[tokio::test]
 async fn a_dry_run_answers_as_the_real_run_and_keeps_nothing() {
     let db = database("dry-run-org");
-    let server = start(
-        BIN,
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--database-url",
-            &db,
-        ],
-    );
+    let server = serve(BIN, &db, &[]);
     let base = &server.base_url;
     let dry = format!("{base}/dry-run");
     let user = with_roles("babs@example.com", &["GlobalReader", "RegularUser"]);
@@ -62,17 +52,7 @@ async fn a_dry_run_answers_as_the_real_run_and_keeps_nothing() {
 #[tokio::test]
 async fn one_global_role_besides_regular_user() {
     let db = database("dry-run-org");
-    let server = start(
-        BIN,
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--database-url",
-            &db,
-        ],
-    );
+    let server = serve(BIN, &db, &[]);
     let base = &server.base_url;
     let two = with_roles(
         "two@example.com",
@@ -119,17 +99,7 @@ async fn one_global_role_besides_regular_user() {
 #[tokio::test]
 async fn users_and_groups_are_found_as_entra_matches_them() {
     let db = database("dry-run-org");
-    let server = start(
-        BIN,
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--database-url",
-            &db,
-        ],
-    );
+    let server = serve(BIN, &db, &[]);
     let base = &server.base_url;
     let (status, user) = call(
         base,

@@ -6,7 +6,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::{PATCH_OP, bearer, call, database, entra_user, rows, start};
+use common::{PATCH_OP, bearer, call, database, entra_user, rows};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_folders-metadata");
@@ -18,21 +18,8 @@ fn basic(user: &str, password: &str) -> String {
 }
 
 fn serve(db: &str) -> common::Server {
-    start(
-        BIN,
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--database-url",
-            db,
-            "--username",
-            "forms",
-            "--password",
-            "a long passphrase",
-        ],
-    )
+    let basic = ["--username", "forms", "--password", "a long passphrase"];
+    common::serve(BIN, db, &basic)
 }
 
 #[tokio::test]

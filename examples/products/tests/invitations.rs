@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{PATCH_OP, bearer, call, database, entra_user, eventually, execute, rows, start};
+use common::{
+    PATCH_OP, bearer, call, database, entra_user, eventually, execute, rows, serve, start,
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_invitations");
@@ -79,17 +81,7 @@ async fn users_are_invited_and_deactivation_ends_their_sessions() {
 #[tokio::test]
 async fn each_account_has_its_own_url_and_tokens() {
     let db = database("invitations");
-    let server = start(
-        BIN,
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--database-url",
-            &db,
-        ],
-    );
+    let server = serve(BIN, &db, &[]);
     let other = server
         .base_url
         .replace("/scim/default/v2", "/scim/other/v2");
@@ -127,19 +119,7 @@ fn a_third_token_is_refused_with_what_to_do() {
 #[tokio::test]
 async fn the_free_plan_has_no_provisioning() {
     let db = database("invitations");
-    let server = start(
-        BIN,
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--database-url",
-            &db,
-            "--plan",
-            "free",
-        ],
-    );
+    let server = serve(BIN, &db, &["--plan", "free"]);
     for (method, path, body) in [
         ("GET", "/Users", Value::Null),
         ("POST", "/Users", entra_user("babs@example.com")),

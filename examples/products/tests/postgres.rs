@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{bearer, call, entra_user, start};
+use common::{bearer, call, entra_user};
 use serde_json::Value;
 use sqlx::postgres::PgPool;
 
@@ -42,17 +42,7 @@ async fn every_product_provisions_on_postgres() {
         (env!("CARGO_BIN_EXE_folders-metadata"), "folders_metadata"),
     ] {
         let url = fresh(&admin_url, &format!("products_{name}")).await;
-        let server = start(
-            bin,
-            &[
-                "--bind",
-                "127.0.0.1:0",
-                "--token",
-                "t",
-                "--database-url",
-                &url,
-            ],
-        );
+        let server = common::serve(bin, &url, &[]);
         let base = &server.base_url;
         let (status, user) = call(
             base,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{PATCH_OP, bearer, call, database, rows, start};
+use common::{PATCH_OP, bearer, call, database, rows};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_role-mapped");
@@ -26,16 +26,7 @@ fn user(user_name: &str) -> Value {
 }
 
 fn serve(db: &str, extra: &[&str]) -> common::Server {
-    let mut args = vec![
-        "--bind",
-        "127.0.0.1:0",
-        "--token",
-        "t",
-        "--database-url",
-        db,
-    ];
-    args.extend_from_slice(extra);
-    start(BIN, &args)
+    common::serve(BIN, db, extra)
 }
 
 #[tokio::test]

@@ -62,12 +62,12 @@ impl EventSink for AfterWrites {
             match event.kind {
                 EventKind::Created => {
                     let invite = "INSERT INTO invitations (user_id, email)
-                        SELECT id, email FROM users WHERE id = ? ON CONFLICT DO NOTHING";
+                        SELECT id, email FROM users WHERE id = $1 ON CONFLICT DO NOTHING";
                     execute(&self.0, invite, &[id]).await?;
                     tracing::info!(user = id, "invitation written");
                 }
                 EventKind::Deactivated | EventKind::Deleted => {
-                    let end = "DELETE FROM sessions WHERE user_id = ?";
+                    let end = "DELETE FROM sessions WHERE user_id = $1";
                     let ended = execute(&self.0, end, &[id]).await?;
                     tracing::info!(user = id, sessions = ended, "sessions ended");
                 }

@@ -116,11 +116,11 @@ async fn main() -> Result<(), Error> {
     // An account made in the app itself: Entra's `userName eq` lookup finds it.
     for email in args.values("--manual-user") {
         let id = uuid::Uuid::new_v4().to_string();
-        let made = "INSERT INTO users (id, email, full_name, active) VALUES (?, ?, ?, TRUE)
+        let made = "INSERT INTO users (id, email, full_name, active) VALUES ($1, $2, $3, TRUE)
             ON CONFLICT DO NOTHING";
         if execute(&db, made, &[&id, &email, &email]).await? == 1 {
             let work = "INSERT INTO user_emails (user_id, position, value, type, is_primary)
-                VALUES (?, 0, ?, 'work', TRUE)";
+                VALUES ($1, 0, $2, 'work', TRUE)";
             execute(&db, work, &[&id, &email]).await?;
         }
     }

@@ -7,8 +7,6 @@
 #[path = "../../../start_test.rs"]
 mod start_test;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 
 use serde_json::Value;
@@ -54,34 +52,32 @@ pub(crate) fn call(
     auth: &str,
     body: &Value,
 ) -> (u16, Value) {
-    let rest = base_url.strip_prefix("http://").expect("an http URL");
-    let (host, prefix) = rest.split_once('/').expect("a path");
     let body = if body.is_null() {
         String::new()
     } else {
         body.to_string()
     };
-    let mut stream = TcpStream::connect(host).expect("the server accepts connections");
-    write!(
-        stream,
-        "{method} /{prefix}{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
-         Content-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response[9..12].parse().expect("a status code");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
-    let json = if body.trim().is_empty() {
+    let (status, text) = start_test::exchange(base_url, method, path, auth, &body);
+    let json = if text.trim().is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     };
     (status, json)
+}
+
+/// Starts `binary` on a free port with token `t` and `database`, and `extra` arguments.
+pub(crate) fn serve(binary: &str, database: &str, extra: &[&str]) -> Server {
+    let mut args = vec![
+        "--bind",
+        "127.0.0.1:0",
+        "--token",
+        "t",
+        "--database-url",
+        database,
+    ];
+    args.extend_from_slice(extra);
+    start(binary, &args)
 }
 
 /// The product's own table, as text: each row's columns, by `sql`.
