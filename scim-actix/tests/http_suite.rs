@@ -1,92 +1,30 @@
 //! The framework-neutral HTTP suite through actix-web's own test service, with the endpoint
-//! mounted under `/scim/v2` as an app mounts it, plus what only the adapter decides.
-//!
-//! actix-web services live on one thread (`Rc`), and the suite sends from a multi-threaded
-//! runtime; so each served app runs on a thread of its own, in an actix system, and requests
-//! reach it through a channel. Requests are served concurrently there, as a worker does.
+//! mounted under `/scim/v2` as an app mounts it (served as `common` does), plus what only
+//! the adapter decides.
 
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::test as actix_test;
 use actix_web::{App, web};
 use bytes::Bytes;
-use http::{Request, Response};
+use common::ActixApp;
+use http::Request;
 use scim_core::engine::{BearerToken, Engine};
 use scim_core::testing::http::{Harness, HttpClient, TOKEN};
 use scim_core::{MemoryStore, SchemaRegistry};
-use tokio::sync::{mpsc, oneshot};
+
+mod common;
 
 const MOUNT: &str = "/scim/v2";
 
-type Exchange = (Request<Bytes>, oneshot::Sender<Response<Bytes>>);
-
-/// An actix-web app with the SCIM scope next to its own routes, served by actix's test
-/// service on its own thread.
-struct ActixApp {
-    requests: mpsc::UnboundedSender<Exchange>,
-}
-
-impl ActixApp {
-    fn start(engine: Engine<MemoryStore>) -> Self {
-        let (requests, mut incoming) = mpsc::unbounded_channel::<Exchange>();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let app = Rc::new(
-                    actix_test::init_service(
-                        App::new()
-                            .route("/", web::get().to(|| async { "the app's own page" }))
-                            .service(scim_actix::scope(MOUNT, engine)),
-                    )
-                    .await,
-                );
-                while let Some((request, reply)) = incoming.recv().await {
-                    let app = Rc::clone(&app);
-                    actix_web::rt::spawn(async move {
-                        let response = actix_test::call_service(&*app, to_actix(request)).await;
-                        let _ = reply.send(from_actix(response).await);
-                    });
-                }
-            });
-        });
-        Self { requests }
-    }
-}
-
-fn to_actix(request: Request<Bytes>) -> actix_http::Request {
-    let (parts, body) = request.into_parts();
-    let uri = if parts.uri.path() == "/" && parts.uri.query().is_none() {
-        "/".to_owned()
-    } else {
-        format!("{MOUNT}{}", parts.uri)
-    };
-    let mut test_request = actix_test::TestRequest::default()
-        .method(Method::from_bytes(parts.method.as_str().as_bytes()).expect("a method"))
-        .uri(&uri);
-    for (name, value) in &parts.headers {
-        test_request = test_request.append_header((name.as_str(), value.as_bytes()));
-    }
-    test_request.set_payload(body).to_request()
-}
-
-async fn from_actix(response: actix_web::dev::ServiceResponse) -> Response<Bytes> {
-    let mut builder = Response::builder().status(response.status().as_u16());
-    for (name, value) in response.headers() {
-        builder = builder.header(name.as_str(), value.as_bytes());
-    }
-    let body = actix_test::read_body(response).await;
-    builder.body(body).expect("a valid response")
-}
-
-impl HttpClient for ActixApp {
-    async fn send(&self, request: Request<Bytes>) -> Response<Bytes> {
-        let (reply, response) = oneshot::channel();
-        self.requests
-            .send((request, reply))
-            .expect("the actix thread is running");
-        response.await.expect("the actix thread answers")
-    }
+/// An actix-web app with the SCIM scope next to its own routes.
+fn start(engine: Engine<MemoryStore>) -> ActixApp {
+    ActixApp::start(MOUNT, move |config| {
+        config
+            .route("/", web::get().to(|| async { "the app's own page" }))
+            .service(scim_actix::scope(MOUNT, engine));
+    })
 }
 
 struct Actix;
@@ -100,7 +38,7 @@ impl Harness for Actix {
     }
 
     async fn serve(&self, engine: Engine<MemoryStore>) -> ActixApp {
-        ActixApp::start(engine)
+        start(engine)
     }
 
     fn mount(&self) -> &str {
@@ -119,7 +57,7 @@ fn run(test: impl Future<Output = ()>) {
 fn the_app_keeps_its_routes() {
     run(async {
         let engine = Engine::new(MemoryStore::new(), BearerToken::new(TOKEN));
-        let app = ActixApp::start(engine);
+        let app = start(engine);
         let page = app
             .send(Request::get("/").body(Bytes::new()).expect("request"))
             .await;
@@ -134,7 +72,7 @@ fn bodies_are_read_within_the_limit() {
     run(async {
         let engine = Engine::new(MemoryStore::new(), BearerToken::new(TOKEN));
         let limit = engine.body_limit();
-        let app = ActixApp::start(engine);
+        let app = start(engine);
         let request = Request::post("/Users")
             .header("authorization", format!("Bearer {TOKEN}"))
             .header("content-type", "application/scim+json")

@@ -407,18 +407,19 @@ pub async fn admin_page_forms<H: AdminHarness>(harness: H) {
     assert_eq!(other.status(), 403);
 }
 
-/// Runs every admin case for `$harness` (an [`AdminHarness`]) as a `#[tokio::test]`.
+/// Runs every admin case for `$harness` (an [`AdminHarness`]) as a `#[test]`, each on a
+/// runtime of its own ([`run`](crate::testing::run)).
 #[macro_export]
 macro_rules! scim_admin_tests {
     ($harness:expr) => {
-        #[tokio::test]
-        async fn admin_api() {
-            $crate::testing::admin::admin_api($harness).await;
+        #[test]
+        fn admin_api() {
+            $crate::testing::run($crate::testing::admin::admin_api($harness));
         }
 
-        #[tokio::test]
-        async fn admin_page_forms() {
-            $crate::testing::admin::admin_page_forms($harness).await;
+        #[test]
+        fn admin_page_forms() {
+            $crate::testing::run($crate::testing::admin::admin_page_forms($harness));
         }
     };
 }
