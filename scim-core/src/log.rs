@@ -65,7 +65,7 @@ impl RequestRecord {
 
 /// Which entries a page of the log holds: latest first, optionally only refusals or one
 /// status, or one resource's.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LogQuery {
     /// Only this status (`404`), or with [`LogStatus::Refused`] every `4xx` and `5xx`.
@@ -100,13 +100,22 @@ impl LogStatus {
 /// The most entries one page answers.
 pub const MAX_LOG_PAGE: usize = 500;
 
+impl Default for LogQuery {
+    /// The latest 50 entries.
+    fn default() -> Self {
+        Self {
+            status: None,
+            resource_id: None,
+            skip: 0,
+            count: 50,
+        }
+    }
+}
+
 impl LogQuery {
     /// The latest 50 entries.
     pub fn new() -> Self {
-        Self {
-            count: 50,
-            ..Self::default()
-        }
+        Self::default()
     }
 
     /// Only `status`.

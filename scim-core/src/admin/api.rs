@@ -339,17 +339,10 @@ impl<S: ScimStore> AdminService<S> {
         secret: Option<&str>,
         notice: Option<&str>,
     ) -> Response<Bytes> {
-        let query = parts.uri.query().unwrap_or("");
-        let refused_only = query.split('&').any(|p| p == "log=refused");
-        let skip = query
-            .split('&')
-            .find_map(|p| p.strip_prefix("skip="))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut log_query = LogQuery::new().page(skip, 50);
-        if refused_only {
-            log_query = log_query.status(LogStatus::Refused);
-        }
+        // The page's log takes the API's parameters (`status=refused`, `skip`); a query it
+        // does not understand shows the latest entries.
+        let log_query = log_query(parts.uri.query().unwrap_or("")).unwrap_or_default();
+        let (refused_only, skip) = (log_query.status == Some(LogStatus::Refused), log_query.skip);
         let log = match self.admin.log(tenant, &log_query).await {
             Ok(log) => log,
             Err(err) => {

@@ -74,13 +74,7 @@ pub(super) fn csrf_ok(parts: &Parts, form: &Form) -> bool {
     let (Some(cookie), Some(field)) = (cookie_token(&parts.headers), form.get("csrf")) else {
         return false;
     };
-    let same = cookie.len() == field.len()
-        && cookie
-            .bytes()
-            .zip(field.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    same && same_origin(parts)
+    crate::engine::same_bytes(cookie.as_bytes(), field.as_bytes()) && same_origin(parts)
 }
 
 /// The `Origin` header, when present, names the `Host` the request was sent to.

@@ -222,7 +222,7 @@ fn log(body: &mut String, view: &View<'_>) {
     let filter = if view.refused_only {
         "<a href=\"./\">Show every request</a>"
     } else {
-        "<a href=\"?log=refused\">Show refusals only</a>"
+        "<a href=\"?status=refused\">Show refusals only</a>"
     };
     let _ = write!(
         body,
@@ -239,7 +239,7 @@ fn log(body: &mut String, view: &View<'_>) {
     body.push_str("</tbody></table></div>");
     if view.log.more {
         let refused = if view.refused_only {
-            "log=refused&amp;"
+            "status=refused&amp;"
         } else {
             ""
         };

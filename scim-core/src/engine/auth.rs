@@ -134,12 +134,14 @@ impl BearerToken {
     /// Whether `candidate` is the token, in time independent of where they differ.
     pub fn matches(&self, candidate: &str) -> bool {
         let digest: [u8; 32] = Sha256::digest(candidate.as_bytes()).into();
-        digest
-            .iter()
-            .zip(&self.digest)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        same_bytes(&digest, &self.digest)
     }
+}
+
+/// Whether `a` and `b` are equal, in time independent of where they differ (their lengths
+/// are not secret).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl fmt::Debug for BearerToken {

@@ -58,6 +58,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+pub(crate) use auth::same_bytes;
 pub use auth::{
     AuthScheme, Authenticator, BearerToken, DEFAULT_TENANT, NoAuth, Principal, bearer_token,
 };

@@ -403,11 +403,7 @@ impl Tokens {
         let records = self.read();
         let found = records.get(&presented).filter(|record| {
             let stored = unhex(&record.digest).unwrap_or_default();
-            stored
-                .iter()
-                .zip(&presented)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+            super::auth::same_bytes(&stored, &presented)
         });
         match found {
             Some(record) if record.is_active(Utc::now()) => {

@@ -393,6 +393,18 @@ pub async fn admin_page_forms<H: AdminHarness>(harness: H) {
     );
     let (_, summary) = call.api("acme", "GET", "acme", &Value::Null).await;
     assert_eq!(summary["policy"]["tokenExpiryDays"], 30);
+    // The page's log: every request, or the refusals only.
+    let page = |query: &'static str| call.send("GET", query, &[("x-admin", "acme")], "");
+    let every = text_of(&page("/admin/tenants/acme/").await);
+    assert!(
+        every.contains("<td>200</td>") && every.contains("<td>403</td>"),
+        "{every}"
+    );
+    let refusals = text_of(&page("/admin/tenants/acme/?status=refused").await);
+    assert!(
+        !refusals.contains("<td>200</td>") && refusals.contains("<td>403</td>"),
+        "{refusals}"
+    );
     let bad = format!("enabled=on&expiry_days=soon&csrf={csrf}");
     let refused = call
         .send("POST", "/admin/tenants/acme/settings", &form, &bad)

@@ -48,10 +48,15 @@ impl From<ScimError> for Refused {
 }
 
 impl Refused {
-    pub(super) fn into_response(self) -> Response<Bytes> {
+    /// The answer, the error it is made of noted in `trace`.
+    pub(super) fn into_response(self, trace: &mut super::Trace) -> Response<Bytes> {
         match self {
-            Self::Error(err) => reply::error(&err),
-            Self::TooMany(wait) => reply::too_many_requests(wait),
+            Self::Error(err) => reply::error(&trace.refused(err)),
+            Self::TooMany(wait) => {
+                let (err, response) = reply::too_many_requests(wait);
+                trace.error = Some(err);
+                response
+            }
         }
     }
 }

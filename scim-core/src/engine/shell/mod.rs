@@ -94,8 +94,7 @@ impl<S: ScimStore> Engine<S> {
     ) -> Response<Bytes> {
         let admitted = match self.admit(parts, &body, request_id, trace) {
             Ok(admitted) => admitted,
-            Err(gates::Refused::Error(err)) => return reply::error(&trace.refused(err)),
-            Err(refused) => return refused.into_response(),
+            Err(refused) => return refused.into_response(trace),
         };
         let route = Route::parse(admitted.rest);
         if let Some(route) = &route {

@@ -133,17 +133,18 @@ pub(crate) fn error(err: &ScimError) -> Response<Bytes> {
 
 /// `429`: the tenant is over its rate limit; `Retry-After` says in how many whole seconds
 /// (at least one) a request will be let through again.
-pub(super) fn too_many_requests(wait: std::time::Duration) -> Response<Bytes> {
+pub(super) fn too_many_requests(wait: std::time::Duration) -> (ScimError, Response<Bytes>) {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
-    let mut response = error(&ScimError::new(
+    let err = ScimError::new(
         429,
         format!("too many requests for this tenant: try again in {seconds} s"),
-    ));
+    );
+    let mut response = error(&err);
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(seconds));
-    response
+    (err, response)
 }
 
 /// The methods a route answers, as `Allow` lists them.

@@ -65,7 +65,7 @@ impl<S: ScimStore> Engine<S> {
             ),
             None => (None, None),
         };
-        let mut record = RequestRecord {
+        let record = RequestRecord {
             time,
             tenant,
             client: trace.client,
@@ -80,9 +80,6 @@ impl<S: ScimStore> Engine<S> {
             request_id: request_id.to_owned(),
             dry_run: trace.dry_run,
         };
-        if record.status == 429 && record.detail.is_none() {
-            record.detail = Some("too many requests: over the tenant's rate limit".to_owned());
-        }
         self.inner.store.record_request(record);
     }
 }
