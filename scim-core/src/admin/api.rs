@@ -169,10 +169,7 @@ impl<S: ScimStore> AdminService<S> {
                     .unwrap_or_default();
                 match access {
                     AdminAccess::Tenant(tenant) => {
-                        let encoded = percent_encoding::utf8_percent_encode(
-                            &tenant,
-                            percent_encoding::NON_ALPHANUMERIC,
-                        );
+                        let encoded = page::segment(&tenant);
                         redirect(&format!("{mount}tenants/{encoded}/"))
                     }
                     _ => html(
@@ -278,10 +275,7 @@ impl<S: ScimStore> AdminService<S> {
         let admin = &self.admin;
         match (&parts.method, rest) {
             (&Method::GET, []) => {
-                let encoded = percent_encoding::utf8_percent_encode(
-                    tenant,
-                    percent_encoding::NON_ALPHANUMERIC,
-                );
+                let encoded = page::segment(tenant);
                 redirect(&format!("{encoded}/"))
             }
             (&Method::GET, [""]) => self.render(parts, tenant, None, None).await,

@@ -31,6 +31,11 @@ pub(super) struct View<'a> {
     pub(super) skip: usize,
 }
 
+/// `text` as one path segment of a URL.
+pub(super) fn segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 /// Text made safe for HTML content and attribute values.
 pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -71,8 +76,7 @@ pub(super) fn frame(title: &str, root: &str, body: &str) -> String {
 pub(super) fn index(mount: &str, tenants: &[String]) -> String {
     let mut body = String::from("<h1>SCIM provisioning</h1><h2>Tenants</h2><ul class=\"tenants\">");
     for tenant in tenants {
-        let path =
-            percent_encoding::utf8_percent_encode(tenant, percent_encoding::NON_ALPHANUMERIC);
+        let path = segment(tenant);
         let _ = write!(
             body,
             "<li><a href=\"{mount}tenants/{path}/\">{}</a></li>",
