@@ -63,13 +63,11 @@ impl<S: ScimStore> Engine<S> {
             if response.status() == http::StatusCode::UNAUTHORIZED {
                 self.challenge(&mut response);
             }
-            let (tenant, resource) = (trace.tenant.clone(), trace.resource);
-            self.log_request(trace, &parts, &response, time, started, &request_id);
             let status = response.status().as_u16();
             let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             let (method, path) = (&parts.method, parts.uri.path());
-            let tenant = tenant.as_deref().unwrap_or("");
-            let resource = resource.map_or("", |r| r.as_str());
+            let tenant = trace.tenant.as_deref().unwrap_or("");
+            let resource = trace.resource.map_or("", |r| r.as_str());
             // Per request at `debug` (as tower-http's trace layer): at `info` a line per
             // request written synchronously halves a busy server's throughput, and every
             // request is in the provisioning log already. Writes keep their `info` audit line.
@@ -78,6 +76,7 @@ impl<S: ScimStore> Engine<S> {
             } else {
                 tracing::debug!(%method, path, %tenant, %resource, status, latency_us, "request answered");
             }
+            self.log_request(trace, &parts, &response, time, latency_us, &request_id);
             response
         }
         .instrument(span)

@@ -1,8 +1,6 @@
 //! What the provisioning log learns of a request on its way through the shell: the tenant
 //! (from the path, then from the credentials), the resource, and why it was refused.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::Response;
@@ -44,7 +42,7 @@ impl<S: ScimStore> Engine<S> {
         parts: &Parts,
         response: &Response<Bytes>,
         time: DateTime<Utc>,
-        started: Instant,
+        duration_us: u64,
         request_id: &str,
     ) {
         if !self.inner.log_requests {
@@ -76,7 +74,7 @@ impl<S: ScimStore> Engine<S> {
             status: response.status().as_u16(),
             scim_type,
             detail,
-            duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            duration_us,
             request_id: request_id.to_owned(),
             dry_run: trace.dry_run,
         };
