@@ -53,7 +53,7 @@ pub mod guide {
     }
 }
 
-pub use compat::{Compat, UnknownAttributes};
+pub use compat::{Compat, MemberDisplay, UnknownAttributes};
 pub use context::RequestContext;
 pub use document::StoredDocument;
 pub use error::{ERROR_URN, ScimError, ScimType};

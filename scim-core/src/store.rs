@@ -1,5 +1,6 @@
 //! The `ScimStore` trait an app implements against its own database, and what it is handed.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
@@ -623,6 +624,22 @@ pub trait ScimStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Resource, StoreError>> + Send {
         let _ = projection;
         self.get(ctx, kind, id)
+    }
+
+    /// The `displayName` of each resource of type `kind` whose id is among `ids` and that
+    /// has one, keyed by id: what the engine fills group members' `display` with when a
+    /// group is read ([`Compat::member_display`](crate::Compat::member_display)). It is
+    /// asked once per type for a whole group or page, so a store answers with one lookup,
+    /// never one per member. Ids that name nothing are left out. Optional: the default
+    /// answers none, and members keep the `display` they were written with.
+    fn display_names(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        ids: &[&str],
+    ) -> impl Future<Output = Result<HashMap<String, String>, StoreError>> + Send {
+        let _ = (ctx, kind, ids);
+        std::future::ready(Ok(HashMap::new()))
     }
 
     /// Who created the resource `id` of type `kind` ([`StoreError::NotFound`] if absent).

@@ -543,6 +543,28 @@ impl ScimStore for MemoryStore {
         self.list_sync(ctx, kind, query)
     }
 
+    async fn display_names(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let keys = ["displayName".to_owned()];
+        Ok(self.read(ctx, |tenant| {
+            let Some(coll) = tenant.map(|t| t.collection_ref(kind)) else {
+                return HashMap::new();
+            };
+            ids.iter()
+                .filter_map(|&id| {
+                    let entry = coll.entry(coll.slot(id)?)?;
+                    let view = entry.view(kind, &keys);
+                    let name = view.get("displayName")?.as_str()?.to_owned();
+                    Some((id.to_owned(), name))
+                })
+                .collect()
+        }))
+    }
+
     async fn replace(
         &self,
         ctx: &RequestContext,

@@ -55,6 +55,28 @@ pub(crate) fn comp_value(i: &str) -> PResult<'_, CompValue> {
     }
 }
 
+/// `compValue`, or an unquoted string: a run of characters up to a space, `(`, `)`, `[` or
+/// `]` that is not `true`, `false`, `null` or a JSON number.
+pub(crate) fn lenient_comp_value(i: &str) -> PResult<'_, CompValue> {
+    if i.starts_with('"') {
+        return comp_value(i);
+    }
+    let end = i
+        .find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']'))
+        .unwrap_or(i.len());
+    let (word, rest) = i.split_at(end);
+    if word.is_empty() {
+        return comp_value(i);
+    }
+    // What the strict grammar reads as exactly this word keeps its meaning.
+    if let Ok((after, value)) = comp_value(word)
+        && after.is_empty()
+    {
+        return Ok((rest, value));
+    }
+    Ok((rest, CompValue::String(word.to_owned())))
+}
+
 /// A JSON string starting at the opening quote of `i`, unescaped.
 pub(crate) fn string(i: &str) -> PResult<'_, String> {
     let body = &i[1..];

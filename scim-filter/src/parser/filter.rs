@@ -22,7 +22,7 @@ use nom::Parser;
 use nom::bytes::complete::take_while;
 
 use super::attr_path::{attr_path, is_path_char, sub_attr_after_bracket};
-use super::comp_value::comp_value;
+use super::comp_value::{comp_value, lenient_comp_value};
 use super::{Ctx, PResult, excerpt, fail, is_ws, skip_ws, starts_with_ci};
 use crate::ast::{AttrPath, CompareOp, Filter, ValuePath};
 
@@ -166,7 +166,11 @@ impl Ctx<'_> {
             );
         }
         self.count_term(at)?;
-        let (rest, value) = comp_value(value_at)?;
+        let (rest, value) = if self.limits.unquoted_strings {
+            lenient_comp_value(value_at)?
+        } else {
+            comp_value(value_at)?
+        };
         Ok((rest, Filter::Compare { attr, op, value }))
     }
 

@@ -22,7 +22,8 @@ use nom::IResult;
 use crate::ast::{AttrPath, Filter, PatchPath};
 use crate::error::{ErrorKind, ParseError};
 
-/// Bounds on the input a parser accepts, each reported with its own [`ErrorKind`].
+/// Bounds on the input a parser accepts, each reported with its own [`ErrorKind`], and the
+/// one leniency it can be asked for ([`Limits::with_unquoted_strings`]).
 ///
 /// ```
 /// use scim_filter::{ErrorKind, Filter, Limits};
@@ -45,6 +46,10 @@ pub struct Limits {
     pub max_depth: u32,
     /// How many comparisons and presence tests a filter may hold. Default 256.
     pub max_terms: u32,
+    /// Whether a comparison value may be an unquoted string (`userName sw O`), as some
+    /// clients send: see [`Limits::with_unquoted_strings`]. Default `false`: RFC 7644
+    /// §3.4.2.2 requires quotes.
+    pub unquoted_strings: bool,
 }
 
 impl Default for Limits {
@@ -53,6 +58,7 @@ impl Default for Limits {
             max_length: 16 * 1024,
             max_depth: 32,
             max_terms: 256,
+            unquoted_strings: false,
         }
     }
 }
@@ -76,6 +82,25 @@ impl Limits {
     #[must_use]
     pub fn with_max_terms(mut self, max_terms: u32) -> Self {
         self.max_terms = max_terms;
+        self
+    }
+
+    /// These limits, accepting unquoted string values where they cannot be read two ways:
+    /// a bare `true`, `false`, `null` or JSON number keeps its meaning, and any other run of
+    /// characters up to the next space or bracket is a string.
+    ///
+    /// ```
+    /// use scim_filter::{CompValue, Filter, Limits};
+    ///
+    /// let lenient = Limits::default().with_unquoted_strings(true);
+    /// let filter = Filter::parse_with("meta.created gt 2015-10-10T14:38:21-07:00", &lenient)?;
+    /// assert_eq!(filter.to_string(), r#"meta.created gt "2015-10-10T14:38:21-07:00""#);
+    /// assert!(Filter::parse("userName sw O").is_err());
+    /// # Ok::<(), scim_filter::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn with_unquoted_strings(mut self, on: bool) -> Self {
+        self.unquoted_strings = on;
         self
     }
 }

@@ -9,6 +9,7 @@
 //! new version, unless the caller named the version it expects), dry runs, the audit line and
 //! the events.
 
+mod display;
 mod update;
 
 use std::borrow::Cow;
@@ -194,6 +195,8 @@ impl<S: ScimStore> Engine<S> {
         input: Value,
     ) -> Result<Resource, ScimError> {
         self.check_scope(ctx, kind)?;
+        let mut input = input;
+        self.alias_members(compat, kind, &mut input);
         let mut resource = self
             .inner
             .registry
@@ -232,7 +235,7 @@ impl<S: ScimStore> Engine<S> {
             },
         )
         .await;
-        Ok(created)
+        Ok(self.shown(compat, ctx, created).await)
     }
 
     /// The resource `id`. `projection` is what the caller will return of it: a store may
@@ -245,11 +248,14 @@ impl<S: ScimStore> Engine<S> {
         projection: &Projection,
     ) -> Result<Resource, ScimError> {
         self.check_scope(ctx, kind)?;
-        self.inner
+        let resource = self
+            .inner
             .store
             .get_projected(ctx, kind, id, projection)
             .await
-            .map_err(store_error)
+            .map_err(store_error)?;
+        let compat = self.compat_of(ctx.tenant());
+        Ok(self.shown(&compat, ctx, resource).await)
     }
 
     /// The resources of type `kind` (users, then groups, paged as one list, for `None`: the
@@ -278,6 +284,20 @@ impl<S: ScimStore> Engine<S> {
 
     /// [`Engine::list`] for a query whose `count` is already within `maxResults`.
     pub(super) async fn list_within(
+        &self,
+        ctx: &RequestContext,
+        kind: Option<ResourceKind>,
+        query: &ListQuery,
+    ) -> Result<ListPage, ScimError> {
+        let mut page = self.list_stored(ctx, kind, query).await?;
+        let compat = self.compat_of(ctx.tenant());
+        self.fill_member_display(&compat, ctx, &mut page.resources)
+            .await;
+        Ok(page)
+    }
+
+    /// The page the store answers for [`Engine::list_within`].
+    async fn list_stored(
         &self,
         ctx: &RequestContext,
         kind: Option<ResourceKind>,

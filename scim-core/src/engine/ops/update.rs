@@ -5,13 +5,14 @@
 use scim_patch::PatchRequest;
 use serde_json::{Value, json};
 
+use super::display::alias_member_display_name;
 use super::{Patched, Precondition, WRITE_ATTEMPTS, precondition_failed, store_error};
 use crate::engine::Engine;
 use crate::engine::events::{Change, EventKind};
 use crate::engine::rules::WriteChange;
 use crate::{
-    Compat, MemberChange, MembersChanged, RequestContext, Resource, ResourceKind, ScimError,
-    ScimStore, StoreError, Version,
+    Compat, MemberChange, MemberDisplay, MembersChanged, RequestContext, Resource, ResourceKind,
+    ScimError, ScimStore, StoreError, Version,
 };
 
 impl<S: ScimStore> Engine<S> {
@@ -42,6 +43,8 @@ impl<S: ScimStore> Engine<S> {
     ) -> Result<Resource, ScimError> {
         self.check_scope(ctx, kind)?;
         let schemas = self.inner.registry.resource(kind);
+        let mut input = input;
+        self.alias_members(compat, kind, &mut input);
         for attempt in 1.. {
             let (existing, version) = self.current(ctx, kind, id, precondition).await?;
             let mut resource = schemas.validate_replace(input.clone(), &existing, compat)?;
@@ -81,7 +84,7 @@ impl<S: ScimStore> Engine<S> {
                         )
                         .await;
                     }
-                    return Ok(stored);
+                    return Ok(self.shown(compat, ctx, stored).await);
                 }
                 Err(StoreError::PreconditionFailed { .. })
                     if precondition.retries() && attempt < WRITE_ATTEMPTS => {}
@@ -125,6 +128,25 @@ impl<S: ScimStore> Engine<S> {
         precondition: &Precondition,
     ) -> Result<Patched, ScimError> {
         self.check_scope(ctx, kind)?;
+        let mut request = request;
+        if kind == ResourceKind::Group && compat.member_display == MemberDisplay::AsSent {
+            for op in &mut request.operations {
+                let Some(value) = op.value.as_mut() else {
+                    continue;
+                };
+                match &op.path {
+                    Some(path)
+                        if path.attr.name.eq_ignore_ascii_case("members")
+                            && path.attr.sub_attr.is_none()
+                            && path.sub_attr.is_none() =>
+                    {
+                        alias_member_display_name(value);
+                    }
+                    None => self.alias_members(compat, kind, value),
+                    Some(_) => {}
+                }
+            }
+        }
         if kind == ResourceKind::Group
             && precondition.retries()
             && let Some(change) = request.membership_change(&compat.patch)
@@ -133,7 +155,12 @@ impl<S: ScimStore> Engine<S> {
             return Ok(Patched::Members(done.version));
         }
         let applied = self.apply(compat, ctx, kind, id, request, precondition, false);
-        Ok(Box::pin(applied).await?.0)
+        Ok(match Box::pin(applied).await?.0 {
+            Patched::Resource(resource) => {
+                Patched::Resource(self.shown(compat, ctx, resource).await)
+            }
+            members => members,
+        })
     }
 
     /// The general PATCH: read, apply, validate, write, tried again on the newer version when

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::route::Route;
 use super::{Call, conditional, reply};
-use crate::engine::{Engine, PatchResponse};
+use crate::engine::Engine;
 use crate::{ScimError, ScimStore, ScimType, Version};
 
 const BULK_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
@@ -329,9 +329,10 @@ impl<S: ScimStore> Engine<S> {
                 let patched = self
                     .patch_under(compat, ctx, kind, id, request, &precondition)
                     .await?;
-                let status = match self.inner.patch_response {
-                    PatchResponse::NoContent => StatusCode::NO_CONTENT,
-                    _ => StatusCode::OK,
+                let status = if self.no_content(compat) {
+                    StatusCode::NO_CONTENT
+                } else {
+                    StatusCode::OK
                 };
                 Ok(done(status, patched.version()))
             }

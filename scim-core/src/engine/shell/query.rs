@@ -1,10 +1,10 @@
 //! Query strings, decoded in one place, and the list parameters (RFC 7644 §3.4.2) from a
 //! query string or a `.search` body.
 
-use scim_filter::{AttrPath, Filter};
+use scim_filter::{AttrPath, Filter, Limits};
 use serde_json::Value;
 
-use crate::{ListQuery, Projection, ScimError, ScimType, SortOrder};
+use crate::{Compat, ListQuery, Projection, ScimError, ScimType, SortOrder};
 
 /// `attributes` and `excludedAttributes`, as given.
 #[derive(Debug, Default)]
@@ -14,9 +14,41 @@ pub(super) struct Attributes {
 }
 
 impl Attributes {
-    pub(super) fn projection(&self) -> Result<Projection, ScimError> {
+    pub(super) fn projection(&self, compat: &Compat) -> Result<Projection, ScimError> {
+        if compat.filters_in_attributes {
+            let attributes = self.attributes.as_deref().map(without_value_filters);
+            let excluded = self.excluded.as_deref().map(without_value_filters);
+            return Projection::new(attributes.as_deref(), excluded.as_deref());
+        }
         Projection::new(self.attributes.as_deref(), self.excluded.as_deref())
     }
+}
+
+/// `list` with each value filter removed (`emails[type eq "work"].value` becomes
+/// `emails.value`), for [`Compat::filters_in_attributes`]. A bracket inside a quoted string
+/// does not count.
+fn without_value_filters(list: &str) -> String {
+    let mut out = String::with_capacity(list.len());
+    let (mut depth, mut quoted, mut escaped) = (0u32, false, false);
+    for c in list.chars() {
+        if depth == 0 {
+            if c == '[' {
+                depth = 1;
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
+        match (quoted, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (_, '"') => quoted = !quoted,
+            (false, '[') => depth += 1,
+            (false, ']') => depth -= 1,
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Every list parameter, as given.
@@ -130,10 +162,15 @@ impl Search {
 
     /// Checks the parameters. `startIndex` below 1 counts as 1 and a negative `count` as 0
     /// (RFC 7644 §3.4.2.4); `count` is clamped to `max_results`.
-    pub(super) fn into_listing(self, max_results: usize) -> Result<Listing, ScimError> {
+    pub(super) fn into_listing(
+        self,
+        max_results: usize,
+        compat: &Compat,
+    ) -> Result<Listing, ScimError> {
         let mut query = ListQuery::new();
         if let Some(filter) = self.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-            query = query.with_filter(Filter::parse(filter)?);
+            let limits = Limits::default().with_unquoted_strings(compat.unquoted_filter_literals);
+            query = query.with_filter(Filter::parse_with(filter, &limits)?);
         }
         if let Some(by) = self.sort_by.as_deref().filter(|s| !s.trim().is_empty()) {
             let by = AttrPath::parse(by.trim()).map_err(|e| {
@@ -155,7 +192,7 @@ impl Search {
         let count = self.count.map_or(max_results, |c| {
             usize::try_from(c.max(0)).map_or(max_results, |c| c.min(max_results))
         });
-        let projection = self.attrs.projection()?;
+        let projection = self.attrs.projection(compat)?;
         query = query
             .with_page(start_index, Some(count))
             .with_projection(projection.clone());

@@ -15,8 +15,8 @@ impl<S: ScimStore> Engine<S> {
     /// a bad one never follows a write that happened.
     fn attributes(call: &Call<'_>) -> Result<Projection, ScimError> {
         match call.parts.uri.query() {
-            Some(q) => Search::from_query(q)?.attrs.projection(),
-            None => Attributes::default().projection(),
+            Some(q) => Search::from_query(q)?.attrs.projection(&call.compat),
+            None => Attributes::default().projection(&call.compat),
         }
     }
 
@@ -62,7 +62,7 @@ impl<S: ScimStore> Engine<S> {
         kind: Option<ResourceKind>,
         search: Search,
     ) -> Result<Response<Bytes>, ScimError> {
-        let listing = search.into_listing(call.max_results)?;
+        let listing = search.into_listing(call.max_results, &call.compat)?;
         let page = self.list_within(&call.ctx, kind, &listing.query).await?;
         let resources: Vec<Vec<u8>> = page
             .resources
@@ -146,12 +146,16 @@ impl<S: ScimStore> Engine<S> {
         projection: &Projection,
         resource: Resource,
     ) -> Response<Bytes> {
-        match self.inner.patch_response {
-            PatchResponse::NoContent => {
-                reply::empty(StatusCode::NO_CONTENT, resource.version().as_ref())
-            }
-            _ => self.respond(call, projection, StatusCode::OK, resource),
+        if self.no_content(&call.compat) {
+            return reply::empty(StatusCode::NO_CONTENT, resource.version().as_ref());
         }
+        self.respond(call, projection, StatusCode::OK, resource)
+    }
+
+    /// Whether a successful PATCH answers `204`: the engine's setting, or the tenant's
+    /// policy.
+    pub(super) fn no_content(&self, compat: &crate::Compat) -> bool {
+        self.inner.patch_response == PatchResponse::NoContent || compat.patch_no_content
     }
 
     /// The answer to a PATCH the store applied as a membership change: the group is read
@@ -165,7 +169,7 @@ impl<S: ScimStore> Engine<S> {
         id: &str,
         version: &Version,
     ) -> Response<Bytes> {
-        if self.inner.patch_response == PatchResponse::NoContent {
+        if self.no_content(&call.compat) {
             return reply::empty(StatusCode::NO_CONTENT, Some(version));
         }
         match self

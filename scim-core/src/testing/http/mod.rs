@@ -22,6 +22,7 @@ mod hooks;
 mod hostile;
 mod patch;
 mod plans;
+mod profiles;
 mod protocol;
 mod queries;
 mod resources;
@@ -45,6 +46,7 @@ pub use patch::{
     patch_groups, patch_no_content, patch_versions,
 };
 pub use plans::{basic_authentication, resource_type_gating};
+pub use profiles::{lenient_profile, member_display};
 pub use protocol::{
     authentication, body_limit, create_errors, discovery, etags, malformed_bodies, media_types,
     routes_and_methods, tenants_and_locations,
@@ -437,6 +439,8 @@ macro_rules! scim_http_tests {
             password_never_returned,
             create_with_nulls,
             create_group_entra,
+            member_display,
+            lenient_profile,
             location_from_host_and_mount,
             unknown_id_is_404,
             duplicates_are_409,
