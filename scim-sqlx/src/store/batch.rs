@@ -17,8 +17,10 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::{SqlStore, backend, not_found};
-use crate::db::{Arg, Dialect};
+use crate::db::{Arg, Dialect, Q};
+use crate::layout::Layout;
 use crate::mapping::IdKind;
+use uuid::Uuid;
 
 /// How many statements of reads may run at once (the rest of the pool is for writes and
 /// lists).
@@ -174,23 +176,22 @@ impl SqlStore {
         guard.done = true;
     }
 
-    /// The resources `ids` of `shape`, by id, in one statement.
-    async fn read_many(
-        &self,
-        shape: &Shape,
-        ids: &[&str],
-    ) -> Result<HashMap<String, Resource>, StoreError> {
-        let layout = self.layout(shape.kind)?;
+    /// `SELECT` of the ids among `ids` that can be ids of `layout` (integers for an integer
+    /// id, UUIDs for a UUID id), bound as one JSON list: `r.id IN (...)` with one
+    /// placeholder, whatever the number of ids.
+    pub(super) fn ids_within(&self, layout: &Layout, ids: &[&str], q: &mut Q) -> String {
         let list: Vec<Value> = ids
             .iter()
-            .map(|id| match layout.id_kind {
-                IdKind::Integer => id.parse::<i64>().map_or(Value::Null, Value::from),
-                _ => Value::from(*id),
+            .filter_map(|id| match layout.id_kind {
+                IdKind::Integer => id.parse::<i64>().ok().map(Value::from),
+                IdKind::Uuid => Uuid::parse_str(id)
+                    .ok()
+                    .map(|u| Value::from(u.hyphenated().to_string())),
+                _ => Some(Value::from(*id)),
             })
             .collect();
-        let mut q = self.q();
         let list = q.p(Arg::Json(Some(Value::Array(list).to_string())));
-        let within = match (self.dialect(), layout.id_kind) {
+        match (self.dialect(), layout.id_kind) {
             (Dialect::Postgres, IdKind::Uuid) => {
                 format!("SELECT jsonb_array_elements_text({list})::uuid")
             }
@@ -199,7 +200,18 @@ impl SqlStore {
             }
             (Dialect::Postgres, _) => format!("SELECT jsonb_array_elements_text({list})"),
             _ => format!("SELECT value FROM json_each({list})"),
-        };
+        }
+    }
+
+    /// The resources `ids` of `shape`, by id, in one statement.
+    async fn read_many(
+        &self,
+        shape: &Shape,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Resource>, StoreError> {
+        let layout = self.layout(shape.kind)?;
+        let mut q = self.q();
+        let within = self.ids_within(layout, ids, &mut q);
         let ctx = RequestContext::new(&shape.tenant);
         let sql = format!(
             "{} WHERE r.{} IN ({within}){}",

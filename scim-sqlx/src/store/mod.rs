@@ -5,6 +5,7 @@ mod children;
 mod read;
 mod write;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -323,6 +324,15 @@ impl ScimStore for SqlStore {
         id: &str,
     ) -> Result<Resource, StoreError> {
         self.read_by_id(ctx, kind, id, true).await
+    }
+
+    async fn display_names(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        self.names(ctx, kind, ids).await
     }
 
     async fn get_projected(

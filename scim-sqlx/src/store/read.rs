@@ -1,12 +1,15 @@
 //! Reading: one statement per resource (its row, its side row, its child rows and members
 //! aggregated as JSON), lists with the filter, sort and page in SQL.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use scim_core::{
     ListPage, ListQuery, Meta, Provenance, RequestContext, Resource, ResourceKind, SortOrder,
     StoreError,
 };
-use scim_filter::sql::to_sql_from;
+use scim_filter::AttrPath;
+use scim_filter::sql::{SqlSchema, to_sql_from};
 
 use super::{SqlStore, backend, not_found, version};
 use crate::db::{Dialect, Row, Tx};
@@ -155,6 +158,35 @@ impl SqlStore {
         rows.first()
             .map(|row| Self::resource(layout, row, with_members))
             .ok_or_else(|| not_found(kind, id))
+    }
+
+    /// The `displayName` of each resource of type `kind` among `ids`, in one statement.
+    pub(super) async fn names(
+        &self,
+        ctx: &RequestContext,
+        kind: ResourceKind,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let layout = self.layout(kind)?;
+        let columns = self.columns(layout);
+        let Some(name) = columns.column(&AttrPath::new("displayName")) else {
+            return Ok(HashMap::new());
+        };
+        let mut q = self.q();
+        let within = self.ids_within(layout, ids, &mut q);
+        let sql = format!(
+            "SELECT {} AS scim_id, {} AS scim_name FROM {} WHERE r.{} IN ({within}){}",
+            columns.id_text(),
+            name.expr,
+            columns.from(),
+            layout.id,
+            Self::tenant_clause(layout, ctx, &mut q)
+        );
+        let rows = q.fetch(&self.inner.db, &sql).await.map_err(backend)?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| Some((row.text("scim_id")?, row.text("scim_name")?)))
+            .collect())
     }
 
     /// Who created the resource `id`: a row the app made has no side row, or one marked
