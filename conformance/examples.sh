@@ -2,14 +2,21 @@
 # Runs the checkers (conformance/run.sh) against each example server, each built in release
 # mode and started fresh and empty on a free port of 127.0.0.1.
 #
-#   conformance/examples.sh [SERVER ...]
+#   conformance/examples.sh [--compat PROFILE] [SERVER ...]
 #     SERVER  axum-memory, actix-memory or reference-server (default: all three)
+#     PROFILE the reference server's compatibility profile (--compat: entra, the default,
+#             okta, strict or lenient); the other servers run their default
 #
 # Prints run.sh's report for each server, then one line per server: "SERVER: N passed, M
 # failed". CONF_OUT, if set, gets one directory of raw outputs per server. Exit 0, or 2 when
 # a server did not start or a tool could not run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+compat=""
+if [ "${1:-}" = --compat ]; then
+    compat=$2
+    shift 2
+fi
 servers=("$@")
 [ ${#servers[@]} -gt 0 ] || servers=(axum-memory actix-memory reference-server)
 token="conformance-$(date +%s)"
@@ -27,6 +34,7 @@ summary=()
 for s in "${servers[@]}"; do
     args=(--bind 127.0.0.1:0 --token "$token")
     [ "$s" = reference-server ] && args+=(--database-url "sqlite://$work/$s.db")
+    [ "$s" = reference-server ] && [ -n "$compat" ] && args+=(--compat "$compat")
     RUST_LOG=warn "$target/$s" "${args[@]}" > "$work/$s.out" 2> "$work/$s.err" &
     server=$!
     base=""
@@ -44,7 +52,9 @@ for s in "${servers[@]}"; do
     else
         echo "=== $s at $base"
         out="${CONF_OUT:+$CONF_OUT/$s}"
-        report=$(CONF_OUT="${out:-$work/$s-out}" conformance/run.sh "$base" "$token")
+        profile=entra
+        [ "$s" = reference-server ] && [ -n "$compat" ] && profile=$compat
+        report=$(CONF_PROFILE="$profile" CONF_OUT="${out:-$work/$s-out}" conformance/run.sh "$base" "$token")
         [ $? -eq 0 ] || status=2
         echo "$report"
         summary+=("$s: $(echo "$report" | tail -n 1)")

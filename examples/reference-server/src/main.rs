@@ -14,7 +14,9 @@
 //! extension), `--rate-limit N` (`SCIM_RATE_LIMIT`: at most N requests a minute per tenant,
 //! in bursts of as many; above it, `429` with `Retry-After`), `--admin-password PASSWORD`
 //! (`SCIM_ADMIN_PASSWORD`: the password of the admin page at `/admin`; without it a
-//! one-time password is printed at each start).
+//! one-time password is printed at each start), `--compat PROFILE` (`SCIM_COMPAT`: `entra`,
+//! the default, `okta`, `strict` or `lenient`, what Microsoft's reference server accepts;
+//! see the compatibility guide).
 //!
 //! Commands on the same database: `tenants create NAME`, `tenants list`,
 //! `tenants disable NAME [DETAIL]`, `tenants enable NAME`, `tokens list TENANT`,
@@ -26,7 +28,7 @@ use std::time::Duration;
 use axum::Router;
 use reference_server::{Admin, DEFAULT_TENANT};
 use scim_core::engine::{Engine, RateLimit, Tenants, TokenOptions, Tokens};
-use scim_core::{ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
+use scim_core::{Compat, ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
 use scim_sqlx::SqlStore;
 
 use reference_server::Error;
@@ -204,6 +206,12 @@ async fn serve(
             .parse()
             .map_err(|_| format!("--rate-limit takes requests per minute, not {limit:?}"))?;
         engine = engine.rate_limit(RateLimit::per_minute(per_minute));
+    }
+    if let Some(name) = args.get("compat", &["SCIM_COMPAT"]) {
+        let compat = Compat::named(&name).ok_or_else(|| {
+            format!("--compat takes strict, entra, okta or lenient, not {name:?}")
+        })?;
+        engine = engine.compat(compat);
     }
     let engine = engine.build();
 
