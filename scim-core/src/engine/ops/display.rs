@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use scim_patch::PatchRequest;
 use serde_json::{Map, Value};
 
 use crate::engine::Engine;
@@ -12,8 +13,8 @@ use crate::{Compat, MemberDisplay, RequestContext, Resource, ResourceKind, ScimS
 /// Whether member `m` is to be given the referenced name under `mode`.
 fn wanted(m: &Map<String, Value>, mode: MemberDisplay) -> bool {
     match mode {
+        MemberDisplay::Referenced => true,
         MemberDisplay::AsSent => !m.get("display").is_some_and(Value::is_string),
-        _ => true,
     }
 }
 
@@ -52,20 +53,6 @@ impl<S: ScimStore> Engine<S> {
         resource
     }
 
-    /// In a group's body (a POST or PUT, or a path-less PATCH value), each member's
-    /// `displayName` read as `display` when `compat` keeps members' `display` as sent.
-    pub(crate) fn alias_members(&self, compat: &Compat, kind: ResourceKind, body: &mut Value) {
-        let _ = self;
-        if kind != ResourceKind::Group || compat.member_display != MemberDisplay::AsSent {
-            return;
-        }
-        if let Some(body) = body.as_object_mut() {
-            body.iter_mut()
-                .filter(|(k, _)| k.eq_ignore_ascii_case("members"))
-                .for_each(|(_, members)| alias_member_display_name(members));
-        }
-    }
-
     /// Fills the `display` of the members of the groups among `resources`, as `compat` says.
     /// A store that cannot look names up leaves members as they were written; a failed
     /// lookup is logged and leaves them too (the group itself was read).
@@ -76,7 +63,8 @@ impl<S: ScimStore> Engine<S> {
         resources: &mut [Resource],
     ) {
         let mode = compat.member_display;
-        // Which ids to look up as users (typed `User` or untyped) and as groups.
+        // Which ids to look up as users (typed `User`, or untyped) and as groups (typed
+        // `Group`, and untyped ones that are no user).
         let (mut users, mut groups, mut untyped) = (Vec::new(), Vec::new(), false);
         for resource in resources.iter() {
             if resource.kind() != ResourceKind::Group {
@@ -100,17 +88,16 @@ impl<S: ScimStore> Engine<S> {
             return;
         }
         let store = &self.inner.store;
-        let mut names = [HashMap::new(), HashMap::new()];
+        let (mut user_names, mut group_names) = (HashMap::new(), HashMap::new());
         let lookups = async {
             if !users.is_empty() {
-                names[0] = store.display_names(ctx, ResourceKind::User, &users).await?;
+                user_names = store.display_names(ctx, ResourceKind::User, &users).await?;
             }
             if untyped {
-                // An untyped member may be a group: those not found as users.
-                groups.extend(users.iter().filter(|id| !names[0].contains_key(**id)));
+                groups.extend(users.iter().filter(|id| !user_names.contains_key(**id)));
             }
             if !groups.is_empty() && self.serves_for(ctx.tenant(), ResourceKind::Group) {
-                names[1] = store
+                group_names = store
                     .display_names(ctx, ResourceKind::Group, &groups)
                     .await?;
             }
@@ -119,7 +106,7 @@ impl<S: ScimStore> Engine<S> {
         if let Err(err) = lookups.await {
             tracing::warn!(error = %err, "looking up members' display names failed");
         }
-        if names.iter().all(HashMap::is_empty) {
+        if user_names.is_empty() && group_names.is_empty() {
             return;
         }
         for resource in resources.iter_mut() {
@@ -137,9 +124,9 @@ impl<S: ScimStore> Engine<S> {
                     continue;
                 };
                 let name = match member_kind(m) {
-                    Some(ResourceKind::Group) => names[1].get(id),
-                    Some(_) => names[0].get(id),
-                    None => names[0].get(id).or_else(|| names[1].get(id)),
+                    Some(ResourceKind::Group) => group_names.get(id),
+                    Some(_) => user_names.get(id),
+                    None => user_names.get(id).or_else(|| group_names.get(id)),
                 };
                 if let Some(name) = name.cloned() {
                     m.insert("display".into(), Value::String(name));
@@ -149,10 +136,51 @@ impl<S: ScimStore> Engine<S> {
     }
 }
 
+/// In a group's body (a POST or PUT, or a path-less PATCH value), each member's
+/// `displayName` read as `display` when `compat` keeps members' `display` as sent
+/// ([`MemberDisplay::AsSent`]: Microsoft's reference server accepts it there).
+pub(crate) fn alias_members(compat: &Compat, kind: ResourceKind, body: &mut Value) {
+    if kind != ResourceKind::Group || compat.member_display != MemberDisplay::AsSent {
+        return;
+    }
+    if let Some(body) = body.as_object_mut() {
+        body.iter_mut()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("members"))
+            .for_each(|(_, members)| alias_member_display_name(members));
+    }
+}
+
+/// [`alias_members`] for a PATCH of a group: the value of each operation on `members`, and
+/// each path-less value.
+pub(crate) fn alias_patched_members(
+    compat: &Compat,
+    kind: ResourceKind,
+    request: &mut PatchRequest,
+) {
+    if kind != ResourceKind::Group || compat.member_display != MemberDisplay::AsSent {
+        return;
+    }
+    for op in &mut request.operations {
+        let Some(value) = op.value.as_mut() else {
+            continue;
+        };
+        match &op.path {
+            None => alias_members(compat, kind, value),
+            Some(path)
+                if path.attr.name.eq_ignore_ascii_case("members")
+                    && path.attr.sub_attr.is_none()
+                    && path.sub_attr.is_none() =>
+            {
+                alias_member_display_name(value);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 /// Each member of `members` (a `members` value, or one member) with its `displayName` read
-/// as `display`, for [`MemberDisplay::AsSent`]: Microsoft's reference server accepts it
-/// there. A member that says both keeps `display`.
-pub(crate) fn alias_member_display_name(members: &mut Value) {
+/// as `display`. A member that says both keeps `display`.
+fn alias_member_display_name(members: &mut Value) {
     let list = match members {
         Value::Array(list) => list.iter_mut().collect::<Vec<_>>(),
         one @ Value::Object(_) => vec![one],

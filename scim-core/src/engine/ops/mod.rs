@@ -12,6 +12,8 @@
 mod display;
 mod update;
 
+pub(crate) use display::alias_members;
+
 use std::borrow::Cow;
 
 use serde_json::Value;
@@ -183,8 +185,9 @@ impl<S: ScimStore> Engine<S> {
         kind: ResourceKind,
         input: Value,
     ) -> Result<Resource, ScimError> {
-        self.create_under(&self.compat_of(ctx.tenant()), ctx, kind, input)
-            .await
+        let compat = self.compat_of(ctx.tenant());
+        let created = self.create_under(&compat, ctx, kind, input).await?;
+        Ok(self.shown(&compat, ctx, created).await)
     }
 
     pub(super) async fn create_under(
@@ -196,7 +199,7 @@ impl<S: ScimStore> Engine<S> {
     ) -> Result<Resource, ScimError> {
         self.check_scope(ctx, kind)?;
         let mut input = input;
-        self.alias_members(compat, kind, &mut input);
+        alias_members(compat, kind, &mut input);
         let mut resource = self
             .inner
             .registry
@@ -235,7 +238,7 @@ impl<S: ScimStore> Engine<S> {
             },
         )
         .await;
-        Ok(self.shown(compat, ctx, created).await)
+        Ok(created)
     }
 
     /// The resource `id`. `projection` is what the caller will return of it: a store may

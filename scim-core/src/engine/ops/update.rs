@@ -5,14 +5,14 @@
 use scim_patch::PatchRequest;
 use serde_json::{Value, json};
 
-use super::display::alias_member_display_name;
+use super::display::{alias_members, alias_patched_members};
 use super::{Patched, Precondition, WRITE_ATTEMPTS, precondition_failed, store_error};
 use crate::engine::Engine;
 use crate::engine::events::{Change, EventKind};
 use crate::engine::rules::WriteChange;
 use crate::{
-    Compat, MemberChange, MemberDisplay, MembersChanged, RequestContext, Resource, ResourceKind,
-    ScimError, ScimStore, StoreError, Version,
+    Compat, MemberChange, MembersChanged, RequestContext, Resource, ResourceKind, ScimError,
+    ScimStore, StoreError, Version,
 };
 
 impl<S: ScimStore> Engine<S> {
@@ -28,8 +28,10 @@ impl<S: ScimStore> Engine<S> {
         precondition: &Precondition,
     ) -> Result<Resource, ScimError> {
         let compat = self.compat_of(ctx.tenant());
-        self.replace_under(&compat, ctx, kind, id, input, precondition)
-            .await
+        let stored = self
+            .replace_under(&compat, ctx, kind, id, input, precondition)
+            .await?;
+        Ok(self.shown(&compat, ctx, stored).await)
     }
 
     pub(crate) async fn replace_under(
@@ -44,7 +46,7 @@ impl<S: ScimStore> Engine<S> {
         self.check_scope(ctx, kind)?;
         let schemas = self.inner.registry.resource(kind);
         let mut input = input;
-        self.alias_members(compat, kind, &mut input);
+        alias_members(compat, kind, &mut input);
         for attempt in 1.. {
             let (existing, version) = self.current(ctx, kind, id, precondition).await?;
             let mut resource = schemas.validate_replace(input.clone(), &existing, compat)?;
@@ -84,7 +86,7 @@ impl<S: ScimStore> Engine<S> {
                         )
                         .await;
                     }
-                    return Ok(self.shown(compat, ctx, stored).await);
+                    return Ok(stored);
                 }
                 Err(StoreError::PreconditionFailed { .. })
                     if precondition.retries() && attempt < WRITE_ATTEMPTS => {}
@@ -114,8 +116,15 @@ impl<S: ScimStore> Engine<S> {
         precondition: &Precondition,
     ) -> Result<Patched, ScimError> {
         let compat = self.compat_of(ctx.tenant());
-        self.patch_under(&compat, ctx, kind, id, request, precondition)
-            .await
+        let patched = self
+            .patch_under(&compat, ctx, kind, id, request, precondition)
+            .await?;
+        Ok(match patched {
+            Patched::Resource(resource) => {
+                Patched::Resource(self.shown(&compat, ctx, resource).await)
+            }
+            members => members,
+        })
     }
 
     pub(crate) async fn patch_under(
@@ -129,24 +138,7 @@ impl<S: ScimStore> Engine<S> {
     ) -> Result<Patched, ScimError> {
         self.check_scope(ctx, kind)?;
         let mut request = request;
-        if kind == ResourceKind::Group && compat.member_display == MemberDisplay::AsSent {
-            for op in &mut request.operations {
-                let Some(value) = op.value.as_mut() else {
-                    continue;
-                };
-                match &op.path {
-                    Some(path)
-                        if path.attr.name.eq_ignore_ascii_case("members")
-                            && path.attr.sub_attr.is_none()
-                            && path.sub_attr.is_none() =>
-                    {
-                        alias_member_display_name(value);
-                    }
-                    None => self.alias_members(compat, kind, value),
-                    Some(_) => {}
-                }
-            }
-        }
+        alias_patched_members(compat, kind, &mut request);
         if kind == ResourceKind::Group
             && precondition.retries()
             && let Some(change) = request.membership_change(&compat.patch)
@@ -155,12 +147,7 @@ impl<S: ScimStore> Engine<S> {
             return Ok(Patched::Members(done.version));
         }
         let applied = self.apply(compat, ctx, kind, id, request, precondition, false);
-        Ok(match Box::pin(applied).await?.0 {
-            Patched::Resource(resource) => {
-                Patched::Resource(self.shown(compat, ctx, resource).await)
-            }
-            members => members,
-        })
+        Ok(Box::pin(applied).await?.0)
     }
 
     /// The general PATCH: read, apply, validate, write, tried again on the newer version when

@@ -39,6 +39,21 @@ impl<S: ScimStore> Engine<S> {
         serde_json::to_vec(&projection.apply_owned(schemas, resource)).unwrap_or_default()
     }
 
+    /// A written `resource` as the answer shows it: with its members' `display` filled when
+    /// the answer carries members (a write read nothing it could reuse).
+    async fn answered(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        resource: Resource,
+    ) -> Resource {
+        let schemas = self.inner.registry.resource(resource.kind());
+        if !projection.wants(schemas, "members") {
+            return resource;
+        }
+        self.shown(&call.compat, &call.ctx, resource).await
+    }
+
     /// The answer carrying `resource`, with its ETag and, for a creation, `Location`.
     fn respond(
         &self,
@@ -86,6 +101,7 @@ impl<S: ScimStore> Engine<S> {
         let created = self
             .create_under(&call.compat, &call.ctx, kind, input)
             .await?;
+        let created = self.answered(call, &projection, created).await;
         Ok(self.respond(call, &projection, StatusCode::CREATED, created))
     }
 
@@ -116,6 +132,7 @@ impl<S: ScimStore> Engine<S> {
         let stored = self
             .replace_under(&call.compat, &call.ctx, kind, id, input, &precondition)
             .await?;
+        let stored = self.answered(call, &projection, stored).await;
         Ok(self.respond(call, &projection, StatusCode::OK, stored))
     }
 
@@ -133,7 +150,14 @@ impl<S: ScimStore> Engine<S> {
             .patch_under(&call.compat, &call.ctx, kind, id, request, &precondition)
             .await?;
         match patched {
-            Patched::Resource(resource) => Ok(self.patched(call, &projection, resource)),
+            Patched::Resource(resource) if self.no_content(&call.compat) => Ok(reply::empty(
+                StatusCode::NO_CONTENT,
+                resource.version().as_ref(),
+            )),
+            Patched::Resource(resource) => {
+                let resource = self.answered(call, &projection, resource).await;
+                Ok(self.patched(call, &projection, resource))
+            }
             Patched::Members(version) => {
                 Ok(self.members_patched(call, &projection, id, &version).await)
             }
