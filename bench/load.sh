@@ -8,7 +8,7 @@
 #   bench/load.sh [--server load-server|axum-memory|reference-server]
 #                 [--store memory|sqlite|postgres] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
-#                 [--scenarios "bare sql get nolog filter patch member group post"]
+#                 [--scenarios "bare sql get nolog filter patch member group members post"]
 #                 [--patch-response resource|none] [--allocator mimalloc|system]
 #
 # --server measures a shipped binary as a user runs it (default settings, its own logging):

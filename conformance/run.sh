@@ -12,6 +12,8 @@
 #                     scim-sanity")
 #   CONF_TOOL_TIMEOUT seconds per tool (default 600)
 #   CONF_SANITY_MODE  strict (default) or compat, for scim-sanity
+#   CONF_PROFILE      the server's compatibility profile (default entra): which failures
+#                     deliberate.json counts as its choices
 #   PYTHON            the Python to build the tools' virtualenvs with (default python3)
 #
 # Needs Python >= 3.11 with venv and pip, Node.js >= 18 with npm, and access to PyPI and
@@ -19,14 +21,14 @@
 # start the server EMPTY (Microsoft's collection counts users, Okta's reads the first one)
 # and restart it between two runs.
 #
-# Prints each tool's main failures, a table (tool, passed, failed, skipped, notes) and,
-# last, "N passed, M failed". Exit 0 whatever the results (it is a measurement); 1 when
+# Prints each tool's unexpected failures, the deliberate ones by switch, a table (tool,
+# passed, failed, unexpected, skipped, notes) and, last, "N passed, M failed". Exit 0 whatever the results (it is a measurement); 1 when
 # the tools could not be installed; 2 when a tool could not run or the server was
 # unreachable.
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ -z "${1:-}" ]; then
-    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 BASE_URL="${1%/}"

@@ -12,6 +12,7 @@
 --           up front like get: up to 50,000 users per pass)
 --   member  PATCH /Groups/{id} adding one member, then removing it (the group keeps its size)
 --   group   GET /Groups/{id}?excludedAttributes=members
+--   members GET /Groups/{id}: the whole group, each member with its display name
 -- $IDS is the file load-server wrote: the group's id, then the users' ids.
 
 local scenario = os.getenv("SCENARIO")
@@ -33,6 +34,7 @@ local fixed = {
   bare = "/bare",
   filter = prefix .. "/Users?filter=userName%20eq%20%22user5000%22",
   group = prefix .. "/Groups/" .. group .. "?excludedAttributes=members",
+  members = prefix .. "/Groups/" .. group,
 }
 local prebuilt = {}
 if fixed[scenario] then

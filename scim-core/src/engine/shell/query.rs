@@ -25,8 +25,9 @@ impl Attributes {
 }
 
 /// `list` with each value filter removed (`emails[type eq "work"].value` becomes
-/// `emails.value`), for [`Compat::filters_in_attributes`]. A bracket inside a quoted string
-/// does not count.
+/// `emails.value`), for [`Compat::filters_in_attributes`]. A bracket or comma inside a quoted
+/// string does not count: this runs before the list is split at its commas, which is why it
+/// scans the text rather than parse each item as a PATCH path.
 fn without_value_filters(list: &str) -> String {
     let mut out = String::with_capacity(list.len());
     let (mut depth, mut quoted, mut escaped) = (0u32, false, false);

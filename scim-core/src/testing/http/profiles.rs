@@ -126,6 +126,24 @@ pub async fn lenient_profile<H: Harness>(harness: &H) {
             projected.expect(200);
             assert!(projected.body["emails"].is_array(), "{}", projected.body);
             assert!(projected.body.get("name").is_none(), "{}", projected.body);
+            // With a sub-attribute after the brackets, beside a plain path.
+            let path = format!(
+                "/Users/{id}?attributes=emails[type%20eq%20%22a,b%22].value,name.givenName"
+            );
+            let sub = c.get(&path).await;
+            sub.expect(200);
+            assert_eq!(
+                sub.body["emails"][0].as_object().map(|e| e.len()),
+                Some(1),
+                "{}",
+                sub.body
+            );
+            assert_eq!(
+                sub.body["name"],
+                json!({"givenName": "Barbara"}),
+                "{}",
+                sub.body
+            );
         } else {
             projected.expect_error(400, Some("invalidPath"));
         }
