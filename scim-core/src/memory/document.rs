@@ -37,6 +37,10 @@ pub(super) enum Doc {
         /// A fingerprint of its index keys ([`Keys::fingerprint`]): a replace that keeps
         /// them leaves the indexes alone without reading the old text.
         keys: u64,
+        /// Its `displayName`, for the `display` of the groups it is a member of: read for
+        /// every member of a group at once, where parsing each text would cost more than
+        /// the group.
+        display_name: Option<Box<str>>,
     },
     /// A group: the parsed object, `meta` included, so that membership changes in place
     /// whatever its size.
@@ -109,6 +113,7 @@ impl Entry {
         let doc = match resource.kind() {
             ResourceKind::User => {
                 let keys = map_keys(ResourceKind::User, resource.as_json()).fingerprint();
+                let display_name = resource.display_name().map(Box::from);
                 let stored = StoredDocument::new(schemas, resource, meta.clone())?;
                 Doc::Text {
                     text: Arc::clone(stored.text()),
@@ -117,6 +122,7 @@ impl Entry {
                     modified: meta.last_modified,
                     version,
                     keys,
+                    display_name,
                 }
             }
             _ => {
@@ -175,6 +181,14 @@ impl Entry {
             body.insert("meta".into(), self.meta().to_json(kind));
         }
         Cow::Owned(Value::Object(body))
+    }
+
+    /// Its `displayName`, if it has one.
+    pub(super) fn display_name(&self) -> Option<&str> {
+        match &self.doc {
+            Doc::Text { display_name, .. } => display_name.as_deref(),
+            Doc::Tree(g) => g.doc.get("displayName").and_then(Value::as_str),
+        }
     }
 
     /// The resource, sharing a user's text; without a group's `members` when `skip_members`

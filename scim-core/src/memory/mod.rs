@@ -549,7 +549,6 @@ impl ScimStore for MemoryStore {
         kind: ResourceKind,
         ids: &[&str],
     ) -> Result<HashMap<String, String>, StoreError> {
-        let keys = ["displayName".to_owned()];
         Ok(self.read(ctx, |tenant| {
             let Some(coll) = tenant.map(|t| t.collection_ref(kind)) else {
                 return HashMap::new();
@@ -557,9 +556,7 @@ impl ScimStore for MemoryStore {
             ids.iter()
                 .filter_map(|&id| {
                     let entry = coll.entry(coll.slot(id)?)?;
-                    let view = entry.view(kind, &keys);
-                    let name = view.get("displayName")?.as_str()?.to_owned();
-                    Some((id.to_owned(), name))
+                    Some((id.to_owned(), entry.display_name()?.to_owned()))
                 })
                 .collect()
         }))
