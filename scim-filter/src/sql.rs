@@ -55,10 +55,15 @@ use crate::fold::Fold;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Dialect {
-    /// `?`, in order (SQLite, MySQL).
+    /// `?`, in order (SQLite).
     Sqlite,
     /// `$1`, `$2`... (PostgreSQL).
     Postgres,
+    /// `?`, in order (MySQL 8, MariaDB 10.6 and later). Text compares under the column's
+    /// collation: a case-insensitive attribute's column should have a case-insensitive one
+    /// (the default, `utf8mb4_..._ci`), or name its lower-cased twin with
+    /// [`Column::folded`]; a case-exact comparison is binary, whatever the collation.
+    Mysql,
 }
 
 /// What a column holds, which decides the operators it takes and how values are bound.
@@ -333,7 +338,7 @@ impl<S: SqlSchema> Translator<'_, S> {
     fn bind(&mut self, value: SqlValue) -> String {
         self.params.push(value);
         match self.dialect {
-            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Sqlite | Dialect::Mysql => "?".to_owned(),
             Dialect::Postgres => format!("${}", self.offset + self.params.len()),
         }
     }
@@ -437,16 +442,14 @@ impl<S: SqlSchema> Translator<'_, S> {
                 if !case_exact && column.fold_in_sql {
                     return Ok(self.text_folded(expr, op, text));
                 }
-                let (target, text) = if case_exact {
-                    (expr.clone(), text.clone())
-                } else {
-                    let target = column
-                        .folded
-                        .clone()
-                        .unwrap_or_else(|| format!("LOWER({expr})"));
-                    (target, text.to_lowercase())
-                };
-                Ok(self.text(&target, op, text))
+                if case_exact {
+                    return Ok(self.text_exact(expr, op, text.clone()));
+                }
+                let target = column
+                    .folded
+                    .clone()
+                    .unwrap_or_else(|| format!("LOWER({expr})"));
+                Ok(self.text(&target, op, text.to_lowercase()))
             }
             ColumnType::DateTime => {
                 let CompValue::String(text) = value else {
@@ -527,6 +530,22 @@ impl<S: SqlSchema> Translator<'_, S> {
         self.text_as(target, op, text, false)
     }
 
+    /// A case-exact text comparison. MySQL compares text under the column's collation,
+    /// most often case-insensitive: there the comparison is binary, with the plain equality
+    /// beside it so that an index on the column still finds the row.
+    fn text_exact(&mut self, expr: &str, op: CompareOp, text: String) -> String {
+        if self.dialect != Dialect::Mysql {
+            return self.text(expr, op, text);
+        }
+        let binary = format!("CAST({expr} AS BINARY)");
+        if op == CompareOp::Eq {
+            let indexed = self.text(expr, op, text.clone());
+            let exact = self.text(&binary, op, text);
+            return format!("({indexed} AND {exact})");
+        }
+        self.text(&binary, op, text)
+    }
+
     /// A case-insensitive text comparison folded in SQL: `LOWER(expr) op LOWER(?)`.
     fn text_folded(&mut self, expr: &str, op: CompareOp, text: &str) -> String {
         self.text_as(&format!("LOWER({expr})"), op, text.to_owned(), true)
@@ -562,12 +581,22 @@ impl<S: SqlSchema> Translator<'_, S> {
                 let placeholder = this.bind(SqlValue::Text(pattern));
                 return format!("{target} GLOB {placeholder}");
             }
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            // MySQL reads a backslash in a literal as an escape (unless NO_BACKSLASH_ESCAPES):
+            // there the escape character is `!`, which no mode reads.
+            let escape = if this.dialect == Dialect::Mysql {
+                '!'
+            } else {
+                '\\'
+            };
+            let mut escaped = String::with_capacity(text.len() + 2);
+            for c in text.chars() {
+                if c == '%' || c == '_' || c == escape {
+                    escaped.push(escape);
+                }
+                escaped.push(c);
+            }
             let placeholder = wrap(this.bind(SqlValue::Text(format!("{before}{escaped}{after}"))));
-            format!("{target} LIKE {placeholder} ESCAPE '\\'")
+            format!("{target} LIKE {placeholder} ESCAPE '{escape}'")
         };
         match op {
             CompareOp::Co => like(("%", "%"), self),

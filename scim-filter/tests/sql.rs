@@ -312,3 +312,47 @@ fn case_can_be_folded_in_sql_on_both_sides() {
         )
     );
 }
+
+fn mysql(filter: &str) -> (String, Vec<SqlValue>) {
+    let sql = to_sql(&Filter::parse(filter).unwrap(), &Users, Dialect::Mysql).unwrap();
+    (sql.clause, sql.params)
+}
+
+#[test]
+fn mysql_compares_case_exact_text_in_binary_beside_an_indexable_equality() {
+    assert_eq!(
+        mysql(r#"externalId eq "Ab-1""#),
+        (
+            "(u.external_id = ? AND CAST(u.external_id AS BINARY) = ?)".into(),
+            vec![text("Ab-1"), text("Ab-1")]
+        ),
+        "a case-insensitive collation alone would match ab-1"
+    );
+    assert_eq!(
+        mysql(r#"externalId gt "Ab""#),
+        ("CAST(u.external_id AS BINARY) > ?".into(), vec![text("Ab")])
+    );
+    assert_eq!(
+        mysql(r#"userName eq "Test_User_1""#),
+        ("u.user_name_ci = ?".into(), vec![text("test_user_1")]),
+        "case-insensitive text is lower-cased as elsewhere"
+    );
+}
+
+#[test]
+fn mysql_escapes_like_wildcards_with_a_character_no_sql_mode_reads() {
+    assert_eq!(
+        mysql(r#"externalId sw "50%_a!\\b""#),
+        (
+            "CAST(u.external_id AS BINARY) LIKE ? ESCAPE '!'".into(),
+            vec![text(r"50!%!_a!!\b%")]
+        )
+    );
+    assert_eq!(
+        mysql(r#"title co "x_""#),
+        (
+            "LOWER(u.title) LIKE ? ESCAPE '!'".into(),
+            vec![text("%x!_%")]
+        )
+    );
+}

@@ -1,4 +1,4 @@
-//! The database: a SQLite or PostgreSQL pool through sqlx's typed drivers, SQL text with
+//! The database: a SQLite, PostgreSQL or MySQL pool through sqlx's typed drivers, SQL text with
 //! every value bound, transactions, and rows read by column name.
 
 use std::str::FromStr;
@@ -7,6 +7,8 @@ use std::time::Duration;
 
 pub use scim_filter::sql::Dialect;
 use scim_filter::sql::SqlValue;
+#[cfg(feature = "mysql")]
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions, MySqlRow};
 #[cfg(feature = "postgres")]
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 #[cfg(feature = "sqlite")]
@@ -17,10 +19,11 @@ use sqlx::sqlite::{
 use sqlx::{Row as _, Transaction};
 use uuid::Uuid;
 
-/// A pool of connections to SQLite or PostgreSQL. Cheap to clone.
+/// A pool of connections to SQLite, PostgreSQL or MySQL/MariaDB. Cheap to clone.
 ///
 /// [`Database::connect`] opens one from a URL; an app with a pool of its own wraps it
-/// ([`Database::Sqlite`], [`Database::Postgres`]) so that SCIM and the app share it.
+/// ([`Database::Sqlite`], [`Database::Postgres`], [`Database::Mysql`]) so that SCIM and
+/// the app share it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Database {
@@ -30,11 +33,22 @@ pub enum Database {
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(PgPool),
+    /// MySQL 8 or MariaDB 10.6 and later. A pool of the app's own should let
+    /// `GROUP_CONCAT` make long texts (`SET SESSION group_concat_max_len = 16777216` in
+    /// `after_connect`, as [`Database::connect`] does): a resource's emails and a group's
+    /// members are read as one text each, and MySQL cuts it at 1,024 bytes by default.
+    #[cfg(feature = "mysql")]
+    Mysql(MySqlPool),
 }
+
+/// The longest text `GROUP_CONCAT` makes on the store's MySQL connections: 16 MiB, a
+/// group of some 200,000 members.
+#[cfg(feature = "mysql")]
+const GROUP_CONCAT_MAX_LEN: &str = "SET SESSION group_concat_max_len = 16777216";
 
 impl Database {
     /// Opens a pool on `url`: `sqlite://PATH` (the file is created if missing; also
-    /// `sqlite::memory:`) or `postgres://...`. SQLite connections run in WAL mode with
+    /// `sqlite::memory:`), `postgres://...` or `mysql://...` (also `mariadb://...`). SQLite connections run in WAL mode with
     /// `synchronous = NORMAL` (a crash of the app loses nothing; a power loss may lose the
     /// last commits: wrap your own pool for `FULL`), wait for locks (5 s) and enforce foreign
     /// keys. A pool of the app's own ([`Database::Sqlite`]) needs no setting: comparisons
@@ -54,6 +68,31 @@ impl Database {
             #[cfg(not(feature = "postgres"))]
             return Err(sqlx::Error::Configuration(
                 "this build of scim-sqlx has no PostgreSQL driver (feature `postgres`)".into(),
+            ));
+        }
+        if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+            #[cfg(feature = "mysql")]
+            {
+                let url = url.replacen("mariadb:", "mysql:", 1);
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(16)
+                    .test_before_acquire(false)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query(GROUP_CONCAT_MAX_LEN)
+                                .execute(&mut *conn)
+                                .await
+                                .map(drop)
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                return Ok(Self::Mysql(pool));
+            }
+            #[cfg(not(feature = "mysql"))]
+            return Err(sqlx::Error::Configuration(
+                "this build of scim-sqlx has no MySQL driver (feature `mysql`)".into(),
             ));
         }
         if url.starts_with("sqlite:") {
@@ -86,7 +125,7 @@ impl Database {
             ));
         }
         Err(sqlx::Error::Configuration(
-            format!("a database URL starts with sqlite: or postgres:, not {url:?}").into(),
+            format!("a database URL starts with sqlite:, postgres: or mysql:, not {url:?}").into(),
         ))
     }
 
@@ -97,6 +136,8 @@ impl Database {
             Self::Sqlite(_) => Dialect::Sqlite,
             #[cfg(feature = "postgres")]
             Self::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Self::Mysql(_) => Dialect::Mysql,
         }
     }
 
@@ -122,6 +163,11 @@ impl Database {
                 let _ = writers;
                 Tx::Postgres(pool.begin().await?)
             }
+            #[cfg(feature = "mysql")]
+            Self::Mysql(pool) => {
+                let _ = writers;
+                Tx::Mysql(pool.begin().await?)
+            }
         })
     }
 
@@ -132,6 +178,8 @@ impl Database {
             Self::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
             #[cfg(feature = "postgres")]
             Self::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+            #[cfg(feature = "mysql")]
+            Self::Mysql(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
         }
     }
 }
@@ -156,6 +204,8 @@ pub(crate) enum Tx {
     ),
     #[cfg(feature = "postgres")]
     Postgres(Transaction<'static, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    Mysql(Transaction<'static, sqlx::MySql>),
 }
 
 impl Tx {
@@ -165,6 +215,8 @@ impl Tx {
             Self::Sqlite(tx, _turn) => tx.commit().await,
             #[cfg(feature = "postgres")]
             Self::Postgres(tx) => tx.commit().await,
+            #[cfg(feature = "mysql")]
+            Self::Mysql(tx) => tx.commit().await,
         }
     }
 
@@ -174,6 +226,8 @@ impl Tx {
             Self::Sqlite(tx, _turn) => tx.rollback().await,
             #[cfg(feature = "postgres")]
             Self::Postgres(tx) => tx.rollback().await,
+            #[cfg(feature = "mysql")]
+            Self::Mysql(tx) => tx.rollback().await,
         }
     }
 }
@@ -304,6 +358,11 @@ impl Q {
                 .execute(&mut **tx)
                 .await?
                 .rows_affected()),
+            #[cfg(feature = "mysql")]
+            Tx::Mysql(tx) => Ok(mysql_query(sql, &self.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()),
         }
     }
 
@@ -324,6 +383,13 @@ impl Q {
                 .into_iter()
                 .map(Row::Postgres)
                 .collect()),
+            #[cfg(feature = "mysql")]
+            Tx::Mysql(tx) => Ok(mysql_query(sql, &self.args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Mysql)
+                .collect()),
         }
     }
 
@@ -343,6 +409,13 @@ impl Q {
                 .await?
                 .into_iter()
                 .map(Row::Postgres)
+                .collect()),
+            #[cfg(feature = "mysql")]
+            Database::Mysql(pool) => Ok(mysql_query(sql, &self.args)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(Row::Mysql)
                 .collect()),
         }
     }
@@ -384,13 +457,34 @@ fn pg_query<'q>(
     query
 }
 
-/// A row of either database, read by column name. Absent and mistyped values read as
+#[cfg(feature = "mysql")]
+fn mysql_query<'q>(
+    sql: &'q str,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments> {
+    let mut query = sqlx::query(sql);
+    for arg in args {
+        query = match arg.clone() {
+            Arg::Text(v) | Arg::Json(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Float(v) => query.bind(v),
+            // UUIDs are text in MySQL (CHAR(36)), as in SQLite.
+            Arg::Uuid(v) => query.bind(v.map(|u| u.hyphenated().to_string())),
+        };
+    }
+    query
+}
+
+/// A row of any database, read by column name. Absent and mistyped values read as
 /// `None`: the store writes every column it reads.
 pub(crate) enum Row {
     #[cfg(feature = "sqlite")]
     Sqlite(SqliteRow),
     #[cfg(feature = "postgres")]
     Postgres(PgRow),
+    #[cfg(feature = "mysql")]
+    Mysql(MySqlRow),
 }
 
 macro_rules! get {
@@ -400,13 +494,24 @@ macro_rules! get {
             Row::Sqlite(row) => row.try_get::<Option<$ty>, _>($name).ok().flatten(),
             #[cfg(feature = "postgres")]
             Row::Postgres(row) => row.try_get::<Option<$ty>, _>($name).ok().flatten(),
+            #[cfg(feature = "mysql")]
+            Row::Mysql(row) => row.try_get::<Option<$ty>, _>($name).ok().flatten(),
         }
     };
 }
 
 impl Row {
     pub(crate) fn text(&self, name: &str) -> Option<String> {
-        get!(self, name, String)
+        match self {
+            // Expressions (`CAST(... AS CHAR)`, `GROUP_CONCAT`) may come back as bytes.
+            #[cfg(feature = "mysql")]
+            Self::Mysql(row) => get!(self, name, String).or_else(|| {
+                let bytes = row.try_get::<Option<Vec<u8>>, _>(name).ok().flatten()?;
+                String::from_utf8(bytes).ok()
+            }),
+            #[allow(unreachable_patterns, reason = "with the mysql feature only")]
+            _ => get!(self, name, String),
+        }
     }
 
     pub(crate) fn int(&self, name: &str) -> Option<i64> {
@@ -418,6 +523,29 @@ impl Row {
             Self::Postgres(_) => {
                 get!(self, name, i64).or_else(|| get!(self, name, i32).map(i64::from))
             }
+            // INT, TINYINT (booleans), BIGINT UNSIGNED (`AUTO_INCREMENT`, `COUNT(*)`),
+            // DECIMAL (`SUM`): each its own Rust type in sqlx.
+            #[cfg(feature = "mysql")]
+            Self::Mysql(row) => row
+                .try_get::<Option<i64>, _>(name)
+                .ok()
+                .flatten()
+                .or_else(|| {
+                    row.try_get::<Option<i32>, _>(name)
+                        .ok()
+                        .flatten()
+                        .map(i64::from)
+                })
+                .or_else(|| {
+                    row.try_get::<Option<i8>, _>(name)
+                        .ok()
+                        .flatten()
+                        .map(i64::from)
+                })
+                .or_else(|| {
+                    let n = row.try_get::<Option<u64>, _>(name).ok().flatten()?;
+                    i64::try_from(n).ok()
+                }),
         }
     }
 
@@ -438,17 +566,29 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 
 /// The column a NOT NULL or CHECK constraint refused a value for, if `err` is one: SQLite
 /// says `NOT NULL constraint failed: table.column`, PostgreSQL `null value in column
-/// "column" of relation ...`. `Some("")` when the column is not named.
+/// "column" of relation ...`, MySQL `Column 'column' cannot be null` or `Field 'column'
+/// doesn't have a default value`. `Some("")` when the column is not named.
 pub(crate) fn refused_column(err: &sqlx::Error) -> Option<String> {
     use sqlx::error::ErrorKind;
     let db = err.as_database_error()?;
+    let message = db.message();
+    // MySQL's errors 1048 and 1364 (sqlx gives them no kind).
+    for (before, after) in [
+        ("Column '", "' cannot be null"),
+        ("Field '", "' doesn't have"),
+    ] {
+        if let Some(rest) = message.strip_prefix(before)
+            && let Some((column, _)) = rest.split_once(after)
+        {
+            return Some(column.to_owned());
+        }
+    }
     if !matches!(
         db.kind(),
         ErrorKind::NotNullViolation | ErrorKind::CheckViolation
     ) {
         return None;
     }
-    let message = db.message();
     let named = message
         .strip_prefix("NOT NULL constraint failed: ")
         .map(|rest| rest.rsplit('.').next().unwrap_or(rest).to_owned())

@@ -9,6 +9,9 @@ use crate::mapping::IdKind;
 
 /// The statements creating `layout`'s side table.
 fn side_table(layout: &Layout, dialect: Dialect) -> Vec<String> {
+    if dialect == Dialect::Mysql {
+        return vec![mysql_side_table(layout)];
+    }
     let id_type = match (dialect, layout.id_kind) {
         (Dialect::Postgres, IdKind::Uuid) => "UUID",
         (Dialect::Postgres, IdKind::Integer) => "BIGINT",
@@ -39,6 +42,32 @@ fn side_table(layout: &Layout, dialect: Dialect) -> Vec<String> {
     ]
 }
 
+/// MySQL's side table: keys and `externalId` as binary-collated `VARCHAR` (a `TEXT`
+/// column takes no key, and ids and `externalId` are case-exact), its index inline (MySQL
+/// has no `CREATE INDEX IF NOT EXISTS`).
+fn mysql_side_table(layout: &Layout) -> String {
+    let id_type = match layout.id_kind {
+        IdKind::Integer => "BIGINT",
+        IdKind::Uuid => "CHAR(36)",
+        _ => "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    };
+    let (side, table, id) = (&layout.side, &layout.table, &layout.id);
+    format!(
+        "CREATE TABLE IF NOT EXISTS {side} (
+            id {id_type} NOT NULL PRIMARY KEY,
+            external_id VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+            version BIGINT NOT NULL DEFAULT 1,
+            created VARCHAR(32) NOT NULL,
+            last_modified VARCHAR(32) NOT NULL,
+            origin VARCHAR(16) NOT NULL DEFAULT 'directory',
+            extra LONGTEXT,
+            INDEX {} (external_id),
+            FOREIGN KEY (id) REFERENCES {table} ({id}) ON DELETE CASCADE
+        ) DEFAULT CHARACTER SET utf8mb4",
+        unqualified(&index_name(side))
+    )
+}
+
 /// The side table's index of `externalId`, in the side table's schema.
 fn index_name(side: &str) -> String {
     format!("{side}_external_id")
@@ -63,12 +92,26 @@ pub(crate) fn log_table(outbox_table: &str) -> String {
 }
 
 /// The provisioning log: one row per request of a tenant, the entry as JSON.
-fn log(table: &str, dialect: Dialect) -> [String; 2] {
+fn log(table: &str, dialect: Dialect) -> Vec<String> {
+    if dialect == Dialect::Mysql {
+        return vec![format!(
+            "CREATE TABLE IF NOT EXISTS {table} (
+                seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                tenant VARCHAR(255) NOT NULL,
+                time VARCHAR(32) NOT NULL,
+                status INTEGER NOT NULL,
+                resource_id VARCHAR(255),
+                entry LONGTEXT NOT NULL,
+                INDEX {}_tenant (tenant, seq)
+            ) DEFAULT CHARACTER SET utf8mb4",
+            unqualified(table)
+        )];
+    }
     let (seq, json) = match dialect {
         Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "JSONB"),
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
     };
-    [
+    vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {table} (
                 seq {seq},
@@ -96,6 +139,13 @@ fn outbox(table: &str, dialect: Dialect) -> String {
                 created TEXT NOT NULL
             )"
         ),
+        Dialect::Mysql => format!(
+            "CREATE TABLE IF NOT EXISTS {table} (
+                seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                event LONGTEXT NOT NULL,
+                created VARCHAR(32) NOT NULL
+            ) DEFAULT CHARACTER SET utf8mb4"
+        ),
         _ => format!(
             "CREATE TABLE IF NOT EXISTS {table} (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,6 +166,19 @@ async fn all_exist(db: &Database, names: &[String]) -> Result<bool, sqlx::Error>
             Dialect::Postgres => {
                 format!("SELECT to_regclass({})::text AS found", q.p(name.clone()))
             }
+            // Tables only: MySQL's indexes are made with their tables.
+            Dialect::Mysql if name.ends_with("_external_id") => continue,
+            Dialect::Mysql => {
+                let (schema, table) = match name.rsplit_once('.') {
+                    Some((schema, table)) => (q.p(schema.to_owned()), table),
+                    None => ("DATABASE()".to_owned(), name.as_str()),
+                };
+                format!(
+                    "SELECT table_name AS found FROM information_schema.tables \
+                     WHERE table_schema = {schema} AND table_name = {}",
+                    q.p(table.to_owned())
+                )
+            }
             _ => format!(
                 "SELECT name AS found FROM sqlite_master WHERE name = {}",
                 q.p(unqualified(name).to_owned())
@@ -132,7 +195,7 @@ async fn all_exist(db: &Database, names: &[String]) -> Result<bool, sqlx::Error>
 /// Creates what is missing. Nothing at all when everything is there: DDL, even `IF NOT
 /// EXISTS`, takes locks on PostgreSQL that can deadlock with writes of other processes.
 /// When something is missing, an advisory lock keeps several processes starting at once
-/// from racing on the catalog.
+/// from racing on the catalog (PostgreSQL; MySQL's `CREATE TABLE IF NOT EXISTS` needs none).
 pub(crate) async fn migrate(
     db: &Database,
     layouts: &[&Layout],

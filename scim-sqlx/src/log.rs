@@ -206,7 +206,9 @@ impl Writer {
         let mut q = Q::new(dialect);
         let table = &self.table;
         let sql = format!(
-            "DELETE FROM {table} WHERE seq <= (SELECT MAX(seq) FROM {table}) - {}",
+            // The maximum through a derived table: MySQL refuses a subquery on the table a
+            // DELETE deletes from (error 1093), but not on a materialized copy.
+            "DELETE FROM {table} WHERE seq <= (SELECT m FROM (SELECT MAX(seq) AS m FROM {table}) AS newest) - {}",
             q.p(keep)
         );
         q.execute(&mut tx, &sql).await?;

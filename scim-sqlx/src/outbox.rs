@@ -121,8 +121,8 @@ impl Outbox {
 /// end), then forgotten; how many. A crash before they are forgotten, or a failed delivery,
 /// hands them over again on a later round.
 ///
-/// On PostgreSQL the round is one transaction holding an advisory lock, so one process
-/// delivers at a time and events stay in order. On SQLite the events are read outside a
+/// On PostgreSQL the round is one transaction holding an advisory lock (on MySQL, locks on
+/// the round's rows), so one process delivers at a time and events stay in order. On SQLite the events are read outside a
 /// transaction and forgotten in a short one afterwards: the sink never runs while the
 /// database's write lock is held (it would stop every writer).
 async fn deliver(
@@ -150,6 +150,14 @@ async fn deliver(
             .execute(&mut tx, "SELECT pg_advisory_xact_lock(7645)")
             .await?;
         (Q::new(dialect).fetch_in(&mut tx, &select).await?, Some(tx))
+    } else if dialect == Dialect::Mysql {
+        // The first event's row locked to the end of the round: another process's round
+        // waits for it, so that one delivers at a time and in order.
+        let mut tx = db.begin(writers).await?;
+        let rows = Q::new(dialect)
+            .fetch_in(&mut tx, &format!("{select} FOR UPDATE"))
+            .await?;
+        (rows, Some(tx))
     } else {
         (Q::new(dialect).fetch(db, &select).await?, None)
     };

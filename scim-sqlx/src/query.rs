@@ -51,6 +51,24 @@ fn text_column(expr: String, case_exact: bool) -> Column {
     }
 }
 
+/// [`text_column`] for a column of the app's tables in `dialect`: on MySQL a
+/// case-insensitive attribute is compared under the column's collation (case-insensitive
+/// by default), which an index on the column serves, with the value lower-cased.
+fn table_text(expr: String, case_exact: bool, dialect: Dialect) -> Column {
+    if dialect == Dialect::Mysql && !case_exact {
+        return Column::text(expr.clone()).folded(expr);
+    }
+    text_column(expr, case_exact)
+}
+
+/// A column of the app's tables holding `value`.
+fn table_typed(expr: String, value: ValueKind, case_exact: bool, dialect: Dialect) -> Column {
+    match value {
+        ValueKind::Text => table_text(expr, case_exact, dialect),
+        _ => typed(expr, value, case_exact),
+    }
+}
+
 fn typed(expr: String, value: ValueKind, case_exact: bool) -> Column {
     match value {
         ValueKind::Text => text_column(expr, case_exact),
@@ -87,6 +105,7 @@ impl Columns<'_> {
         match (self.dialect, self.layout.id_kind) {
             (_, IdKind::Text) => format!("r.{id}"),
             (Dialect::Postgres, _) => format!("r.{id}::text"),
+            (Dialect::Mysql, _) => format!("CAST(r.{id} AS CHAR)"),
             _ => format!("CAST(r.{id} AS TEXT)"),
         }
     }
@@ -115,6 +134,10 @@ impl Columns<'_> {
                         "to_char({text}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
                     ),
                 }
+            }
+            Dialect::Mysql => {
+                let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
+                mysql_json_value(&format!("JSON_VALUE({doc}, '${path}')"), value)
             }
             _ => {
                 let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
@@ -145,6 +168,13 @@ impl Columns<'_> {
                     "c(v)",
                 )
             }
+            Dialect::Mysql => {
+                let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
+                ChildTable::within(
+                    format!("JSON_TABLE({doc}, '${path}[*]' COLUMNS (v JSON PATH '$'))"),
+                    "c",
+                )
+            }
             _ => {
                 let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
                 ChildTable::within(format!("json_each({doc}, '${path}')"), "c")
@@ -157,6 +187,8 @@ impl Columns<'_> {
         match (self.dialect, sub) {
             (Dialect::Postgres, Some(sub)) => self.json_at("c.v", &[sub], value),
             (Dialect::Postgres, None) => self.json_at("c.v", &[], value),
+            (Dialect::Mysql, Some(sub)) => self.json_at("c.v", &[sub], value),
+            (Dialect::Mysql, None) => Some(mysql_json_value("JSON_VALUE(c.v, '$')", value)),
             (_, Some(sub)) => self.json_at("c.value", &[sub], value),
             (_, None) => Some(match value {
                 ValueKind::DateTime => "strftime('%Y-%m-%dT%H:%M:%fZ', c.value)".to_owned(),
@@ -212,7 +244,10 @@ impl Columns<'_> {
         let value = fold(self.child_column(&base, sub)?);
         let primary = self.child_column(&base, "primary").map(|c| c.expr);
         let order = match primary {
-            Some(primary) => format!("ORDER BY {primary} DESC NULLS LAST LIMIT 1"),
+            Some(primary) => format!(
+                "ORDER BY {} LIMIT 1",
+                descending_nulls_last(&primary, self.dialect)
+            ),
             None => "LIMIT 1".to_owned(),
         };
         let (table, alias) = (&child.table, &child.alias);
@@ -222,6 +257,35 @@ impl Columns<'_> {
             }
             _ => format!("(SELECT {value} FROM {table} {alias} {order})"),
         })
+    }
+}
+
+/// `expr DESC NULLS LAST` (MySQL sorts NULL first and has no `NULLS LAST`).
+pub(crate) fn descending_nulls_last(expr: &str, dialect: Dialect) -> String {
+    nulls_last(expr, "DESC", dialect)
+}
+
+/// `expr {direction} NULLS LAST`, in `dialect`.
+pub(crate) fn nulls_last(expr: &str, direction: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Mysql => format!("({expr}) IS NULL, {expr} {direction}"),
+        _ => format!("{expr} {direction} NULLS LAST"),
+    }
+}
+
+/// A scalar `JSON_VALUE` (text, unquoted) typed as `value`: JSON booleans read as `1` or
+/// `0` (MariaDB) or `true` or `false` (MySQL); dateTimes normalized to UTC milliseconds
+/// when they are written in UTC (`Z`) or without an offset.
+fn mysql_json_value(text: &str, value: ValueKind) -> String {
+    match value {
+        ValueKind::Text => text.to_owned(),
+        ValueKind::Bool => format!(
+            "(CASE {text} WHEN 'true' THEN 1 WHEN '1' THEN 1 WHEN 'false' THEN 0 WHEN '0' THEN 0 END)"
+        ),
+        ValueKind::Int | ValueKind::Float => format!("CAST({text} AS DECIMAL(65, 10))"),
+        ValueKind::DateTime => format!(
+            "CONCAT(LEFT(DATE_FORMAT(CAST({text} AS DATETIME(3)), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
+        ),
     }
 }
 
@@ -264,7 +328,12 @@ impl SqlSchema for Columns<'_> {
             sub,
         };
         if let Some(slot) = l.slot_at(&loc) {
-            return Some(typed(Layout::slot_expr(slot), slot.value, slot.case_exact));
+            return Some(table_typed(
+                Layout::slot_expr(slot),
+                slot.value,
+                slot.case_exact,
+                self.dialect,
+            ));
         }
         if kind == AttrType::Complex && attr.sub_attr.is_none() {
             return None;
@@ -335,7 +404,12 @@ impl SqlSchema for Columns<'_> {
             } else {
                 None
             }?;
-            return Some(typed(format!("c.{column}"), value, definition.case_exact));
+            return Some(table_typed(
+                format!("c.{column}"),
+                value,
+                definition.case_exact,
+                self.dialect,
+            ));
         }
         if extension.is_none()
             && name == "members"
@@ -346,11 +420,11 @@ impl SqlSchema for Columns<'_> {
             } else if is("display") {
                 m.display
                     .as_ref()
-                    .map(|d| text_column(format!("c.{d}"), false))
+                    .map(|d| table_text(format!("c.{d}"), false, self.dialect))
             } else if is("type") {
                 m.kind
                     .as_ref()
-                    .map(|k| text_column(format!("c.{k}"), false))
+                    .map(|k| table_text(format!("c.{k}"), false, self.dialect))
             } else {
                 None
             };

@@ -23,7 +23,9 @@
 pub mod admin;
 pub mod faults;
 pub mod http;
+pub mod mysql;
 pub mod postgres;
+mod server;
 mod store;
 
 use std::future::Future;

@@ -199,6 +199,15 @@ impl SqlStore {
                 format!("SELECT jsonb_array_elements_text({list})::bigint")
             }
             (Dialect::Postgres, _) => format!("SELECT jsonb_array_elements_text({list})"),
+            (Dialect::Mysql, IdKind::Integer) => format!(
+                "SELECT k FROM JSON_TABLE({list}, '$[*]' COLUMNS (k BIGINT PATH '$')) AS ids"
+            ),
+            (Dialect::Mysql, IdKind::Uuid) => format!(
+                "SELECT k FROM JSON_TABLE({list}, '$[*]' COLUMNS (k CHAR(36) PATH '$')) AS ids"
+            ),
+            (Dialect::Mysql, _) => format!(
+                "SELECT k FROM JSON_TABLE({list}, '$[*]' COLUMNS (k VARCHAR(255) PATH '$')) AS ids"
+            ),
             _ => format!("SELECT value FROM json_each({list})"),
         }
     }

@@ -5,7 +5,7 @@ use scim_core::{ResourceKind, StoreError};
 use serde_json::Value;
 
 use super::{SqlStore, backend, not_found};
-use crate::db::{Arg, Tx, is_foreign_key_violation};
+use crate::db::{Arg, Dialect, Tx, is_foreign_key_violation};
 use crate::layout::Layout;
 use crate::parts::Parts;
 
@@ -169,8 +169,14 @@ impl SqlStore {
             columns.push(order);
             values.push(q.p(position));
         }
+        // MySQL 5.7 and 8.0 want a FROM before a WHERE.
+        let dual = if q.dialect() == Dialect::Mysql {
+            " FROM DUAL"
+        } else {
+            ""
+        };
         let sql = format!(
-            "INSERT INTO {table} ({}) SELECT {} WHERE NOT EXISTS \
+            "INSERT INTO {table} ({}) SELECT {}{dual} WHERE NOT EXISTS \
              (SELECT 1 FROM {table} WHERE {group} = {} AND {member} = {})",
             columns.join(", "),
             values.join(", "),

@@ -36,8 +36,8 @@ pub enum Error {
     Database(#[from] sqlx::Error),
 }
 
-/// A [`ScimStore`] over the app's own tables, as a [`Mapping`] describes them, on SQLite or
-/// PostgreSQL. Cheap to clone (a pool handle).
+/// A [`ScimStore`] over the app's own tables, as a [`Mapping`] describes them, on SQLite,
+/// PostgreSQL or MySQL/MariaDB. Cheap to clone (a pool handle).
 ///
 /// - Users and groups are the app's rows: a SCIM create inserts a row, a SCIM lookup finds
 ///   the rows the app already had.
@@ -109,6 +109,28 @@ fn version(n: i64) -> Version {
     Version::new(n.to_string())
 }
 
+/// Refuses a MySQL pool whose connections cut `GROUP_CONCAT` short (1,024 bytes unless
+/// raised): a user's emails or a group's members, read as one text, would lose their end.
+#[cfg(feature = "mysql")]
+async fn check_group_concat(pool: &sqlx::MySqlPool) -> Result<(), Error> {
+    const AT_LEAST: u64 = 1 << 20;
+    let length: u64 = sqlx::query_scalar("SELECT @@SESSION.group_concat_max_len")
+        .fetch_one(pool)
+        .await?;
+    if length < AT_LEAST {
+        return Err(Error::Database(sqlx::Error::Configuration(
+            format!(
+                "MySQL's group_concat_max_len is {length} on this pool's connections: it cuts \
+                 a group's members short. Raise it to at least {AT_LEAST} in the pool's \
+                 after_connect (SET SESSION group_concat_max_len = 16777216), or open the \
+                 pool with Database::connect, which does"
+            )
+            .into(),
+        )));
+    }
+    Ok(())
+}
+
 /// The number a version stands for; `None` for a version this store never gives.
 fn version_number(version: &Version) -> Option<i64> {
     version.as_str().parse().ok()
@@ -148,6 +170,10 @@ impl SqlStore {
             // (SQLite's advice for connections that live long): the planner needs them to
             // choose between an app's indexes.
             sqlx::query("PRAGMA optimize=0x10002").execute(pool).await?;
+        }
+        #[cfg(feature = "mysql")]
+        if let Database::Mysql(pool) = &db {
+            check_group_concat(pool).await?;
         }
         let writers = Arc::default();
         let log = RequestLog::start(&db, crate::ddl::log_table(&outbox), &writers);
@@ -237,8 +263,8 @@ impl SqlStore {
         let column = layout.tenant.as_ref()?;
         let condition = format!("r.{column} = {}", q.p(ctx.tenant()));
         Some(match q.dialect() {
-            Dialect::Postgres => condition,
-            _ => format!("likely({condition})"),
+            Dialect::Sqlite => format!("likely({condition})"),
+            _ => condition,
         })
     }
 

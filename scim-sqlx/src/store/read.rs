@@ -15,6 +15,7 @@ use super::{SqlStore, backend, not_found, version};
 use crate::db::{Dialect, Row, Tx};
 use crate::layout::Layout;
 use crate::parts::{self, Parts};
+use crate::query::nulls_last;
 
 impl SqlStore {
     /// The select list of `layout`'s resources, with the group's members unless
@@ -76,6 +77,7 @@ impl SqlStore {
             // The member's id as text, whatever its column's type.
             let value = match dialect {
                 Dialect::Postgres => format!("c.{}::text", m.member),
+                Dialect::Mysql => format!("CAST(c.{} AS CHAR)", m.member),
                 _ => format!("CAST(c.{} AS TEXT)", m.member),
             };
             let display = m.display.as_ref().map(|d| format!("c.{d}"));
@@ -178,6 +180,7 @@ impl SqlStore {
         // names cost SQLite's driver more than the query.
         let object = match self.dialect() {
             Dialect::Postgres => "json_object_agg",
+            Dialect::Mysql => "JSON_OBJECTAGG",
             _ => "json_group_object",
         };
         let object = format!("{object}({}, {})", columns.id_text(), name.expr);
@@ -289,7 +292,11 @@ impl SqlStore {
                     SortOrder::Descending => "DESC",
                     SortOrder::Ascending => "ASC",
                 };
-                format!(" ORDER BY {expr} {direction} NULLS LAST, r.{}", layout.id)
+                format!(
+                    " ORDER BY {}, r.{}",
+                    nulls_last(&expr, direction, dialect),
+                    layout.id
+                )
             }
             None => format!(" ORDER BY r.{}", layout.id),
         };
@@ -376,6 +383,7 @@ impl SqlStore {
         let page = self.page(ctx, kind, query)?;
         let (sql, column) = match self.dialect() {
             Dialect::Postgres => (format!("EXPLAIN {}", page.select), "QUERY PLAN"),
+            Dialect::Mysql => (format!("EXPLAIN {}", page.select), ""),
             _ => (format!("EXPLAIN QUERY PLAN {}", page.select), "detail"),
         };
         let rows = page
@@ -383,8 +391,25 @@ impl SqlStore {
             .fetch(&self.inner.db, &sql)
             .await
             .map_err(backend)?;
+        if column.is_empty() {
+            // MySQL: a row per table read, its access in columns.
+            return Ok(rows.iter().map(mysql_plan_line).collect());
+        }
         Ok(rows.iter().filter_map(|row| row.text(column)).collect())
     }
+}
+
+/// One row of MySQL's `EXPLAIN`: `table: type ALL|ref|..., key k, rows n, Extra`.
+fn mysql_plan_line(row: &Row) -> String {
+    let field = |name: &str| row.text(name).unwrap_or_default();
+    let rows = row.int("rows").map(|n| n.to_string()).unwrap_or_default();
+    format!(
+        "{}: type {}, key {}, rows {rows}, {}",
+        field("table"),
+        field("type"),
+        field("key"),
+        field("Extra")
+    )
 }
 
 /// A list's statements.
@@ -418,6 +443,15 @@ fn aggregate(
             let object: Vec<String> = fields.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
             format!(
                 "(SELECT json_agg(json_build_object({}){order})::text FROM {table} c WHERE c.{parent} = {id})",
+                object.join(", ")
+            )
+        }
+        // `JSON_ARRAYAGG` takes no `ORDER BY` in MySQL; `GROUP_CONCAT` does (its length
+        // limit is raised on each connection: see `Database::Mysql`).
+        Dialect::Mysql => {
+            let object: Vec<String> = fields.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
+            format!(
+                "(SELECT CONCAT('[', GROUP_CONCAT(JSON_OBJECT({}){order} SEPARATOR ','), ']') FROM {table} c WHERE c.{parent} = {id})",
                 object.join(", ")
             )
         }

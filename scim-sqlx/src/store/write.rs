@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{SqlStore, backend, not_found, now, version, version_number};
-use crate::db::{Arg, Tx, is_unique_violation, refused_column};
+use crate::db::{Arg, Dialect, Tx, is_unique_violation, refused_column};
 use crate::layout::Layout;
 use crate::mapping::IdKind;
 use crate::parts::{self, Parts};
@@ -160,16 +160,32 @@ impl SqlStore {
             let read = Layout::slot_read(&layout.slots[i], "");
             returning.push_str(&format!(", {read} AS scim_s{i}"));
         }
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}) RETURNING {returning}",
+        let insert = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
             layout.table,
             columns.join(", "),
             values.join(", "),
         );
-        let rows = q
-            .fetch_in(&mut tx, &sql)
-            .await
-            .map_err(|e| write_error(e, layout, &resource))?;
+        let rows = if self.dialect() == Dialect::Mysql {
+            // No `RETURNING`: the row is read back by its key, or the one it was given.
+            q.execute(&mut tx, &insert)
+                .await
+                .map_err(|e| write_error(e, layout, &resource))?;
+            let mut q = self.q();
+            let key = match &generated {
+                Some(key) => q.p(key.clone()),
+                None => "LAST_INSERT_ID()".to_owned(),
+            };
+            let sql = format!(
+                "SELECT {returning} FROM {} WHERE {} = {key}",
+                layout.table, layout.id
+            );
+            q.fetch_in(&mut tx, &sql).await.map_err(backend)?
+        } else {
+            q.fetch_in(&mut tx, &format!("{insert} RETURNING {returning}"))
+                .await
+                .map_err(|e| write_error(e, layout, &resource))?
+        };
         let row = rows
             .first()
             .ok_or_else(|| StoreError::backend("the insert gave no row back"))?;
@@ -246,9 +262,24 @@ impl SqlStore {
         if let Some(n) = expected_number {
             sql = format!("{sql} AND version = {}", q.p(n));
         }
-        sql.push_str(" RETURNING version");
-        let rows = q.fetch_in(tx, &sql).await.map_err(backend)?;
-        if let Some(n) = rows.first().and_then(|r| r.int("version")) {
+        let taken = if self.dialect() == Dialect::Mysql {
+            // No `RETURNING`: the row is locked by the update; its version is read after.
+            if q.execute(tx, &sql).await.map_err(backend)? == 1 {
+                let mut q = self.q();
+                let sql = format!(
+                    "SELECT version FROM {} WHERE id = {}",
+                    layout.side,
+                    q.p(key.clone())
+                );
+                q.fetch_in(tx, &sql).await.map_err(backend)?
+            } else {
+                Vec::new()
+            }
+        } else {
+            sql.push_str(" RETURNING version");
+            q.fetch_in(tx, &sql).await.map_err(backend)?
+        };
+        if let Some(n) = taken.first().and_then(|r| r.int("version")) {
             return Ok(n);
         }
         // No side row (a row the app created), or a stale version, or no such row.

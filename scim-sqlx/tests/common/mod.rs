@@ -9,6 +9,9 @@ use scim_sqlx::{Child, Database, Dialect, IdKind, Mapping, Members, SqlStore, Ta
 /// Multi-tenant tables with UUID ids, child tables for emails and phone numbers, a JSON
 /// column for the rest, and groups with ordered members: `{schema}users` and so on.
 pub(crate) fn tenant_tables(dialect: Dialect, schema: &str) -> String {
+    if dialect == Dialect::Mysql {
+        return mysql_tenant_tables(schema);
+    }
     let (uuid, boolean, json) = match dialect {
         Dialect::Postgres => ("UUID", "BOOLEAN", "JSONB"),
         _ => ("TEXT", "INTEGER", "TEXT"),
@@ -61,6 +64,64 @@ pub(crate) fn tenant_tables(dialect: Dialect, schema: &str) -> String {
             PRIMARY KEY (team_id, member)
         );
         CREATE INDEX IF NOT EXISTS team_members_member ON {schema}team_members (member);"
+    )
+}
+
+/// [`tenant_tables`] as a MySQL app has them: `VARCHAR` where an index is (a `TEXT`
+/// column takes none), unique emails and names through the columns' case-insensitive
+/// collation (MariaDB has no index on `lower(...)`), indexes inline.
+fn mysql_tenant_tables(schema: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {schema}users (
+            id CHAR(36) PRIMARY KEY,
+            org VARCHAR(64) NOT NULL,
+            email VARCHAR(255) NOT NULL,
+            display_name VARCHAR(255),
+            first_name VARCHAR(255),
+            last_name VARCHAR(255),
+            job_title VARCHAR(255),
+            active BOOLEAN,
+            department VARCHAR(255),
+            profile LONGTEXT,
+            UNIQUE KEY users_email (org, email)
+        );
+        CREATE TABLE IF NOT EXISTS {schema}user_emails (
+            user_id CHAR(36) NOT NULL,
+            position INTEGER NOT NULL,
+            address VARCHAR(255),
+            kind VARCHAR(64),
+            is_primary BOOLEAN,
+            display VARCHAR(255),
+            INDEX user_emails_address (address),
+            INDEX user_emails_user (user_id),
+            FOREIGN KEY (user_id) REFERENCES {schema}users (id) ON DELETE CASCADE
+        );
+        CREATE TABLE IF NOT EXISTS {schema}user_phones (
+            user_id CHAR(36) NOT NULL,
+            position INTEGER NOT NULL,
+            number VARCHAR(64),
+            kind VARCHAR(64),
+            is_primary BOOLEAN,
+            FOREIGN KEY (user_id) REFERENCES {schema}users (id) ON DELETE CASCADE
+        );
+        CREATE TABLE IF NOT EXISTS {schema}teams (
+            id CHAR(36) PRIMARY KEY,
+            org VARCHAR(64) NOT NULL,
+            name VARCHAR(255),
+            extra LONGTEXT,
+            UNIQUE KEY teams_name (org, name)
+        );
+        CREATE TABLE IF NOT EXISTS {schema}team_members (
+            team_id CHAR(36) NOT NULL,
+            member VARCHAR(64) NOT NULL,
+            position INTEGER NOT NULL,
+            display VARCHAR(255),
+            kind VARCHAR(16),
+            ref VARCHAR(512),
+            PRIMARY KEY (team_id, member),
+            INDEX team_members_member (member),
+            FOREIGN KEY (team_id) REFERENCES {schema}teams (id) ON DELETE CASCADE
+        );"
     )
 }
 
@@ -160,4 +221,38 @@ pub(crate) async fn postgres(
         })
         .await;
     Some(db)
+}
+
+/// The MySQL database (a schema, in PostgreSQL's terms) a test binary works in, created
+/// afresh on its first use; `None` when MySQL is not there and not required.
+pub(crate) async fn mysql(
+    what: &str,
+    schema: &str,
+    tables: fn(Dialect, &str) -> String,
+) -> Option<Database> {
+    static FRESH: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    let url = scim_core::testing::mysql::url(what)?;
+    let db = Database::connect(&url).await.expect("MySQL answers");
+    FRESH
+        .get_or_init(|| async {
+            let setup = format!(
+                "DROP DATABASE IF EXISTS {schema}; \
+                 CREATE DATABASE {schema} DEFAULT CHARACTER SET utf8mb4; {}",
+                tables(Dialect::Mysql, &format!("{schema}."))
+            );
+            mysql_run(&db, &setup).await;
+        })
+        .await;
+    Some(db)
+}
+
+/// Runs `sql` (statements) on MySQL.
+pub(crate) async fn mysql_run(db: &Database, sql: &str) {
+    let Database::Mysql(pool) = db else {
+        unreachable!("a mysql URL")
+    };
+    sqlx::raw_sql(sql)
+        .execute(pool)
+        .await
+        .expect("MySQL runs the setup");
 }
