@@ -599,6 +599,18 @@ pub(crate) fn refused_column(err: &sqlx::Error) -> Option<String> {
     Some(named.unwrap_or_default())
 }
 
+/// The column a value was too long for, if `err` says so: MySQL's `Data too long for
+/// column 'column' at row 1` (strict mode, the default), PostgreSQL's `value too long for
+/// type character varying(n)` (`Some("")`: it names no column).
+pub(crate) fn too_long_column(err: &sqlx::Error) -> Option<String> {
+    let db = err.as_database_error()?;
+    let message = db.message();
+    if let Some(rest) = message.strip_prefix("Data too long for column '") {
+        return Some(rest.split_once('\'').map_or(rest, |(c, _)| c).to_owned());
+    }
+    (db.code().as_deref() == Some("22001")).then(String::new)
+}
+
 /// Whether `err` is a foreign key refusing a reference.
 pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()

@@ -226,8 +226,18 @@ impl Columns<'_> {
 
     /// An expression for `sortBy`: the value (lower-cased unless case-exact), or for a
     /// multi-valued attribute its primary, else first, value (RFC 7644 §3.4.2.3).
+    ///
+    /// Text sorts by code point, as every store does: MySQL's collations would sort `É`
+    /// beside `E`, so there it sorts the text's bytes (UTF-8 keeps code point order).
     pub(crate) fn sort(&self, by: &AttrPath) -> Option<String> {
+        let mysql = self.dialect == Dialect::Mysql;
         let fold = |column: Column| match column.kind {
+            ColumnType::Text { case_exact: false } if mysql => {
+                format!("CAST(LOWER({}) AS BINARY)", column.expr)
+            }
+            ColumnType::Text { case_exact: true } if mysql => {
+                format!("CAST({} AS BINARY)", column.expr)
+            }
             ColumnType::Text { case_exact: false } => format!("LOWER({})", column.expr),
             _ => column.expr,
         };
@@ -274,8 +284,8 @@ pub(crate) fn nulls_last(expr: &str, direction: &str, dialect: Dialect) -> Strin
 }
 
 /// A scalar `JSON_VALUE` (text, unquoted) typed as `value`: JSON booleans read as `1` or
-/// `0` (MariaDB) or `true` or `false` (MySQL); dateTimes normalized to UTC milliseconds
-/// when they are written in UTC (`Z`) or without an offset.
+/// `0` (MariaDB) or `true` or `false` (MySQL); dateTimes normalized to UTC milliseconds,
+/// as the filter's value is.
 fn mysql_json_value(text: &str, value: ValueKind) -> String {
     match value {
         ValueKind::Text => text.to_owned(),
@@ -283,9 +293,17 @@ fn mysql_json_value(text: &str, value: ValueKind) -> String {
             "(CASE {text} WHEN 'true' THEN 1 WHEN '1' THEN 1 WHEN 'false' THEN 0 WHEN '0' THEN 0 END)"
         ),
         ValueKind::Int | ValueKind::Float => format!("CAST({text} AS DECIMAL(65, 10))"),
-        ValueKind::DateTime => format!(
-            "CONCAT(LEFT(DATE_FORMAT(CAST({text} AS DATETIME(3)), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
-        ),
+        ValueKind::DateTime => {
+            // MySQL's DATETIME ignores an offset: `Z` is cut, `+02:00` converted from.
+            let t = text;
+            let utc = format!(
+                "CASE WHEN RIGHT({t}, 1) IN ('Z', 'z') THEN CAST(LEFT({t}, LENGTH({t}) - 1) AS DATETIME(3)) \
+                 WHEN SUBSTRING({t}, -6, 1) IN ('+', '-') \
+                 THEN CONVERT_TZ(CAST(LEFT({t}, LENGTH({t}) - 6) AS DATETIME(3)), RIGHT({t}, 6), '+00:00') \
+                 ELSE CAST({t} AS DATETIME(3)) END"
+            );
+            format!("CONCAT(LEFT(DATE_FORMAT({utc}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')")
+        }
     }
 }
 

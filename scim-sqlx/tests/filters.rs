@@ -265,3 +265,25 @@ async fn postgres_answers_every_filter_as_memory_does() {
     .expect("opens");
     same_answers(&store).await;
 }
+
+#[tokio::test]
+async fn mysql_answers_every_filter_as_memory_does() {
+    const SCHEMA: &str = "scim_sqlx_filters";
+    let Some(db) = common::mysql(
+        "the scim-sqlx MySQL filter tests",
+        SCHEMA,
+        common::tenant_tables,
+    )
+    .await
+    else {
+        return;
+    };
+    let store = SqlStore::open(
+        db,
+        common::tenant_mapping(&format!("{SCHEMA}.")),
+        registry(),
+    )
+    .await
+    .expect("opens");
+    same_answers(&store).await;
+}

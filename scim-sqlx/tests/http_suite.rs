@@ -1,7 +1,7 @@
-//! The framework-neutral HTTP suite over `SqlStore`, on SQLite and on PostgreSQL: every
+//! The framework-neutral HTTP suite over `SqlStore`, on SQLite, PostgreSQL and MySQL: every
 //! request shape Entra and Okta send, every rule of the engine, answered by the engine over
 //! the multi-tenant mapping (columns, child tables, a JSON column, groups), each case on a
-//! fresh database (a SQLite file; a PostgreSQL schema of its own).
+//! fresh database (a SQLite file; a PostgreSQL schema or a MySQL database of its own).
 
 use std::sync::{Arc, OnceLock};
 
@@ -105,4 +105,74 @@ impl Harness for Postgres {
 
 mod postgres {
     scim_core::scim_http_tests!(optional: super::postgres());
+}
+
+/// Cases on MySQL/MariaDB, each in a database of its own (`scimh_...`); the first case of a
+/// run drops those an earlier run left.
+struct Mysql {
+    url: String,
+}
+
+fn mysql() -> Option<Mysql> {
+    static URL: OnceLock<String> = OnceLock::new();
+    let url = scim_core::testing::mysql::url("the HTTP suite on MySQL")?;
+    let url = URL.get_or_init(|| {
+        let admin = url.clone();
+        // On a thread of its own: the cases run inside a runtime.
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .expect("a runtime")
+                .block_on(async {
+                    let Database::Mysql(pool) =
+                        Database::connect(&admin).await.expect("MySQL answers")
+                    else {
+                        unreachable!("a mysql URL")
+                    };
+                    let old: Vec<String> = sqlx::query_scalar(
+                        "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata \
+                         WHERE schema_name LIKE 'scimh!_%' ESCAPE '!'",
+                    )
+                    .fetch_all(&pool)
+                    .await
+                    .expect("the databases of an earlier run");
+                    for name in old {
+                        sqlx::raw_sql(&format!("DROP DATABASE {name}"))
+                            .execute(&pool)
+                            .await
+                            .expect("an earlier run's database dropped");
+                    }
+                });
+        })
+        .join()
+        .expect("earlier runs cleared");
+        url
+    });
+    Some(Mysql { url: url.clone() })
+}
+
+impl Harness for Mysql {
+    type Client = Engine<SqlStore>;
+    type Store = SqlStore;
+
+    async fn store(&self, registry: Arc<SchemaRegistry>) -> SqlStore {
+        let db = Database::connect(&self.url).await.expect("MySQL answers");
+        let schema = format!("scimh_{}", uuid::Uuid::new_v4().simple());
+        let tables = common::tenant_tables(Dialect::Mysql, &format!("{schema}."));
+        common::mysql_run(
+            &db,
+            &format!("CREATE DATABASE {schema} DEFAULT CHARACTER SET utf8mb4; {tables}"),
+        )
+        .await;
+        SqlStore::open(db, common::tenant_mapping(&format!("{schema}.")), registry)
+            .await
+            .expect("the store opens")
+    }
+
+    async fn serve(&self, engine: Engine<SqlStore>) -> Engine<SqlStore> {
+        engine
+    }
+}
+
+mod mysql {
+    scim_core::scim_http_tests!(optional: super::mysql());
 }

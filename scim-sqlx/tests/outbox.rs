@@ -307,3 +307,19 @@ async fn an_event_survives_kill_9_after_the_commit() {
     assert_eq!(events[0].id, id);
     assert_eq!(events[0].kind, EventKind::Created);
 }
+
+#[tokio::test]
+async fn events_arrive_in_order_on_mysql() {
+    let Some(db) = common::mysql("the outbox", "scim_sqlx_outbox", common::tenant_tables).await
+    else {
+        return;
+    };
+    let store = SqlStore::open(
+        db,
+        common::tenant_mapping("scim_sqlx_outbox."),
+        Arc::new(SchemaRegistry::new()),
+    )
+    .await
+    .expect("the store opens");
+    a_users_life_in_order(store, "in-order").await;
+}

@@ -184,3 +184,14 @@ async fn the_log_on_postgres() {
     let tenant = format!("log-{}", uuid::Uuid::new_v4().simple());
     a_tenants_log(db, &format!("{schema}."), &tenant).await;
 }
+
+#[tokio::test]
+async fn the_log_on_mysql() {
+    let schema = "scim_sqlx_log";
+    let Some(db) = common::mysql("the provisioning log", schema, common::tenant_tables).await
+    else {
+        return;
+    };
+    let tenant = format!("log-{}", uuid::Uuid::new_v4().simple());
+    a_tenants_log(db, &format!("{schema}."), &tenant).await;
+}

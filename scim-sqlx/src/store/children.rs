@@ -64,7 +64,9 @@ impl SqlStore {
                     columns.join(", "),
                     rows.join(", ")
                 );
-                q.execute(tx, &sql).await.map_err(backend)?;
+                q.execute(tx, &sql).await.map_err(|e| {
+                    super::write::too_long(&e, layout).unwrap_or_else(|| backend(e))
+                })?;
             }
         }
         Ok(())

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{SqlStore, backend, not_found, now, version, version_number};
-use crate::db::{Arg, Dialect, Tx, is_unique_violation, refused_column};
+use crate::db::{Arg, Dialect, Tx, is_unique_violation, refused_column, too_long_column};
 use crate::layout::Layout;
 use crate::mapping::IdKind;
 use crate::parts::{self, Parts};
@@ -26,11 +26,43 @@ fn conflict(resource: &Resource) -> StoreError {
     }
 }
 
-/// A write refused by the database: a unique index (`409`), a required column or a check
-/// (`400`, naming the attribute), else a backend failure.
+/// `400` for a value longer than the app's column holds, naming the attribute; `None` if
+/// `err` is not that.
+pub(super) fn too_long(err: &sqlx::Error, layout: &Layout) -> Option<StoreError> {
+    let column = too_long_column(err)?;
+    let slot = layout.slots.iter().find(|s| s.column == column);
+    let child = layout.children.iter().find(|c| {
+        [
+            Some(&c.child.value),
+            c.child.kind.as_ref(),
+            c.child.display.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|name| *name == column)
+    });
+    Some(StoreError::InvalidValue(match (slot, child) {
+        (Some(slot), _) => format!(
+            "attribute \"{}\" is longer than the app's table holds",
+            slot.loc.keys().join(".")
+        ),
+        (None, Some(child)) => format!(
+            "a value of \"{}\" is longer than the app's table holds",
+            child.name
+        ),
+        (None, None) if column.is_empty() => "a value is longer than the app's table holds".into(),
+        (None, None) => format!("a value is longer than the app's column \"{column}\" holds"),
+    }))
+}
+
+/// A write refused by the database: a unique index (`409`), a required column, a check or
+/// a value too long (`400`, naming the attribute), else a backend failure.
 fn write_error(err: sqlx::Error, layout: &Layout, resource: &Resource) -> StoreError {
     if is_unique_violation(&err) {
         return conflict(resource);
+    }
+    if let Some(refused) = too_long(&err, layout) {
+        return refused;
     }
     if let Some(column) = refused_column(&err) {
         let slot = layout.slots.iter().find(|s| s.column == column);

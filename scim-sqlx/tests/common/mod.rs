@@ -67,8 +67,8 @@ pub(crate) fn tenant_tables(dialect: Dialect, schema: &str) -> String {
     )
 }
 
-/// [`tenant_tables`] as a MySQL app has them: `VARCHAR` where an index is (a `TEXT`
-/// column takes none), unique emails and names through the columns' case-insensitive
+/// [`tenant_tables`] as a MySQL app has them: `VARCHAR(255)` where an index is (a `TEXT`
+/// column takes none; a longer value is refused with `400`), unique emails and names through the columns' case-insensitive
 /// collation (MariaDB has no index on `lower(...)`), indexes inline.
 fn mysql_tenant_tables(schema: &str) -> String {
     format!(
@@ -76,12 +76,12 @@ fn mysql_tenant_tables(schema: &str) -> String {
             id CHAR(36) PRIMARY KEY,
             org VARCHAR(64) NOT NULL,
             email VARCHAR(255) NOT NULL,
-            display_name VARCHAR(255),
-            first_name VARCHAR(255),
-            last_name VARCHAR(255),
-            job_title VARCHAR(255),
+            display_name TEXT,
+            first_name TEXT,
+            last_name TEXT,
+            job_title TEXT,
             active BOOLEAN,
-            department VARCHAR(255),
+            department TEXT,
             profile LONGTEXT,
             UNIQUE KEY users_email (org, email)
         );
