@@ -27,8 +27,9 @@ pub struct TenantRow {
     pub disabled_detail: Option<String>,
 }
 
-/// The admin tables. Every column is text, so one statement serves both databases
-/// (placeholders `$1`, `$2`... are understood by both).
+/// The admin tables. Every column is text, so one statement serves every database
+/// (placeholders `$1`, `$2`... are understood by SQLite and PostgreSQL, and rewritten for
+/// MySQL by [`for_dialect`], as are the keys' `TEXT`).
 pub(crate) const TABLES: &str = "CREATE TABLE IF NOT EXISTS tenants (
         name TEXT PRIMARY KEY,
         enabled_flag TEXT NOT NULL DEFAULT 'yes',
@@ -53,8 +54,54 @@ pub(crate) const POLICIES: &str = "CREATE TABLE IF NOT EXISTS tenant_policies (
         policy TEXT NOT NULL
     )";
 
+/// `sql`, written for SQLite and PostgreSQL, as `db` takes it. MySQL numbers no
+/// placeholders (`$1` becomes `?`: every statement here uses them in order), keys no `TEXT`
+/// (`VARCHAR(255)`), and says `INSERT IGNORE` and `ON DUPLICATE KEY UPDATE a = VALUES(a)`
+/// for `ON CONFLICT ... DO NOTHING` and `ON CONFLICT ... DO UPDATE SET a = excluded.a`.
+pub(crate) fn for_dialect(db: &Database, sql: &str) -> String {
+    if db.dialect() != scim_sqlx::Dialect::Mysql {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    let mut sql = out
+        .replace("TEXT PRIMARY KEY", "VARCHAR(255) PRIMARY KEY")
+        .replace("TEXT NOT NULL UNIQUE", "VARCHAR(255) NOT NULL UNIQUE")
+        .replace(
+            "tenant TEXT NOT NULL REFERENCES",
+            "tenant VARCHAR(255) NOT NULL REFERENCES",
+        );
+    if let Some((head, conflict)) = sql.split_once(" ON CONFLICT ") {
+        sql = match conflict.split_once(" DO UPDATE SET ") {
+            None => head.replacen("INSERT INTO", "INSERT IGNORE INTO", 1),
+            Some((_, sets)) => {
+                let sets: Vec<String> = sets
+                    .split(',')
+                    .map(|set| {
+                        let column = set.split('=').next().unwrap_or_default().trim();
+                        format!("{column} = VALUES({column})")
+                    })
+                    .collect();
+                format!("{head} ON DUPLICATE KEY UPDATE {}", sets.join(", "))
+            }
+        };
+    }
+    sql
+}
+
 /// Runs `sql` with text arguments; the rows it changed.
 async fn execute(db: &Database, sql: &str, args: &[Option<&str>]) -> Result<u64, sqlx::Error> {
+    let sql = &for_dialect(db, sql);
     Ok(match db {
         Database::Sqlite(pool) => {
             let mut query = sqlx::query(sql);
@@ -64,6 +111,13 @@ async fn execute(db: &Database, sql: &str, args: &[Option<&str>]) -> Result<u64,
             query.execute(pool).await?.rows_affected()
         }
         Database::Postgres(pool) => {
+            let mut query = sqlx::query(sql);
+            for arg in args {
+                query = query.bind(*arg);
+            }
+            query.execute(pool).await?.rows_affected()
+        }
+        Database::Mysql(pool) => {
             let mut query = sqlx::query(sql);
             for arg in args {
                 query = query.bind(*arg);
@@ -90,6 +144,7 @@ async fn rows(
             .map(|c| row.try_get(*c).ok().flatten())
             .collect()
     }
+    let sql = &for_dialect(db, sql);
     Ok(match db {
         Database::Sqlite(pool) => sqlx::query(sql)
             .fetch_all(pool)
@@ -98,6 +153,12 @@ async fn rows(
             .map(|r| texts(r, columns))
             .collect(),
         Database::Postgres(pool) => sqlx::query(sql)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| texts(r, columns))
+            .collect(),
+        Database::Mysql(pool) => sqlx::query(sql)
             .fetch_all(pool)
             .await?
             .iter()
@@ -348,5 +409,43 @@ impl AdminStore for Admin {
 
     fn save_policy<'a>(&'a self, tenant: &'a str, policy: &'a TenantPolicy) -> PersistFuture<'a> {
         Box::pin(async move { Ok(Self::save_policy(self, tenant, policy).await?) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rewriting for MySQL, on the statements this file runs.
+    #[tokio::test]
+    async fn statements_for_mysql() {
+        // A lazy pool: nothing connects.
+        let db = Database::Mysql(sqlx::MySqlPool::connect_lazy("mysql://x@127.0.0.1/x").unwrap());
+        assert_eq!(
+            for_dialect(
+                &db,
+                "INSERT INTO tenants (name, created) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+            ),
+            "INSERT IGNORE INTO tenants (name, created) VALUES (?, ?)"
+        );
+        assert_eq!(
+            for_dialect(
+                &db,
+                "INSERT INTO t (id, a, b) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET \
+                 a = excluded.a, b = excluded.b"
+            ),
+            "INSERT INTO t (id, a, b) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE a = VALUES(a), b = VALUES(b)"
+        );
+        assert_eq!(
+            for_dialect(&db, "UPDATE tenants SET enabled_flag = $1 WHERE name = $10"),
+            "UPDATE tenants SET enabled_flag = ? WHERE name = ?"
+        );
+        let tables = for_dialect(&db, TABLES);
+        assert!(tables.contains("name VARCHAR(255) PRIMARY KEY"), "{tables}");
+        assert!(
+            tables.contains("digest VARCHAR(255) NOT NULL UNIQUE"),
+            "{tables}"
+        );
+        assert!(!tables.contains("TEXT PRIMARY KEY"), "{tables}");
     }
 }

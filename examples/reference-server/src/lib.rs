@@ -1,5 +1,5 @@
 //! The SCIM 2.0 reference server's parts: its tables mapped onto a [`scim_sqlx::SqlStore`]
-//! (SQLite or PostgreSQL), and [`Admin`] (tenants and tokens in the same database).
+//! (SQLite, PostgreSQL or MySQL/MariaDB), and [`Admin`] (tenants and tokens in the same database).
 //!
 //! `main.rs` puts them behind axum. `tables.rs` is the whole store: the tables an app
 //! might have, and which SCIM attribute is which column.
@@ -17,8 +17,8 @@ pub use admin::{Admin, DEFAULT_TENANT, TenantRow};
 /// Why the server's database could not be opened.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Opens the database at `url` (`sqlite://PATH`, the file created if missing, or
-/// `postgres://...`), creates the tables that are missing, and returns the SCIM store and
+/// Opens the database at `url` (`sqlite://PATH`, the file created if missing,
+/// `postgres://...` or `mysql://...`), creates the tables that are missing, and returns the SCIM store and
 /// the admin over it.
 pub async fn open(url: &str, registry: Arc<SchemaRegistry>) -> Result<(SqlStore, Admin), Error> {
     // `sqlite:///var/lib/scim/scim.db`: the directory too, as a server's data directory.
@@ -37,18 +37,24 @@ pub async fn open(url: &str, registry: Arc<SchemaRegistry>) -> Result<(SqlStore,
     // DDL only when something is missing: even `IF NOT EXISTS` takes locks on PostgreSQL
     // that can deadlock with other processes' writes. The last object each script creates
     // tells whether it ran to the end.
-    if !exists(&db, "group_members_member").await? {
+    // MySQL's indexes are made with their tables: there, the last table.
+    let last = match db.dialect() {
+        scim_sqlx::Dialect::Mysql => "group_members",
+        _ => "group_members_member",
+    };
+    if !exists(&db, last).await? {
         let tables = tables::tables(db.dialect());
         run(&db, &tables, 7642).await?;
     }
     if !exists(&db, "tokens").await? {
-        run(&db, admin::TABLES, 7643).await?;
+        run(&db, &admin::for_dialect(&db, admin::TABLES), 7643).await?;
     }
     if !exists(&db, "tenant_policies").await? {
-        run(&db, admin::POLICIES, 7643).await?;
+        run(&db, &admin::for_dialect(&db, admin::POLICIES), 7643).await?;
     }
     let admin = Admin::new(db.clone());
-    let store = SqlStore::open(db, tables::mapping(), registry).await?;
+    let mapping = tables::mapping(db.dialect());
+    let store = SqlStore::open(db, mapping, registry).await?;
     Ok((store, admin))
 }
 
@@ -59,6 +65,7 @@ async fn refuse_old_layout(db: &Database) -> Result<(), Error> {
     let old = match db {
         Database::Sqlite(pool) => sqlx::query(probe).fetch_all(pool).await.is_ok(),
         Database::Postgres(pool) => sqlx::query(probe).fetch_all(pool).await.is_ok(),
+        Database::Mysql(pool) => sqlx::query(probe).fetch_all(pool).await.is_ok(),
         _ => false,
     };
     if old {
@@ -72,7 +79,7 @@ async fn refuse_old_layout(db: &Database) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the table or index `name` exists.
+/// Whether the table `name` exists (on SQLite and PostgreSQL, an index too).
 async fn exists(db: &Database, name: &str) -> Result<bool, Error> {
     let found: Option<String> = match db {
         Database::Sqlite(pool) => {
@@ -87,13 +94,23 @@ async fn exists(db: &Database, name: &str) -> Result<bool, Error> {
                 .fetch_one(pool)
                 .await?
         }
+        Database::Mysql(pool) => {
+            sqlx::query_scalar(
+                "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = ?",
+            )
+            .bind(name)
+            .fetch_optional(pool)
+            .await?
+        }
         _ => return Err("an unknown database".into()),
     };
     Ok(found.is_some())
 }
 
 /// Runs the DDL `script`; on PostgreSQL in one transaction holding the advisory lock
-/// `lock`, so processes starting together do not race on the catalog.
+/// `lock`, so processes starting together do not race on the catalog (on MySQL, DDL
+/// commits at once, and `CREATE TABLE IF NOT EXISTS` is safe to race).
 async fn run(db: &Database, script: &str, lock: i64) -> Result<(), Error> {
     match db {
         Database::Sqlite(pool) => sqlx::raw_sql(script).execute(pool).await.map(drop)?,
@@ -101,6 +118,7 @@ async fn run(db: &Database, script: &str, lock: i64) -> Result<(), Error> {
             let script = format!("BEGIN; SELECT pg_advisory_xact_lock({lock}); {script}; COMMIT");
             sqlx::raw_sql(&script).execute(pool).await.map(drop)?;
         }
+        Database::Mysql(pool) => sqlx::raw_sql(script).execute(pool).await.map(drop)?,
         _ => return Err("an unknown database".into()),
     }
     Ok(())

@@ -7,6 +7,9 @@ use scim_sqlx::{Child, Dialect, IdKind, Mapping, Members, Table};
 /// emails, phone numbers and memberships, a JSON column for everything else (extensions
 /// included). Created if missing.
 pub(crate) fn tables(dialect: Dialect) -> String {
+    if dialect == Dialect::Mysql {
+        return mysql_tables();
+    }
     let (id, boolean, json) = match dialect {
         Dialect::Postgres => ("UUID", "BOOLEAN", "JSONB"),
         _ => ("TEXT", "INTEGER", "TEXT"),
@@ -75,8 +78,89 @@ pub(crate) fn tables(dialect: Dialect) -> String {
     )
 }
 
+/// The groups' table: `groups`, except on MySQL, where `groups` is a reserved word (8.0.2
+/// and later) that every statement would have to quote.
+pub(crate) fn groups_table(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Mysql => "user_groups",
+        _ => "groups",
+    }
+}
+
+/// The same tables on MySQL and MariaDB: `VARCHAR` where a key or an index is (a `TEXT`
+/// column takes none; `VARCHAR(255)` holds any `userName` Entra sends), unique names
+/// through the columns' case-insensitive collation (`utf8mb4`'s default; MariaDB has no
+/// index on `lower(...)`), indexes inline (MySQL has no `CREATE INDEX IF NOT EXISTS`).
+fn mysql_tables() -> String {
+    let groups = groups_table(Dialect::Mysql);
+    format!(
+        "CREATE TABLE IF NOT EXISTS users (
+            id CHAR(36) PRIMARY KEY,
+            tenant VARCHAR(255) NOT NULL,
+            user_name VARCHAR(255) NOT NULL,
+            display_name VARCHAR(255),
+            given_name TEXT,
+            family_name TEXT,
+            middle_name TEXT,
+            formatted_name TEXT,
+            honorific_prefix TEXT,
+            honorific_suffix TEXT,
+            nick_name TEXT,
+            profile_url TEXT,
+            title TEXT,
+            user_type TEXT,
+            preferred_language TEXT,
+            locale TEXT,
+            timezone TEXT,
+            active BOOLEAN,
+            extra LONGTEXT,
+            UNIQUE KEY users_user_name (tenant, user_name),
+            INDEX users_display_name (tenant, display_name)
+        ) DEFAULT CHARACTER SET utf8mb4;
+        CREATE TABLE IF NOT EXISTS user_emails (
+            user_id CHAR(36) NOT NULL,
+            position INTEGER NOT NULL,
+            value VARCHAR(255),
+            type TEXT,
+            is_primary BOOLEAN,
+            display TEXT,
+            PRIMARY KEY (user_id, position),
+            INDEX user_emails_value (value),
+            FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+        ) DEFAULT CHARACTER SET utf8mb4;
+        CREATE TABLE IF NOT EXISTS user_phone_numbers (
+            user_id CHAR(36) NOT NULL,
+            position INTEGER NOT NULL,
+            value TEXT,
+            type TEXT,
+            is_primary BOOLEAN,
+            display TEXT,
+            PRIMARY KEY (user_id, position),
+            FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+        ) DEFAULT CHARACTER SET utf8mb4;
+        CREATE TABLE IF NOT EXISTS {groups} (
+            id CHAR(36) PRIMARY KEY,
+            tenant VARCHAR(255) NOT NULL,
+            display_name VARCHAR(255),
+            extra LONGTEXT,
+            UNIQUE KEY groups_display_name (tenant, display_name)
+        ) DEFAULT CHARACTER SET utf8mb4;
+        CREATE TABLE IF NOT EXISTS group_members (
+            group_id CHAR(36) NOT NULL,
+            member_id VARCHAR(64) NOT NULL,
+            position INTEGER NOT NULL,
+            type TEXT,
+            display TEXT,
+            ref TEXT,
+            PRIMARY KEY (group_id, member_id),
+            INDEX group_members_member (member_id),
+            FOREIGN KEY (group_id) REFERENCES {groups} (id) ON DELETE CASCADE
+        ) DEFAULT CHARACTER SET utf8mb4"
+    )
+}
+
 /// Which SCIM attribute is which column.
-pub(crate) fn mapping() -> Mapping {
+pub(crate) fn mapping(dialect: Dialect) -> Mapping {
     let multi_valued = |table: &str, parent: &str| {
         Child::new(table, parent)
             .value("value")
@@ -113,7 +197,7 @@ pub(crate) fn mapping() -> Mapping {
         multi_valued("user_phone_numbers", "user_id"),
     )
     .json("extra");
-    let groups = Table::new("groups")
+    let groups = Table::new(groups_table(dialect))
         .id("id", IdKind::Uuid)
         .tenant("tenant")
         .column("displayName", "display_name")

@@ -5,6 +5,7 @@
 #[path = "../../start_test.rs"]
 mod start_test;
 
+mod mysql;
 mod postgres;
 
 use std::process::Command;
@@ -85,6 +86,18 @@ fn entra_provisioning_cycle_on_postgres() {
         return;
     };
     let database = postgres::Database::create(&admin_url, "scim_cycle")
+        .unwrap_or_else(|err| panic!("a database next to {admin_url}: {err}"));
+    entra_cycle(&database.url);
+}
+
+/// The same cycle on MySQL/MariaDB, in a database of its own.
+#[test]
+fn entra_provisioning_cycle_on_mysql() {
+    const WHAT: &str = "the reference server's Entra cycle on MySQL";
+    let Some(admin_url) = mysql::url(WHAT) else {
+        return;
+    };
+    let database = mysql::Database::create(&admin_url, "scim_cycle")
         .unwrap_or_else(|err| panic!("a database next to {admin_url}: {err}"));
     entra_cycle(&database.url);
 }
@@ -219,7 +232,23 @@ fn entra_cycle(db: &str) {
 
 #[test]
 fn restarts_keep_data_and_tokens_and_admin_commands_take_effect() {
-    let db = database();
+    restarts_and_admin_commands(&database());
+}
+
+/// The same on MySQL/MariaDB: the admin tables' statements, rewritten for it.
+#[test]
+fn restarts_and_admin_commands_on_mysql() {
+    const WHAT: &str = "the reference server's restarts on MySQL";
+    let Some(admin_url) = mysql::url(WHAT) else {
+        return;
+    };
+    let database = mysql::Database::create(&admin_url, "scim_restarts")
+        .unwrap_or_else(|err| panic!("a database next to {admin_url}: {err}"));
+    restarts_and_admin_commands(&database.url);
+}
+
+fn restarts_and_admin_commands(db: &str) {
+    let db = db.to_owned();
     let first = server(&db, None);
     // Without --token the first start issues one and prints it once.
     let (status, body) = call(&first, "nope", "GET", "/Users", &Value::Null);
