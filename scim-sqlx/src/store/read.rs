@@ -402,7 +402,12 @@ impl SqlStore {
 /// One row of MySQL's `EXPLAIN`: `table: type ALL|ref|..., key k, rows n, Extra`.
 fn mysql_plan_line(row: &Row) -> String {
     let field = |name: &str| row.text(name).unwrap_or_default();
-    let rows = row.int("rows").map(|n| n.to_string()).unwrap_or_default();
+    // A number on MySQL, text on MariaDB.
+    let rows = row
+        .int("rows")
+        .map(|n| n.to_string())
+        .or_else(|| row.text("rows"))
+        .unwrap_or_default();
     format!(
         "{}: type {}, key {}, rows {rows}, {}",
         field("table"),
