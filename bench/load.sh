@@ -6,14 +6,14 @@
 # bare handler running the same primary-key SELECT on the same database (scenario sql).
 #
 #   bench/load.sh [--server load-server|axum-memory|reference-server]
-#                 [--store memory|sqlite|postgres] [--database-url URL] [--users N]
+#                 [--store memory|sqlite|postgres|mysql] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
 #                 [--scenarios "bare sql get nolog filter patch member group members post"]
 #                 [--patch-response resource|none] [--allocator mimalloc|system]
 #
 # --server measures a shipped binary as a user runs it (default settings, its own logging):
 # axum-memory is preloaded over HTTP (bench/preload.py: --users POSTs, then the group);
-# reference-server (with --store sqlite|postgres) serves the database load-server preloaded.
+# reference-server (with --store sqlite|postgres|mysql) serves the database load-server preloaded.
 # The ceilings (bare, sql) stay load-server's, in the same run.
 #
 # `nolog` is `get` through an engine with the provisioning log off (same store, same run).
@@ -56,7 +56,7 @@ case "$server_kind" in
     load-server) ;;
     axum-memory) cargo build --quiet --release -p axum-memory ;;
     reference-server)
-        [ "$store" = memory ] && { echo "--server reference-server needs --store sqlite|postgres" >&2; exit 2; }
+        [ "$store" = memory ] && { echo "--server reference-server needs --store sqlite|postgres|mysql" >&2; exit 2; }
         cargo build --quiet --release -p reference-server ;;
     *) echo "unknown --server $server_kind" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 //! `--users` users (`user0`, `user1`...) and one group of `--group-members` members, and at
 //! `/bare` a bare axum handler answering a fixed body as large as a user: the ceiling.
 //!
-//! Options: `--bind ADDR` (default `127.0.0.1:0`), `--store memory|sqlite|postgres`,
+//! Options: `--bind ADDR` (default `127.0.0.1:0`), `--store memory|sqlite|postgres|mysql`,
 //! `--database-url URL`, `--users N` (10,000), `--group-members N` (10,000), `--ids FILE`
 //! (where the group's id and then every user's id are written, one per line),
 //! `--patch-response resource|none`. It prints `SCIM base URL: ...` once it accepts
@@ -91,7 +91,7 @@ async fn main() -> Result<(), Error> {
             let store = MemoryStore::with_registry(Arc::clone(&registry));
             run(store, registry, None::<fn(String, usize) -> Preload>, None).await
         }
-        "sqlite" | "postgres" => {
+        "sqlite" | "postgres" | "mysql" => {
             let url = option("--database-url").ok_or("--database-url is needed for SQL stores")?;
             let (store, _) = reference_server::open(&url, Arc::clone(&registry)).await?;
             let copier = store.clone();
@@ -111,7 +111,17 @@ fn copy_id(dialect: Dialect, n: &str) -> String {
         Dialect::Postgres => {
             format!("('00000000-0000-4000-8000-' || lpad({n}::text, 12, '0'))::uuid")
         }
+        Dialect::Mysql => format!("CONCAT('00000000-0000-4000-8000-', LPAD({n}, 12, '0'))"),
         _ => format!("printf('00000000-0000-4000-8000-%012d', {n})"),
+    }
+}
+
+/// `parts` concatenated: `||` in SQLite and PostgreSQL, `CONCAT` in MySQL (where `||` is
+/// `OR`).
+fn concat(dialect: Dialect, parts: &[&str]) -> String {
+    match dialect {
+        Dialect::Mysql => format!("CONCAT({})", parts.join(", ")),
+        _ => parts.join(" || "),
     }
 }
 
@@ -120,6 +130,7 @@ async fn execute(db: &Database, sql: &str) -> Result<(), Error> {
     match db {
         Database::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop)?,
         Database::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop)?,
+        Database::Mysql(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop)?,
         _ => return Err("an unknown database".into()),
     }
     Ok(())
@@ -139,9 +150,18 @@ fn bulk_copy(store: SqlStore, template: String, n: usize) -> Preload {
         if last == 0 {
             return Ok(Vec::new());
         }
+        // MySQL puts the series after `INSERT INTO ... (...)`, the others before it;
+        // MariaDB stops a recursion at 1,000 rows unless told otherwise.
         let series = format!(
             "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {last})"
         );
+        let insert = |into: &str, select: &str| match dialect {
+            Dialect::Mysql => format!(
+                "SET SESSION max_recursive_iterations = 100000000; \
+                 INSERT INTO {into} {series} {select}"
+            ),
+            _ => format!("{series} INSERT INTO {into} {select}"),
+        };
         let id = copy_id(dialect, "s.n");
         let rest = "given_name, family_name, middle_name, formatted_name, honorific_prefix, \
                     honorific_suffix, nick_name, profile_url, title, user_type, preferred_language, \
@@ -152,31 +172,48 @@ fn bulk_copy(store: SqlStore, template: String, n: usize) -> Preload {
             .collect::<Vec<_>>()
             .join(", ");
         let template = template.replace('\'', "''");
-        let email = "CASE WHEN e.type = 'work' THEN 'user' || s.n || '@example.com' \
-                     ELSE 'babs' || s.n || '@jensen.org' END";
+        let email = format!(
+            "CASE WHEN e.type = 'work' THEN {} ELSE {} END",
+            concat(dialect, &["'user'", "s.n", "'@example.com'"]),
+            concat(dialect, &["'babs'", "s.n", "'@jensen.org'"])
+        );
+        let analyze = match dialect {
+            Dialect::Mysql => "ANALYZE TABLE users, users_scim, user_emails, user_phone_numbers",
+            _ => "ANALYZE",
+        };
         let statements = [
-            format!(
-                "{series} INSERT INTO users (id, tenant, user_name, display_name, {rest}) \
-                 SELECT {id}, u.tenant, 'user' || s.n, 'Babs Jensen ' || s.n, {from_template} \
-                 FROM users u, s WHERE u.id = '{template}'"
+            insert(
+                &format!("users (id, tenant, user_name, display_name, {rest})"),
+                &format!(
+                    "SELECT {id}, u.tenant, {}, {}, {from_template} \
+                     FROM users u, s WHERE u.id = '{template}'",
+                    concat(dialect, &["'user'", "s.n"]),
+                    concat(dialect, &["'Babs Jensen '", "s.n"])
+                ),
             ),
-            format!(
-                "{series} INSERT INTO users_scim (id, external_id, version, created, \
-                 last_modified, origin, extra) \
-                 SELECT {id}, 'ext-' || s.n, x.version, x.created, x.last_modified, x.origin, \
-                 x.extra FROM users_scim x, s WHERE x.id = '{template}'"
+            insert(
+                "users_scim (id, external_id, version, created, last_modified, origin, extra)",
+                &format!(
+                    "SELECT {id}, {}, x.version, x.created, x.last_modified, x.origin, \
+                     x.extra FROM users_scim x, s WHERE x.id = '{template}'",
+                    concat(dialect, &["'ext-'", "s.n"])
+                ),
             ),
-            format!(
-                "{series} INSERT INTO user_emails (user_id, position, value, type, is_primary, \
-                 display) SELECT {id}, e.position, {email}, e.type, e.is_primary, e.display \
-                 FROM user_emails e, s WHERE e.user_id = '{template}'"
+            insert(
+                "user_emails (user_id, position, value, type, is_primary, display)",
+                &format!(
+                    "SELECT {id}, e.position, {email}, e.type, e.is_primary, e.display \
+                     FROM user_emails e, s WHERE e.user_id = '{template}'"
+                ),
             ),
-            format!(
-                "{series} INSERT INTO user_phone_numbers (user_id, position, value, type, \
-                 is_primary, display) SELECT {id}, p.position, p.value, p.type, p.is_primary, \
-                 p.display FROM user_phone_numbers p, s WHERE p.user_id = '{template}'"
+            insert(
+                "user_phone_numbers (user_id, position, value, type, is_primary, display)",
+                &format!(
+                    "SELECT {id}, p.position, p.value, p.type, p.is_primary, p.display \
+                     FROM user_phone_numbers p, s WHERE p.user_id = '{template}'"
+                ),
             ),
-            "ANALYZE".to_owned(),
+            analyze.to_owned(),
         ];
         for statement in statements {
             execute(db, &statement).await?;
@@ -301,6 +338,7 @@ fn ceiling_statement(dialect: Dialect) -> String {
     ];
     let (object, array, id_text, json) = match dialect {
         Dialect::Postgres => ("jsonb_build_object", "jsonb_agg", "r.id::text", "r.extra"),
+        Dialect::Mysql => ("JSON_OBJECT", "", "r.id", "JSON_EXTRACT(r.extra, '$')"),
         _ => ("json_object", "json_group_array", "r.id", "json(r.extra)"),
     };
     let fields: Vec<String> = columns
@@ -308,10 +346,20 @@ fn ceiling_statement(dialect: Dialect) -> String {
         .map(|(key, column)| format!("'{key}', r.{column}"))
         .collect();
     let child = |table: &str| {
-        format!(
-            "(SELECT {array}({object}('value', c.value, 'type', c.type, 'primary', c.is_primary, \
-             'display', c.display) ORDER BY c.position) FROM {table} c WHERE c.user_id = r.id)"
-        )
+        let element = format!(
+            "{object}('value', c.value, 'type', c.type, 'primary', c.is_primary, \
+             'display', c.display)"
+        );
+        match dialect {
+            // As the store reads them (GROUP_CONCAT takes an ORDER BY), as JSON.
+            Dialect::Mysql => format!(
+                "JSON_EXTRACT((SELECT CONCAT('[', GROUP_CONCAT({element} ORDER BY c.position \
+                 SEPARATOR ','), ']') FROM {table} c WHERE c.user_id = r.id), '$')"
+            ),
+            _ => format!(
+                "(SELECT {array}({element} ORDER BY c.position) FROM {table} c WHERE c.user_id = r.id)"
+            ),
+        }
     };
     format!(
         "SELECT {object}('id', {id_text}, {}, 'externalId', s.external_id, 'version', s.version, \
@@ -326,10 +374,10 @@ fn ceiling_statement(dialect: Dialect) -> String {
         } else {
             ""
         },
-        if dialect == Dialect::Postgres {
-            "$1::uuid"
-        } else {
-            "$1"
+        match dialect {
+            Dialect::Postgres => "$1::uuid",
+            Dialect::Mysql => "?",
+            _ => "$1",
         },
     )
 }
@@ -354,6 +402,12 @@ async fn sql_ceiling(
                 .fetch_optional(pool)
                 .await
         }
+        // MariaDB's JSON functions answer binary strings.
+        Database::Mysql(pool) => sqlx::query_scalar::<_, Vec<u8>>(select)
+            .bind(&id)
+            .fetch_optional(pool)
+            .await
+            .map(|body| body.map(|b| String::from_utf8_lossy(&b).into_owned())),
         _ => Ok(None),
     };
     match body {
