@@ -171,6 +171,25 @@ impl Database {
         })
     }
 
+    /// Whether the database answers: runs `SELECT 1` on a connection of the pool. For a
+    /// readiness probe; bound it with a timeout (a pool waits up to 10 s for a connection).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        self.run("SELECT 1").await
+    }
+
+    /// Closes the pool: waits for the connections in use to be given back, then closes
+    /// every one. Later uses of the pool fail.
+    pub async fn close(&self) {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => pool.close().await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => pool.close().await,
+            #[cfg(feature = "mysql")]
+            Self::Mysql(pool) => pool.close().await,
+        }
+    }
+
     /// Runs `sql` (statements without parameters, such as DDL).
     pub(crate) async fn run(&self, sql: &str) -> Result<(), sqlx::Error> {
         match self {

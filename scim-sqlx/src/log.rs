@@ -22,10 +22,17 @@ const BATCH: usize = 256;
 /// How often retention runs, in batches written.
 const PRUNE_EVERY: u64 = 64;
 
+/// What waits for the writer: an entry, or someone waiting for every entry before it to be
+/// written.
+enum Queued {
+    Record(Box<RequestRecord>),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
 /// The log of one store: the queue's sending end, and the retention the writer applies.
 pub(crate) struct RequestLog {
     table: String,
-    queue: mpsc::Sender<RequestRecord>,
+    queue: mpsc::Sender<Queued>,
     retention: Arc<Mutex<LogRetention>>,
     dropped: AtomicU64,
 }
@@ -68,7 +75,11 @@ impl RequestLog {
 
     /// Queues `record`; drops it (and says so, now and then) when the queue is full.
     pub(crate) fn record(&self, record: RequestRecord) {
-        if self.queue.try_send(record).is_err() {
+        if self
+            .queue
+            .try_send(Queued::Record(Box::new(record)))
+            .is_err()
+        {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed);
             if dropped.is_multiple_of(1000) {
                 tracing::warn!(
@@ -76,6 +87,15 @@ impl RequestLog {
                     "the provisioning log is behind; entries are being dropped"
                 );
             }
+        }
+    }
+
+    /// Waits until every entry queued before this call is written (or failed to be): for a
+    /// server that stops. Returns at once if no writer runs.
+    pub(crate) async fn flush(&self) {
+        let (done, written) = tokio::sync::oneshot::channel();
+        if self.queue.send(Queued::Flush(done)).await.is_ok() {
+            let _ = written.await;
         }
     }
 
@@ -149,14 +169,29 @@ struct Writer {
 
 impl Writer {
     /// Writes batches until the store (every sender) is gone.
-    async fn run(self, mut received: mpsc::Receiver<RequestRecord>) {
+    async fn run(self, mut received: mpsc::Receiver<Queued>) {
         let mut batches = 0u64;
+        let mut queued = Vec::with_capacity(BATCH);
         let mut batch = Vec::with_capacity(BATCH);
-        while received.recv_many(&mut batch, BATCH).await > 0 {
-            if let Err(err) = self.write(&batch).await {
+        let mut flushes = Vec::new();
+        while received.recv_many(&mut queued, BATCH).await > 0 {
+            for item in queued.drain(..) {
+                match item {
+                    Queued::Record(record) => batch.push(*record),
+                    Queued::Flush(done) => flushes.push(done),
+                }
+            }
+            if !batch.is_empty()
+                && let Err(err) = self.write(&batch).await
+            {
                 tracing::warn!(error = %err, entries = batch.len(), "the provisioning log could not be written");
                 // The database is down: wait rather than spin; the queue bounds what waits.
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                if flushes.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+            for done in flushes.drain(..) {
+                let _ = done.send(());
             }
             batch.clear();
             batches += 1;

@@ -41,6 +41,11 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
+    /// The table the events wait in.
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+
     /// The outbox table `table`.
     pub(crate) fn new(table: String, writers: Arc<tokio::sync::Mutex<()>>) -> Self {
         Self {

@@ -195,3 +195,47 @@ async fn the_log_on_mysql() {
     let tenant = format!("log-{}", uuid::Uuid::new_v4().simple());
     a_tenants_log(db, &format!("{schema}."), &tenant).await;
 }
+
+/// A server that stops closes the store: what the log had queued is written before the pool
+/// closes (read back at once by a store opened afterwards, without waiting), and the
+/// outbox's backlog is what a monitor reads.
+#[tokio::test]
+async fn closing_writes_what_the_log_queued() {
+    let path =
+        std::env::temp_dir().join(format!("scim-close-{}.db", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}", path.display());
+    let open = async || {
+        let db = Database::connect(&url).await.expect("SQLite opens");
+        if let Database::Sqlite(pool) = &db {
+            sqlx::raw_sql(&common::tenant_tables(Dialect::Sqlite, ""))
+                .execute(pool)
+                .await
+                .expect("tables");
+        }
+        SqlStore::open(
+            db,
+            common::tenant_mapping(""),
+            Arc::new(SchemaRegistry::new()),
+        )
+        .await
+        .expect("the store opens")
+    };
+    let store = open().await;
+    assert_eq!(store.outbox_backlog().await.expect("a backlog"), 0);
+    for i in 0..300 {
+        let record = serde_json::from_value(serde_json::json!({
+            "time": "2026-12-07T10:00:00Z", "tenant": "acme", "method": "GET",
+            "path": format!("/Users/{i}"), "status": 404, "durationUs": 10,
+            "requestId": format!("r{i}")
+        }))
+        .expect("a record");
+        store.record_request(record);
+    }
+    store.close().await;
+    let reopened = open().await;
+    let page = reopened
+        .request_log("acme", &LogQuery::new().page(0, 500))
+        .await
+        .expect("the log reads");
+    assert_eq!(page.entries.len(), 300, "every queued entry was written");
+}

@@ -198,6 +198,27 @@ impl SqlStore {
         self.inner.log.set_retention(retention);
     }
 
+    /// For a server that stops: writes what the provisioning log has queued, then closes
+    /// the pool. Events kept in the outbox stay there and are delivered after the next start.
+    /// Call it once the server answers no more requests; the store is closed afterwards.
+    pub async fn close(&self) {
+        self.inner.log.flush().await;
+        self.inner.db.close().await;
+    }
+
+    /// How many events wait in the outbox for delivery: for monitoring (a backlog that grows
+    /// is a sink that fails or is too slow).
+    pub async fn outbox_backlog(&self) -> Result<u64, StoreError> {
+        let sql = format!("SELECT COUNT(*) AS n FROM {}", self.inner.outbox.table());
+        let rows = self
+            .q()
+            .fetch(&self.inner.db, &sql)
+            .await
+            .map_err(backend)?;
+        let n = rows.first().and_then(|r| r.int("n")).unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// The database, for the app's own queries.
     pub fn database(&self) -> &Database {
         &self.inner.db
