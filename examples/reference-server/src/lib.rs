@@ -5,6 +5,7 @@
 //! might have, and which SCIM attribute is which column.
 
 mod admin;
+pub mod metrics;
 mod tables;
 
 use std::sync::Arc;

@@ -16,7 +16,15 @@
 //! (`SCIM_ADMIN_PASSWORD`: the password of the admin page at `/admin`; without it a
 //! one-time password is printed at each start), `--compat PROFILE` (`SCIM_COMPAT`: `entra`,
 //! the default, `okta`, `strict` or `lenient`, what Microsoft's reference server accepts;
-//! see the compatibility guide).
+//! see the compatibility guide), `--log-format text|json` (`SCIM_LOG_FORMAT`),
+//! `--metrics-bind ADDR` (`SCIM_METRICS_BIND`: Prometheus metrics at `http://ADDR/metrics`,
+//! a listener of its own; none without it), `--shutdown-grace SECS`
+//! (`SCIM_SHUTDOWN_GRACE`, default 30: how long requests in flight may finish after
+//! SIGTERM), `--shutdown-delay SECS` (`SCIM_SHUTDOWN_DELAY`, default 0: how long `/readyz`
+//! answers 503 before the listener closes, for a load balancer to stop sending).
+//!
+//! `GET /healthz` answers 200 while the process runs; `GET /readyz` 200 while the database
+//! answers and the server is not stopping, else 503. Neither takes a token.
 //!
 //! Commands on the same database: `tenants create NAME`, `tenants list`,
 //! `tenants disable NAME [DETAIL]`, `tenants enable NAME`, `tokens list TENANT`,
@@ -26,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use reference_server::metrics::{Metered, Metrics};
 use reference_server::{Admin, DEFAULT_TENANT};
 use scim_core::engine::{Engine, RateLimit, Tenants, TokenOptions, Tokens};
 use scim_core::{Compat, ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
@@ -33,6 +42,7 @@ use scim_sqlx::SqlStore;
 
 use reference_server::Error;
 
+mod ops;
 mod web;
 
 /// mimalloc, as a server that writes much should allocate: under a steady write load glibc's
@@ -111,14 +121,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     let args = Args::parse();
+    let format = ops::LogFormat::parse(args.get("log-format", &["SCIM_LOG_FORMAT"]).as_deref())?;
+    // Held to the end: dropping it writes the lines still waiting.
+    let _log = ops::start_logging(format);
     let url = args
         .get("database-url", &["SCIM_DATABASE_URL", "DATABASE_URL"])
         .unwrap_or_else(|| "sqlite://scim.db".into());
@@ -195,7 +201,8 @@ async fn serve(
     admin.load(&tokens, &tenants).await?;
     let mut config = ServiceProviderConfig::default();
     config.bulk = true;
-    let mut engine = Engine::builder(store, tokens.clone())
+    let store = Metered(store);
+    let mut engine = Engine::builder(store.clone(), tokens.clone())
         .registry(registry)
         .tenants(tenants)
         .service_provider_config(config)
@@ -220,7 +227,7 @@ async fn serve(
         scim_core::admin::Admin::new(engine.clone(), tokens.clone()).with_store(admin.clone());
     settings.load_policies(admin.policies().await?);
     // Admin commands run in another process: pick up their changes every two seconds.
-    let reload = (tokens, settings.clone(), admin);
+    let reload = (tokens.clone(), settings.clone(), admin);
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -232,9 +239,31 @@ async fn serve(
     let secure = public.starts_with("https://");
     let password = args.get("admin-password", &["SCIM_ADMIN_PASSWORD"]);
     let (logins, one_time) = web::Logins::new(password, secure);
+    let metrics_bind = args.get("metrics-bind", &["SCIM_METRICS_BIND"]);
+    let mut scim = scim_axum::router(engine);
+    if metrics_bind.is_some() {
+        scim = scim.layer(axum::middleware::from_fn(reference_server::metrics::record));
+    }
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let app = Router::new()
-        .nest("/scim", scim_axum::router(engine))
-        .nest("/admin", web::routes(settings, logins));
+        .nest("/scim", scim)
+        .nest("/admin", web::routes(settings, logins))
+        .merge(ops::health(
+            store.inner().database().clone(),
+            Arc::clone(&stopping),
+        ));
+    let metrics = match metrics_bind {
+        Some(bind) => {
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .map_err(|e| format!("--metrics-bind {bind}: {e}"))?;
+            let at = listener.local_addr()?;
+            let serving = ops::serve_metrics(listener, Metrics::install()?, store.clone(), tokens);
+            let task = tokio::spawn(serving);
+            Some((at, task))
+        }
+        None => None,
+    };
 
     println!("SCIM base URL: {public}/scim/{DEFAULT_TENANT}/v2");
     match token {
@@ -247,15 +276,61 @@ async fn serve(
         Some(password) => println!("Admin page: {public}/admin (one-time password: {password})"),
         None => println!("Admin page: {public}/admin (the --admin-password)"),
     }
-    axum::serve(listener, app).await?;
+    if let Some((at, _)) = &metrics {
+        println!("Metrics: http://{at}/metrics");
+    }
+    let grace = seconds(args, "shutdown-grace", "SCIM_SHUTDOWN_GRACE", 30)?;
+    let delay = seconds(args, "shutdown-delay", "SCIM_SHUTDOWN_DELAY", 0)?;
+
+    // Stopping: on SIGTERM or Ctrl-C, `/readyz` answers 503 at once; after `delay` (for a
+    // load balancer to notice) the listener closes, the requests in flight finish (for
+    // `grace` at most), the provisioning log is written out and the pool closed.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    ops::stop_signal().await;
+    stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+    tracing::info!(?delay, ?grace, "stopping: finishing the requests in flight");
+    tokio::time::sleep(delay).await;
+    let _ = stop.send(());
+    match tokio::time::timeout(grace, server).await {
+        Ok(Ok(Ok(()))) => tracing::info!("every request in flight was answered"),
+        Ok(Ok(Err(err))) => tracing::error!(error = %err, "the server failed while stopping"),
+        Ok(Err(err)) => tracing::error!(error = %err, "the server task failed"),
+        Err(_) => tracing::warn!(
+            ?grace,
+            "the grace period ended with requests still in flight: they are cut off"
+        ),
+    }
+    if let Some((_, task)) = metrics {
+        task.abort();
+    }
+    store.inner().close().await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// `--name SECS` (or `env`) as a duration; `default` seconds if neither is given.
+fn seconds(args: &Args, name: &str, env: &str, default: u64) -> Result<Duration, Error> {
+    match args.get(name, &[env]) {
+        None => Ok(Duration::from_secs(default)),
+        Some(text) => text
+            .parse()
+            .map(Duration::from_secs)
+            .map_err(|_| format!("--{name} takes whole seconds, not {text:?}").into()),
+    }
 }
 
 /// Picks up what the commands changed: every token record (keeping a token the page issued
 /// in the last minute whose record is being saved), and every tenant's policy.
 async fn refresh(
     tokens: &Tokens,
-    settings: &scim_core::admin::Admin<SqlStore>,
+    settings: &scim_core::admin::Admin<Metered<SqlStore>>,
     admin: &Admin,
 ) -> Result<(), Error> {
     let mut records = admin.token_records().await?;

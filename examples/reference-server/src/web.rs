@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use reference_server::metrics::Metered;
 use scim_core::admin::{Admin, AdminAccess, AdminService};
 use scim_sqlx::SqlStore;
 
@@ -110,7 +111,7 @@ fn session_of(headers: &HeaderMap) -> Option<String> {
 
 /// `/admin`: the login page, and the settings page behind it. Mounted at `/admin` (the
 /// redirects say so).
-pub(crate) fn routes(admin: Admin<SqlStore>, logins: Logins) -> Router {
+pub(crate) fn routes(admin: Admin<Metered<SqlStore>>, logins: Logins) -> Router {
     let check = logins.clone();
     let authorize = move |parts: &http::request::Parts| {
         if check.valid(&parts.headers) {
