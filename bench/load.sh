@@ -8,7 +8,7 @@
 #   bench/load.sh [--server load-server|axum-memory|reference-server]
 #                 [--store memory|sqlite|postgres|mysql] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
-#                 [--scenarios "bare sql get nolog filter patch member group members post"]
+#                 [--scenarios "bare sql get nolog metered filter patch member group members post"]
 #                 [--patch-response resource|none] [--allocator mimalloc|system]
 #
 # --server measures a shipped binary as a user runs it (default settings, its own logging):
@@ -16,7 +16,8 @@
 # reference-server (with --store sqlite|postgres|mysql) serves the database load-server preloaded.
 # The ceilings (bare, sql) stay load-server's, in the same run.
 #
-# `nolog` is `get` through an engine with the provisioning log off (same store, same run).
+# `nolog` is `get` through an engine with the provisioning log off (same store, same run);
+# `metered` is `get` with the reference server's Prometheus metrics recorded.
 #
 # POST runs last by default: each run creates tens of thousands of users, and the other
 # scenarios are meant for a store of --users users, not one POST has grown twentyfold.

@@ -6,6 +6,8 @@
 --           beyond that 100,000 spread evenly over them)
 --   nolog   the same GETs through an engine with the provisioning log off (what keeping
 --           the log costs, side by side with get)
+--   metered the same GETs with the reference server's Prometheus metrics recorded (what
+--           they cost, side by side with get)
 --   filter  GET /Users?filter=userName eq "user5000"
 --   post    POST /Users with a unique userName
 --   patch   PATCH /Users/{id} replace active, flipping on every pass over the users (formatted
@@ -39,8 +41,13 @@ local fixed = {
 local prebuilt = {}
 if fixed[scenario] then
   prebuilt[1] = wrk.format("GET", fixed[scenario], headers)
-elseif scenario == "get" or scenario == "sql" or scenario == "nolog" then
-  local bases = {get = prefix .. "/Users/", nolog = "/nolog" .. prefix .. "/Users/", sql = "/sql/"}
+elseif scenario == "get" or scenario == "sql" or scenario == "nolog" or scenario == "metered" then
+  local bases = {
+    get = prefix .. "/Users/",
+    nolog = "/nolog" .. prefix .. "/Users/",
+    metered = "/metered" .. prefix .. "/Users/",
+    sql = "/sql/",
+  }
   local base = bases[scenario]
   local step = math.max(1, math.floor(#ids / 100000))
   for i = 1, #ids, step do

@@ -279,6 +279,15 @@ where
         .registry(Arc::clone(&registry))
         .provisioning_log(false)
         .build();
+    // And with the reference server's metrics (a recorder installed, every request and
+    // store call recorded), at /metered/scim/v2: what they cost (scenario `metered`).
+    let metrics = reference_server::metrics::Metrics::install()?;
+    let metered = Engine::builder(
+        reference_server::metrics::Metered(store.clone()),
+        BearerToken::new("bench"),
+    )
+    .registry(Arc::clone(&registry))
+    .build();
     let mut builder = Engine::builder(store, BearerToken::new("bench")).registry(registry);
     if option("--patch-response").as_deref() == Some("none") {
         builder = builder.patch_response(PatchResponse::NoContent);
@@ -307,7 +316,19 @@ where
     }
     let app = app
         .nest("/scim/v2", scim_axum::router(engine))
-        .nest("/nolog/scim/v2", scim_axum::router(unlogged));
+        .nest("/nolog/scim/v2", scim_axum::router(unlogged))
+        .nest(
+            "/metered/scim/v2",
+            scim_axum::router(metered)
+                .layer(axum::middleware::from_fn(reference_server::metrics::record)),
+        )
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = metrics.clone();
+                async move { metrics.render() }
+            }),
+        );
     let listener =
         tokio::net::TcpListener::bind(option("--bind").unwrap_or_else(|| "127.0.0.1:0".into()))
             .await?;

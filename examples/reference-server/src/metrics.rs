@@ -42,11 +42,22 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Installs the recorder for the whole process (once: a second call fails).
+    /// Installs the recorder for the whole process (once: a second call fails), and a
+    /// thread that folds the histograms' samples into their buckets every five seconds
+    /// (without it they would wait, in memory, for the next scrape).
     pub fn install() -> Result<Self, crate::Error> {
         let handle = PrometheusBuilder::new()
             .set_buckets(&BUCKETS)?
             .install_recorder()?;
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("scim-metrics".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            })?;
         Ok(Self { handle })
     }
 
@@ -70,47 +81,58 @@ const RESOURCES: [&str; 7] = [
 
 /// The tenant and resource of a SCIM path below the router's mount point:
 /// `/{tenant}/v2/[dry-run/]{resource}...`, or `/{resource}...` for a single-tenant mount.
-fn labels(path: &str) -> (String, &'static str) {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (tenant, rest) = match segments.iter().position(|s| *s == "v2") {
-        Some(at) if at > 0 => (segments[at - 1].to_owned(), &segments[at + 1..]),
-        Some(at) => ("default".to_owned(), &segments[at + 1..]),
-        None => ("default".to_owned(), &segments[..]),
+fn labels(path: &str) -> (&str, &'static str) {
+    let path = path.trim_start_matches('/');
+    let (tenant, rest) = match path.split_once("/v2") {
+        Some((tenant, rest)) if !tenant.contains('/') => (tenant, rest),
+        _ => ("default", path),
     };
-    let rest = match rest.first() {
-        Some(&"dry-run") => &rest[1..],
-        _ => rest,
-    };
-    let resource = rest
-        .first()
-        .and_then(|first| RESOURCES.iter().find(|r| *r == first))
+    let rest = rest.trim_start_matches('/');
+    let rest = rest.strip_prefix("dry-run/").unwrap_or(rest);
+    let first = rest.split(['/', '?']).next().unwrap_or_default();
+    let resource = RESOURCES
+        .iter()
+        .find(|r| **r == first)
         .copied()
         .unwrap_or("other");
-    (tenant, resource)
+    (if tenant.is_empty() { "default" } else { tenant }, resource)
+}
+
+/// A method as a label value: the ones SCIM uses, else `other`.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        _ => "other",
+    }
 }
 
 /// Axum middleware recording each request's count and latency (`axum::middleware::from_fn`,
 /// on the SCIM router).
 pub async fn record(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let (tenant, resource) = labels(request.uri().path());
+    let tenant = tenant.to_owned();
     let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let tenant = if status == 401 || status == 403 {
-        "-".to_owned()
-    } else {
-        tenant
+    let status = response.status();
+    let tenant = match status.as_u16() {
+        401 | 403 => "-".to_owned(),
+        _ => tenant,
     };
     histogram!(
         "scim_request_duration_seconds",
-        "tenant" => tenant.clone(), "resource" => resource, "method" => method.clone()
+        "tenant" => tenant.clone(), "resource" => resource, "method" => method
     )
     .record(started.elapsed().as_secs_f64());
     counter!(
         "scim_requests_total",
         "tenant" => tenant, "resource" => resource, "method" => method,
-        "status" => status.to_string()
+        "status" => status.as_str().to_owned()
     )
     .increment(1);
     response
@@ -273,13 +295,15 @@ mod tests {
 
     #[test]
     fn labels_come_from_a_bounded_set() {
-        assert_eq!(labels("/acme/v2/Users/42"), ("acme".into(), "Users"));
-        assert_eq!(labels("/acme/v2/dry-run/Groups"), ("acme".into(), "Groups"));
-        assert_eq!(labels("/Users"), ("default".into(), "Users"));
-        assert_eq!(labels("/acme/v2/Bulk"), ("acme".into(), "Bulk"));
+        assert_eq!(labels("/acme/v2/Users/42"), ("acme", "Users"));
+        assert_eq!(labels("/acme/v2/dry-run/Groups"), ("acme", "Groups"));
+        assert_eq!(labels("/Users"), ("default", "Users"));
+        assert_eq!(labels("/Users/7"), ("default", "Users"));
+        assert_eq!(labels("/acme/v2/Bulk"), ("acme", "Bulk"));
+        assert_eq!(labels("/a/b/v2/Users"), ("default", "other"));
         assert_eq!(
             labels("/acme/v2/.env"),
-            ("acme".into(), "other"),
+            ("acme", "other"),
             "a path SCIM does not define is `other`, whatever it is"
         );
     }
