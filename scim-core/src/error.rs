@@ -33,6 +33,13 @@ pub enum ScimType {
     InvalidVers,
     /// The request cannot be completed as given (for example, sensitive data in a URL).
     Sensitive,
+    /// A paging cursor is not one this server gave for this query (RFC 9865 §2.1).
+    InvalidCursor,
+    /// A paging cursor is older than the server keeps cursors (RFC 9865 §2.1).
+    ExpiredCursor,
+    /// A page size is out of range, or differs from the one a cursor was given for (RFC
+    /// 9865 §2.1).
+    InvalidCount,
 }
 
 impl ScimType {
@@ -49,13 +56,16 @@ impl ScimType {
             Self::InvalidValue => "invalidValue",
             Self::InvalidVers => "invalidVers",
             Self::Sensitive => "sensitive",
+            Self::InvalidCursor => "invalidCursor",
+            Self::ExpiredCursor => "expiredCursor",
+            Self::InvalidCount => "invalidCount",
         }
     }
 
     /// The variant of a keyword as an error body carries it (`"invalidValue"` to
     /// [`ScimType::InvalidValue`]); `None` for anything else. For clients reading errors.
     pub fn from_keyword(keyword: &str) -> Option<Self> {
-        const ALL: [ScimType; 10] = [
+        const ALL: [ScimType; 13] = [
             ScimType::InvalidFilter,
             ScimType::TooMany,
             ScimType::Uniqueness,
@@ -66,6 +76,9 @@ impl ScimType {
             ScimType::InvalidValue,
             ScimType::InvalidVers,
             ScimType::Sensitive,
+            ScimType::InvalidCursor,
+            ScimType::ExpiredCursor,
+            ScimType::InvalidCount,
         ];
         ALL.into_iter().find(|t| t.as_str() == keyword)
     }

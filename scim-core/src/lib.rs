@@ -3,6 +3,7 @@
 pub mod admin;
 mod compat;
 mod context;
+pub mod cursor;
 mod custom;
 mod document;
 pub mod engine;
