@@ -188,6 +188,20 @@ pub struct Position {
 }
 
 impl Position {
+    /// The first page: before every resource. (No resource has an empty id.)
+    pub fn start() -> Self {
+        Self {
+            sort_value: None,
+            id: String::new(),
+            forward: true,
+        }
+    }
+
+    /// Whether this is [`Position::start`].
+    pub fn is_start(&self) -> bool {
+        self.forward && self.id.is_empty() && self.sort_value.is_none()
+    }
+
     /// The page after the resource with `sort_value` and `id`.
     pub fn after(sort_value: Option<Value>, id: impl Into<String>) -> Self {
         Self {

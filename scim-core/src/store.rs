@@ -10,6 +10,7 @@ use scim_filter::{AttrPath, Filter};
 use serde_json::Value;
 
 use crate::context::RequestContext;
+use crate::cursor::Position;
 use crate::engine::EventSink;
 use crate::error::{ScimError, ScimType};
 use crate::log::{LogPage, LogQuery, RequestRecord};
@@ -55,6 +56,10 @@ pub struct ListQuery {
     pub count: Option<usize>,
     /// Which attributes the response will carry: a hint, the engine projects anyway.
     pub projection: Projection,
+    /// Cursor paging (RFC 9865): the page after (or before) this position, in the order
+    /// [`ListQuery::sort`] gives with ties by id, instead of `start_index`. Only for stores
+    /// whose [`StoreCapabilities::cursor_paging`] says so.
+    pub cursor: Option<Position>,
 }
 
 impl ListQuery {
@@ -95,6 +100,15 @@ impl ListQuery {
         self
     }
 
+    /// This query paged by cursor: the `count` resources after (or before) `position`.
+    #[must_use]
+    pub fn with_cursor(mut self, position: Position, count: usize) -> Self {
+        self.cursor = Some(position);
+        self.start_index = 1;
+        self.count = Some(count);
+        self
+    }
+
     /// The 0-based offset of the first resource: `start_index - 1`, at least 0.
     pub fn offset(&self) -> usize {
         self.start_index.saturating_sub(1)
@@ -109,6 +123,12 @@ pub struct ListPage {
     pub total_results: usize,
     /// This page's resources, in order.
     pub resources: Vec<Resource>,
+    /// For cursor paging: where the next page starts (after this page's last resource), if
+    /// one follows.
+    pub next: Option<Position>,
+    /// For cursor paging: where the previous page ends (before this page's first resource),
+    /// if one precedes.
+    pub previous: Option<Position>,
 }
 
 impl ListPage {
@@ -117,7 +137,17 @@ impl ListPage {
         Self {
             total_results,
             resources,
+            next: None,
+            previous: None,
         }
+    }
+
+    /// This page with the positions of the pages around it (cursor paging).
+    #[must_use]
+    pub fn with_cursors(mut self, next: Option<Position>, previous: Option<Position>) -> Self {
+        self.next = next;
+        self.previous = previous;
+        self
     }
 }
 
@@ -205,6 +235,7 @@ pub struct StoreCapabilities {
     groups: bool,
     sorting: bool,
     durable_events: bool,
+    cursor_paging: bool,
 }
 
 impl Default for StoreCapabilities {
@@ -222,6 +253,7 @@ impl StoreCapabilities {
             groups: true,
             sorting: true,
             durable_events: false,
+            cursor_paging: false,
         }
     }
 
@@ -258,6 +290,20 @@ impl StoreCapabilities {
     pub fn with_durable_events(mut self) -> Self {
         self.durable_events = true;
         self
+    }
+
+    /// A store that pages by cursor ([`ListQuery::cursor`]): a keyset over the sort value
+    /// and id, stable when resources are created or deleted between pages, answering
+    /// [`ListPage::next`] and [`ListPage::previous`].
+    #[must_use]
+    pub fn with_cursor_paging(mut self) -> Self {
+        self.cursor_paging = true;
+        self
+    }
+
+    /// Whether the store pages by cursor.
+    pub fn cursor_paging(&self) -> bool {
+        self.cursor_paging
     }
 
     /// Whether the store keeps and delivers events itself.

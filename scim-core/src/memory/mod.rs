@@ -24,11 +24,11 @@ use uuid::Uuid;
 use self::document::{Doc, Entry};
 use self::index::{Collection, fold};
 use self::plan::{candidates, filter_keys};
-use self::sort::sort_entries;
+use self::sort::{keyset_page, sort_entries};
 use crate::{
     ListPage, ListQuery, LogPage, LogQuery, LogRetention, LogRing, MemberChange, MembersChanged,
     Meta, Projection, Provenance, RequestContext, RequestRecord, Resource, ResourceKind,
-    SchemaRegistry, ScimStore, StoreError, Version,
+    SchemaRegistry, ScimStore, StoreCapabilities, StoreError, Version,
 };
 
 /// An in-memory [`ScimStore`]: the embedded default for tests, demos and small deployments.
@@ -308,6 +308,17 @@ impl MemoryStore {
                     }
                 },
             };
+            if let Some(position) = &query.cursor {
+                let total = matched.len();
+                let count = query.count.unwrap_or(usize::MAX);
+                let (page, next, previous) =
+                    keyset_page(matched, kind, schemas, query.sort.as_ref(), position, count);
+                let resources = page
+                    .into_iter()
+                    .map(|e| e.resource(kind, skip_members))
+                    .collect();
+                return Ok(ListPage::new(total, resources).with_cursors(next, previous));
+            }
             if let Some(sort) = &query.sort {
                 sort_entries(&mut matched, kind, schemas, sort);
             }
@@ -493,6 +504,10 @@ fn check_unique(
 }
 
 impl ScimStore for MemoryStore {
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreCapabilities::new().with_cursor_paging()
+    }
+
     fn record_request(&self, record: RequestRecord) {
         self.inner.log.push(record);
     }

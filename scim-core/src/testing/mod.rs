@@ -66,6 +66,7 @@ macro_rules! scim_store_tests {
             filter_group_membership,
             sorting,
             paging,
+            cursor_paging,
             concurrent_writers,
             tenants_are_isolated,
             dry_run_persists_nothing,

@@ -1,5 +1,6 @@
 //! The store conformance suite's cases, by topic, and what they share.
 
+mod cursors;
 mod groups;
 mod isolation;
 mod queries;
@@ -15,6 +16,7 @@ use crate::{
     StoreCapabilities,
 };
 
+pub use cursors::cursor_paging;
 pub use groups::{
     deleted_users_leave_groups, filter_group_membership, groups_without_display_name, large_group,
 };
@@ -35,6 +37,8 @@ enum Need {
     Sorting,
     /// Any number of tenants ([`StoreCapabilities::tenant`] is `None`).
     Tenants,
+    /// Cursor paging ([`StoreCapabilities::cursor_paging`]).
+    CursorPaging,
 }
 
 impl Need {
@@ -43,6 +47,7 @@ impl Need {
             Self::Groups => caps.groups(),
             Self::Sorting => caps.sorting(),
             Self::Tenants => caps.tenant().is_none(),
+            Self::CursorPaging => caps.cursor_paging(),
         }
     }
 
@@ -51,6 +56,7 @@ impl Need {
             Self::Groups => "keeps no groups (StoreCapabilities::without_groups)",
             Self::Sorting => "does not sort (StoreCapabilities::without_sorting)",
             Self::Tenants => "serves a single tenant (StoreCapabilities::single_tenant)",
+            Self::CursorPaging => "does not page by cursor (StoreCapabilities::with_cursor_paging)",
         }
     }
 }
