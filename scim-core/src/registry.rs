@@ -435,6 +435,12 @@ pub struct ServiceProviderConfig {
     pub sort: bool,
     /// Whether ETags are supported.
     pub etag: bool,
+    /// Whether lists page by cursor (RFC 9865) when asked (`cursor=`): on unless the store
+    /// cannot ([`StoreCapabilities::cursor_paging`](crate::StoreCapabilities::cursor_paging)).
+    pub cursor: bool,
+    /// How long a cursor stays valid (RFC 9865 `cursorTimeout`). Cursors hold nothing on
+    /// the server; the bound is for clients. Default: one hour.
+    pub cursor_timeout: std::time::Duration,
 }
 
 impl Default for ServiceProviderConfig {
@@ -447,6 +453,8 @@ impl Default for ServiceProviderConfig {
             max_results: 1000,
             sort: true,
             etag: true,
+            cursor: true,
+            cursor_timeout: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -477,6 +485,19 @@ impl ServiceProviderConfig {
                 "location": format!("{base}/ServiceProviderConfig"),
             },
         });
+        // RFC 9865 §4: index paging by default (what every client expects), cursors when
+        // asked for, pages of at most `max_results` either way.
+        let mut pagination = json!({
+            "cursor": self.cursor,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": self.max_results,
+            "maxPageSize": self.max_results,
+        });
+        if self.cursor {
+            pagination["cursorTimeout"] = Value::from(self.cursor_timeout.as_secs());
+        }
+        body["pagination"] = pagination;
         if let Some(uri) = &self.documentation_uri {
             body["documentationUri"] = Value::from(uri.as_str());
         }

@@ -46,6 +46,7 @@ impl<S: ScimStore> EngineBuilder<S> {
                 limiter: rate::Limiter::default(),
                 capabilities: StoreCapabilities::new(),
                 log_requests: true,
+                cursor_key: crate::cursor::CursorKey::random(),
             },
         }
     }
@@ -79,6 +80,7 @@ impl<S: ScimStore> EngineBuilder<S> {
             limiter,
             capabilities,
             log_requests,
+            cursor_key,
         } = self.inner;
         EngineBuilder {
             inner: Inner {
@@ -99,6 +101,7 @@ impl<S: ScimStore> EngineBuilder<S> {
                 limiter,
                 capabilities,
                 log_requests,
+                cursor_key,
             },
         }
     }
@@ -230,6 +233,16 @@ impl<S: ScimStore> EngineBuilder<S> {
         self
     }
 
+    /// What paging cursors (RFC 9865) are signed with. Default: a random key, good for one
+    /// process; processes serving one directory behind a load balancer must share one
+    /// ([`CursorKey::from_secret`](crate::cursor::CursorKey::from_secret)), or a cursor one
+    /// gave is `invalidCursor` at another.
+    #[must_use]
+    pub fn cursor_key(mut self, key: crate::cursor::CursorKey) -> Self {
+        self.inner.cursor_key = key;
+        self
+    }
+
     /// Adds a check run before every write; rules run in the order they were added.
     #[must_use]
     pub fn rule(mut self, rule: impl WriteRule) -> Self {
@@ -241,6 +254,7 @@ impl<S: ScimStore> EngineBuilder<S> {
     pub fn build(mut self) -> Engine<S> {
         let capabilities = self.inner.store.capabilities();
         self.inner.config.sort &= capabilities.sorting();
+        self.inner.config.cursor &= capabilities.cursor_paging();
         if capabilities.durable_events()
             && let Some(sink) = &self.inner.events
         {

@@ -131,6 +131,8 @@ struct Inner<S> {
     capabilities: StoreCapabilities,
     /// Whether each request of a tenant is handed to the store's provisioning log.
     log_requests: bool,
+    /// What paging cursors are signed with.
+    cursor_key: crate::cursor::CursorKey,
 }
 
 impl<S> Clone for Engine<S> {

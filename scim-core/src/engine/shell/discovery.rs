@@ -100,7 +100,11 @@ fn one_or_all(id: Option<&str>, what: &str, all: Vec<Value>) -> Result<Response<
         let all = all
             .iter()
             .map(|doc| serde_json::to_vec(doc).unwrap_or_default());
-        return Ok(reply::list(all.len(), 1, &all.collect::<Vec<_>>()));
+        return Ok(reply::list(
+            all.len(),
+            &reply::Paged::Index(1),
+            &all.collect::<Vec<_>>(),
+        ));
     };
     all.into_iter()
         .find(|doc| {

@@ -61,13 +61,28 @@ pub(super) struct Search {
     sort_order: Option<String>,
     start_index: Option<i64>,
     count: Option<i64>,
+    /// RFC 9865's `cursor`: `Some("")` for the first page.
+    cursor: Option<String>,
 }
 
-/// A list request, checked: the store query and where the page starts.
+/// A list request, checked: the store query and how it pages.
 pub(super) struct Listing {
     pub(super) query: ListQuery,
     pub(super) projection: Projection,
-    pub(super) start_index: usize,
+    pub(super) paging: Paging,
+}
+
+/// How a list pages.
+pub(super) enum Paging {
+    /// By `startIndex` (RFC 7644 §3.4.2.4).
+    Index(usize),
+    /// By cursor (RFC 9865): the cursor given (empty for the first page), the page size, and
+    /// the query's filter and sort as canonical text, which a cursor is bound to.
+    Cursor {
+        token: String,
+        count: usize,
+        query: String,
+    },
 }
 
 impl Search {
@@ -107,6 +122,7 @@ impl Search {
                 "sortorder" => search.sort_order = Some(value),
                 "startindex" => search.start_index = Some(integer("startIndex", &value)?),
                 "count" => search.count = Some(integer("count", &value)?),
+                "cursor" => search.cursor = Some(value),
                 "attributes" => search.attrs.attributes = Some(value),
                 "excludedattributes" => search.attrs.excluded = Some(value),
                 _ => {}
@@ -153,6 +169,7 @@ impl Search {
                 "sortorder" => search.sort_order = text(value)?,
                 "startindex" => search.start_index = Some(number(value)?),
                 "count" => search.count = Some(number(value)?),
+                "cursor" => search.cursor = Some(text(value)?.unwrap_or_default()),
                 "attributes" => search.attrs.attributes = text(value)?,
                 "excludedattributes" => search.attrs.excluded = text(value)?,
                 _ => {}
@@ -189,18 +206,73 @@ impl Search {
             };
             query = query.with_sort(by, order);
         }
+        let projection = self.attrs.projection(compat)?;
+        query = query.with_projection(projection.clone());
+        if let Some(token) = self.cursor {
+            let paging =
+                Self::cursor_paging(&query, token, self.start_index, self.count, max_results)?;
+            return Ok(Listing {
+                query,
+                projection,
+                paging,
+            });
+        }
         let start_index = usize::try_from(self.start_index.unwrap_or(1).max(1)).unwrap_or(1);
         let count = self.count.map_or(max_results, |c| {
             usize::try_from(c.max(0)).map_or(max_results, |c| c.min(max_results))
         });
-        let projection = self.attrs.projection(compat)?;
-        query = query
-            .with_page(start_index, Some(count))
-            .with_projection(projection.clone());
+        query = query.with_page(start_index, Some(count));
         Ok(Listing {
             query,
             projection,
-            start_index,
+            paging: Paging::Index(start_index),
+        })
+    }
+
+    /// Cursor paging's parameters (RFC 9865 §2): not beside `startIndex`, and a `count`
+    /// from 0 to `max_results` (refused beyond it, where index paging clamps).
+    fn cursor_paging(
+        query: &ListQuery,
+        token: String,
+        start_index: Option<i64>,
+        count: Option<i64>,
+        max_results: usize,
+    ) -> Result<Paging, ScimError> {
+        if start_index.is_some() {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidCursor,
+                "cursor and startIndex are two ways of paging: give one of them",
+            ));
+        }
+        let count = match count {
+            None => max_results,
+            Some(c) => usize::try_from(c)
+                .ok()
+                .filter(|c| *c <= max_results)
+                .ok_or_else(|| {
+                    ScimError::bad_request(
+                        ScimType::InvalidCount,
+                        format!(
+                            "count must be from 0 to {max_results} when paging by cursor, not {c}"
+                        ),
+                    )
+                })?,
+        };
+        // What the cursor is bound to: the filter and sort as canonical text.
+        let filter = query
+            .filter
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let sort = query
+            .sort
+            .as_ref()
+            .map(|s| format!("{} {}", s.by, s.order))
+            .unwrap_or_default();
+        Ok(Paging::Cursor {
+            token,
+            count,
+            query: format!("{filter}\n{sort}"),
         })
     }
 }
@@ -223,7 +295,8 @@ fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
 }
 
 /// The query parameters [`Search::from_query`] reads, lowercased.
-const KNOWN: [&str; 7] = [
+const KNOWN: [&str; 8] = [
+    "cursor",
     "filter",
     "sortby",
     "sortorder",

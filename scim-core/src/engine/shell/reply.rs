@@ -95,19 +95,40 @@ fn with_etag(response: &mut Response<Bytes>, version: Option<&Version>) {
     }
 }
 
-/// A list response (RFC 7644 §3.4.2) of resources already written as JSON.
-pub(super) fn list(total: usize, start_index: usize, resources: &[Vec<u8>]) -> Response<Bytes> {
+/// Where a list page stands: its `startIndex`, or the cursors of the pages around it.
+pub(super) enum Paged<'a> {
+    Index(usize),
+    Cursor {
+        next: Option<&'a str>,
+        previous: Option<&'a str>,
+    },
+}
+
+/// A list response (RFC 7644 §3.4.2, RFC 9865 §2) of resources already written as JSON.
+pub(super) fn list(total: usize, paged: &Paged<'_>, resources: &[Vec<u8>]) -> Response<Bytes> {
     use std::io::Write as _;
     let size = resources.iter().map(|r| r.len() + 1).sum::<usize>();
     let mut out = Vec::with_capacity(size + 160);
     // What `json!` of these members would serialize to, written directly: every lookup
-    // that filters answers a list.
+    // that filters answers a list. Cursors are base64url: nothing to escape.
     let _ = write!(
         out,
-        "{{\"schemas\":[\"{LIST_RESPONSE_URN}\"],\"totalResults\":{total},\
-         \"startIndex\":{start_index},\"itemsPerPage\":{},\"Resources\":[",
-        resources.len()
+        "{{\"schemas\":[\"{LIST_RESPONSE_URN}\"],\"totalResults\":{total},"
     );
+    match paged {
+        Paged::Index(start_index) => {
+            let _ = write!(out, "\"startIndex\":{start_index},");
+        }
+        Paged::Cursor { next, previous } => {
+            if let Some(previous) = previous {
+                let _ = write!(out, "\"previousCursor\":\"{previous}\",");
+            }
+            if let Some(next) = next {
+                let _ = write!(out, "\"nextCursor\":\"{next}\",");
+            }
+        }
+    }
+    let _ = write!(out, "\"itemsPerPage\":{},\"Resources\":[", resources.len());
     for (i, resource) in resources.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -179,7 +200,7 @@ mod tests {
     #[test]
     fn list_responses_are_json() {
         for resources in [vec![], vec![b"{}".to_vec(), br#"{"id":"a"}"#.to_vec()]] {
-            let response = super::list(7, 3, &resources);
+            let response = super::list(7, &super::Paged::Index(3), &resources);
             let body: Value = serde_json::from_slice(response.body()).unwrap();
             let items: Vec<Value> = resources
                 .iter()
@@ -196,6 +217,23 @@ mod tests {
                 })
             );
             assert_eq!(response.headers()["content-type"], super::SCIM_CONTENT_TYPE);
+            let paged = super::Paged::Cursor {
+                next: Some("bmV4dA"),
+                previous: Some("cHJldg"),
+            };
+            let response = super::list(7, &paged, &resources);
+            let body: Value = serde_json::from_slice(response.body()).unwrap();
+            assert_eq!(
+                body,
+                json!({
+                    "schemas": [super::LIST_RESPONSE_URN],
+                    "totalResults": 7,
+                    "previousCursor": "cHJldg",
+                    "nextCursor": "bmV4dA",
+                    "itemsPerPage": resources.len(),
+                    "Resources": items,
+                })
+            );
         }
     }
 }

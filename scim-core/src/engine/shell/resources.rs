@@ -5,10 +5,11 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use scim_patch::PatchRequest;
 
-use super::query::{Attributes, Search};
+use super::query::{Attributes, Paging, Search};
 use super::{Call, conditional, reply};
+use crate::cursor::{CursorScope, Position};
 use crate::engine::{Engine, PatchResponse, Patched};
-use crate::{Projection, Resource, ResourceKind, ScimError, ScimStore, Version};
+use crate::{Projection, Resource, ResourceKind, ScimError, ScimStore, ScimType, Version};
 
 impl<S: ScimStore> Engine<S> {
     /// `attributes` and `excludedAttributes` of the query string. Read before any write, so
@@ -78,17 +79,63 @@ impl<S: ScimStore> Engine<S> {
         search: Search,
     ) -> Result<Response<Bytes>, ScimError> {
         let listing = search.into_listing(call.max_results, &call.compat)?;
-        let page = self.list_within(&call.ctx, kind, &listing.query).await?;
-        let resources: Vec<Vec<u8>> = page
-            .resources
+        let (token, count, bound) = match listing.paging {
+            Paging::Index(start_index) => {
+                let page = self.list_within(&call.ctx, kind, &listing.query).await?;
+                let resources = self.render_all(call, &listing.projection, page.resources);
+                let paged = reply::Paged::Index(start_index);
+                return Ok(reply::list(page.total_results, &paged, &resources));
+            }
+            Paging::Cursor {
+                token,
+                count,
+                query,
+            } => (token, count, query),
+        };
+        // RFC 9865: a keyset, one resource type at a time.
+        let config = &self.inner.config;
+        let Some(kind) = kind.filter(|_| config.cursor) else {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidCursor,
+                match kind {
+                    None => "cursor paging is per resource type: page /Users or /Groups",
+                    Some(_) => "this service pages by startIndex only",
+                },
+            ));
+        };
+        let scope = CursorScope::new(call.ctx.tenant(), kind.endpoint(), &bound, count);
+        let key = &self.inner.cursor_key;
+        let now = chrono::Utc::now();
+        let position = if token.is_empty() {
+            Position::start()
+        } else {
+            let timeout =
+                chrono::Duration::from_std(config.cursor_timeout).unwrap_or(chrono::Duration::MAX);
+            key.decode(&scope, &token, now, timeout)?
+        };
+        let query = listing.query.with_cursor(position, count);
+        let page = self.list_within(&call.ctx, Some(kind), &query).await?;
+        let next = page.next.as_ref().map(|p| key.encode(&scope, p, now));
+        let previous = page.previous.as_ref().map(|p| key.encode(&scope, p, now));
+        let resources = self.render_all(call, &listing.projection, page.resources);
+        let paged = reply::Paged::Cursor {
+            next: next.as_deref(),
+            previous: previous.as_deref(),
+        };
+        Ok(reply::list(page.total_results, &paged, &resources))
+    }
+
+    /// Each resource of a page, projected and written as JSON.
+    fn render_all(
+        &self,
+        call: &Call<'_>,
+        projection: &Projection,
+        resources: Vec<Resource>,
+    ) -> Vec<Vec<u8>> {
+        resources
             .into_iter()
-            .map(|r| self.render(&call.base, &listing.projection, r))
-            .collect();
-        Ok(reply::list(
-            page.total_results,
-            listing.start_index,
-            &resources,
-        ))
+            .map(|r| self.render(&call.base, projection, r))
+            .collect()
     }
 
     pub(super) async fn http_create(

@@ -18,6 +18,7 @@
 //! fresh database), so the same requests prove the adapter and the store.
 
 mod concurrency;
+mod cursors;
 mod hooks;
 mod hostile;
 mod patch;
@@ -39,6 +40,7 @@ use crate::engine::{BearerToken, Engine, EngineBuilder};
 use crate::{AttrType, Attribute, MemoryStore, ResourceKind, Schema, SchemaRegistry, ScimStore};
 
 pub use concurrency::{concurrent_conditional_patches, concurrent_creates, concurrent_patches};
+pub use cursors::cursor_paging;
 pub use hooks::{bulk, events, write_rules};
 pub use hostile::{crafted_host, hostile_requests};
 pub use patch::{
@@ -441,6 +443,7 @@ macro_rules! scim_http_tests {
             create_group_entra,
             member_display,
             lenient_profile,
+            cursor_paging,
             location_from_host_and_mount,
             unknown_id_is_404,
             duplicates_are_409,
