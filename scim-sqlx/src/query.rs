@@ -230,6 +230,11 @@ impl Columns<'_> {
     /// Text sorts by code point, as every store does: MySQL's collations would sort `É`
     /// beside `E`, so there it sorts the text's bytes (UTF-8 keeps code point order).
     pub(crate) fn sort(&self, by: &AttrPath) -> Option<String> {
+        self.sort_typed(by).map(|(expr, _)| expr)
+    }
+
+    /// [`Columns::sort`], with what the expression holds.
+    pub(crate) fn sort_typed(&self, by: &AttrPath) -> Option<(String, ColumnType)> {
         let mysql = self.dialect == Dialect::Mysql;
         let fold = |column: Column| match column.kind {
             ColumnType::Text { case_exact: false } if mysql => {
@@ -242,7 +247,8 @@ impl Columns<'_> {
             _ => column.expr,
         };
         if let Some(column) = self.column(by) {
-            return Some(fold(column));
+            let kind = column.kind;
+            return Some((fold(column), kind));
         }
         let base = AttrPath {
             schema: by.schema.clone(),
@@ -251,7 +257,9 @@ impl Columns<'_> {
         };
         let child = self.child(&base)?;
         let sub = by.sub_attr.as_deref().unwrap_or("value");
-        let value = fold(self.child_column(&base, sub)?);
+        let column = self.child_column(&base, sub)?;
+        let kind = column.kind;
+        let value = fold(column);
         let primary = self.child_column(&base, "primary").map(|c| c.expr);
         let order = match primary {
             Some(primary) => format!(
@@ -261,18 +269,27 @@ impl Columns<'_> {
             None => "LIMIT 1".to_owned(),
         };
         let (table, alias) = (&child.table, &child.alias);
-        Some(match child.link {
+        let expr = match child.link {
             scim_filter::sql::Link::Key { parent, child } => {
                 format!("(SELECT {value} FROM {table} {alias} WHERE {child} = {parent} {order})")
             }
             _ => format!("(SELECT {value} FROM {table} {alias} {order})"),
-        })
+        };
+        Some((expr, kind))
     }
 }
 
 /// `expr DESC NULLS LAST` (MySQL sorts NULL first and has no `NULLS LAST`).
 pub(crate) fn descending_nulls_last(expr: &str, dialect: Dialect) -> String {
     nulls_last(expr, "DESC", dialect)
+}
+
+/// `expr {direction} NULLS FIRST`, in `dialect`: the reverse of [`nulls_last`].
+pub(crate) fn nulls_first(expr: &str, direction: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Mysql => format!("({expr}) IS NULL DESC, {expr} {direction}"),
+        _ => format!("{expr} {direction} NULLS FIRST"),
+    }
 }
 
 /// `expr {direction} NULLS LAST`, in `dialect`.

@@ -197,6 +197,37 @@ async fn sorted(
         .collect()
 }
 
+/// The same order by cursor, two users a page (RFC 9865): the keyset comparisons on
+/// columns, child tables and the JSON document, numbers and text, with and without values.
+async fn by_cursor(
+    store: &SqlStore,
+    ctx: &RequestContext,
+    by: &str,
+    order: SortOrder,
+) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut at = scim_core::cursor::Position::start();
+    loop {
+        let query = ListQuery::new()
+            .with_sort(AttrPath::parse(by).expect("a path"), order)
+            .with_cursor(at, 2);
+        let page = store
+            .list(ctx, ResourceKind::User, &query)
+            .await
+            .unwrap_or_else(|e| panic!("sortBy={by} by cursor: {e}"));
+        names.extend(
+            page.resources
+                .iter()
+                .map(|r| r.user_name().unwrap_or_default().to_owned()),
+        );
+        match page.next {
+            Some(next) => at = next,
+            None => return names,
+        }
+        assert!(names.len() < 100, "sortBy={by}: paging never ends");
+    }
+}
+
 /// The SQL store answers every filter as the in-memory store does.
 async fn same_answers(sql: &SqlStore) {
     let registry = registry();
@@ -227,10 +258,16 @@ async fn same_answers(sql: &SqlStore) {
         ("emails.value", SortOrder::Ascending),
         ("roles", SortOrder::Ascending),
     ] {
+        let whole = sorted(sql, &ctx, by, order).await;
         assert_eq!(
-            sorted(sql, &ctx, by, order).await,
+            whole,
             sorted(&memory, &ctx, by, order).await,
             "sortBy={by} {order}"
+        );
+        assert_eq!(
+            by_cursor(sql, &ctx, by, order).await,
+            whole,
+            "sortBy={by} {order}, by cursor"
         );
     }
 }

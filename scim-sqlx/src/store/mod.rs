@@ -2,6 +2,7 @@
 
 mod batch;
 mod children;
+mod cursor;
 mod read;
 mod write;
 
@@ -339,7 +340,9 @@ impl ScimStore for SqlStore {
     }
 
     fn capabilities(&self) -> StoreCapabilities {
-        let mut caps = StoreCapabilities::new().with_durable_events();
+        let mut caps = StoreCapabilities::new()
+            .with_durable_events()
+            .with_cursor_paging();
         if self.inner.users.tenant.is_none() {
             caps = caps.single_tenant(DEFAULT_TENANT);
         }
@@ -400,7 +403,10 @@ impl ScimStore for SqlStore {
         kind: ResourceKind,
         query: &ListQuery,
     ) -> Result<ListPage, StoreError> {
-        self.list_rows(ctx, kind, query).await
+        match &query.cursor {
+            Some(position) => self.list_by_cursor(ctx, kind, query, position).await,
+            None => self.list_rows(ctx, kind, query).await,
+        }
     }
 
     async fn replace(

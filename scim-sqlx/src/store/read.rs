@@ -254,6 +254,28 @@ impl SqlStore {
         Ok(rows.first().map(|row| Self::resource(layout, row, true)))
     }
 
+    /// A list's conditions (the tenant's, the filter's) and their arguments.
+    pub(super) fn conditions(
+        &self,
+        ctx: &RequestContext,
+        layout: &Layout,
+        query: &ListQuery,
+    ) -> Result<(Vec<String>, crate::db::Q), StoreError> {
+        let mut q = self.q();
+        let mut conditions = Vec::new();
+        if let Some(tenant) = Self::tenant_condition(layout, ctx, &mut q) {
+            conditions.push(tenant);
+        }
+        if let Some(filter) = &query.filter {
+            let columns = self.columns(layout);
+            let sql = to_sql_from(filter, &columns, self.dialect(), q.len())
+                .map_err(|e| StoreError::InvalidFilter(e.to_string()))?;
+            conditions.push(sql.clause);
+            q.extend(sql.params);
+        }
+        Ok((conditions, q))
+    }
+
     /// The statements of a list: the page's and the count's, with their arguments.
     fn page(
         &self,
@@ -264,30 +286,11 @@ impl SqlStore {
         let layout = self.layout(kind)?;
         let columns = self.columns(layout);
         let dialect = self.dialect();
-        let mut q = self.q();
-        let mut conditions = Vec::new();
-        if let Some(tenant) = Self::tenant_condition(layout, ctx, &mut q) {
-            conditions.push(tenant);
-        }
-        if let Some(filter) = &query.filter {
-            let sql = to_sql_from(filter, &columns, dialect, q.len())
-                .map_err(|e| StoreError::InvalidFilter(e.to_string()))?;
-            conditions.push(sql.clause);
-            q.extend(sql.params);
-        }
-        let condition = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
+        let (conditions, q) = self.conditions(ctx, layout, query)?;
+        let condition = where_clause(&conditions);
         let order = match &query.sort {
             Some(sort) => {
-                let expr = columns.sort(&sort.by).ok_or_else(|| {
-                    StoreError::InvalidFilter(format!(
-                        "sorting by \"{}\" is not supported by this service",
-                        sort.by
-                    ))
-                })?;
+                let expr = columns.sort(&sort.by).ok_or_else(|| unsortable(&sort.by))?;
                 let direction = match sort.order {
                     SortOrder::Descending => "DESC",
                     SortOrder::Ascending => "ASC",
@@ -415,6 +418,22 @@ fn mysql_plan_line(row: &Row) -> String {
         field("key"),
         field("Extra")
     )
+}
+
+/// ` WHERE a AND b`, or nothing.
+pub(super) fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// `400 invalidFilter` for a `sortBy` the tables cannot sort by.
+pub(super) fn unsortable(by: &AttrPath) -> StoreError {
+    StoreError::InvalidFilter(format!(
+        "sorting by \"{by}\" is not supported by this service"
+    ))
 }
 
 /// A list's statements.
