@@ -99,6 +99,13 @@ pub(crate) fn for_dialect(db: &Database, sql: &str) -> String {
     sql
 }
 
+/// Secrets every process on the database shares (the key paging cursors are signed with),
+/// made by the first process that needs one.
+pub(crate) const SECRETS: &str = "CREATE TABLE IF NOT EXISTS server_secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )";
+
 /// Runs `sql` with text arguments; the rows it changed.
 async fn execute(db: &Database, sql: &str, args: &[Option<&str>]) -> Result<u64, sqlx::Error> {
     let sql = &for_dialect(db, sql);
@@ -180,6 +187,27 @@ impl Admin {
         let sql =
             "INSERT INTO tenants (name, created) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
         Ok(execute(&self.db, sql, &[Some(name), Some(&created)]).await? == 1)
+    }
+
+    /// The secret `name` every process on this database shares: made (random, 32 bytes) by
+    /// the first process that asks, read by the others.
+    pub async fn shared_secret(&self, name: &str) -> Result<String, sqlx::Error> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| sqlx::Error::Configuration(format!("no random source: {e}").into()))?;
+        let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let sql = "INSERT INTO server_secrets (name, value) VALUES ($1, $2) \
+                   ON CONFLICT (name) DO NOTHING";
+        execute(&self.db, sql, &[Some(name), Some(&fresh)]).await?;
+        let sql = format!(
+            "SELECT value FROM server_secrets WHERE name = '{}'",
+            name.replace('\'', "''")
+        );
+        rows(&self.db, &sql, &["value"])
+            .await?
+            .into_iter()
+            .find_map(|mut row| row[0].take())
+            .ok_or_else(|| sqlx::Error::RowNotFound)
     }
 
     /// Every tenant, by name.

@@ -53,6 +53,9 @@ pub async fn open(url: &str, registry: Arc<SchemaRegistry>) -> Result<(SqlStore,
     if !exists(&db, "tenant_policies").await? {
         run(&db, &admin::for_dialect(&db, admin::POLICIES), 7643).await?;
     }
+    if !exists(&db, "server_secrets").await? {
+        run(&db, &admin::for_dialect(&db, admin::SECRETS), 7643).await?;
+    }
     let admin = Admin::new(db.clone());
     let mapping = tables::mapping(db.dialect());
     let store = SqlStore::open(db, mapping, registry).await?;

@@ -36,6 +36,7 @@ use std::time::Duration;
 use axum::Router;
 use reference_server::metrics::{Metered, Metrics};
 use reference_server::{Admin, DEFAULT_TENANT};
+use scim_core::cursor::CursorKey;
 use scim_core::engine::{Engine, RateLimit, Tenants, TokenOptions, Tokens};
 use scim_core::{Compat, ResourceKind, Schema, SchemaRegistry, ServiceProviderConfig};
 use scim_sqlx::SqlStore;
@@ -202,7 +203,11 @@ async fn serve(
     let mut config = ServiceProviderConfig::default();
     config.bulk = true;
     let store = Metered(store);
+    // Every process on this database signs paging cursors with the same key: a cursor one
+    // gave is good at another behind the same load balancer.
+    let cursor_key = CursorKey::from_secret(admin.shared_secret("cursor-key").await?.as_bytes());
     let mut engine = Engine::builder(store.clone(), tokens.clone())
+        .cursor_key(cursor_key)
         .registry(registry)
         .tenants(tenants)
         .service_provider_config(config)

@@ -42,6 +42,12 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
     let dir = std::env::temp_dir().join(format!("scim-ops-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("a directory");
     let database = format!("sqlite://{}", dir.join("scim.db").display());
+    start_on(&database, args, env)
+}
+
+/// A server on `database` (another process may serve it too).
+fn start_on(database: &str, args: &[&str], env: &[(&str, &str)]) -> Running {
+    let database = database.to_owned();
     let mut child = Command::new(BINARY)
         .args([
             "--bind",
@@ -352,4 +358,47 @@ fn count_users(url: &str) -> usize {
             .expect("a count");
         usize::try_from(n).expect("a count")
     })
+}
+
+/// Two processes on one database sign cursors with the key they share: a page's
+/// `nextCursor` from one process reads the next page at the other, as behind a load
+/// balancer.
+#[test]
+fn a_cursor_from_one_process_pages_at_another() {
+    let first = start(&[], &[]);
+    let second = start_on(&first.database, &[], &[]);
+    for i in 0..5 {
+        assert_eq!(
+            send(
+                &first.base_url,
+                "POST",
+                "/Users",
+                TOKEN,
+                &user(&format!("p{i}"))
+            )
+            .0,
+            201
+        );
+    }
+    let (status, body) = send(
+        &first.base_url,
+        "GET",
+        "/Users?cursor&count=2&sortBy=userName",
+        TOKEN,
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let next = page["nextCursor"].as_str().expect("a next page").to_owned();
+    let path = format!("/Users?cursor={next}&count=2&sortBy=userName");
+    let (status, body) = send(&second.base_url, "GET", &path, TOKEN, "");
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let names: Vec<&str> = page["Resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["userName"].as_str())
+        .collect();
+    assert_eq!(names, ["p2", "p3"]);
 }
