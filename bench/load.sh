@@ -8,7 +8,8 @@
 #   bench/load.sh [--server load-server|axum-memory|reference-server]
 #                 [--store memory|sqlite|postgres|mysql] [--database-url URL] [--users N]
 #                 [--group-members N] [--duration 10s] [--connections 50]
-#                 [--scenarios "bare sql get nolog metered filter patch member group members post"]
+#                 [--scenarios "bare sql get nolog metered filter patch member group members post
+#                              cursor1 cursor100 index1 index100"]
 #                 [--patch-response resource|none] [--allocator mimalloc|system]
 #
 # --server measures a shipped binary as a user runs it (default settings, its own logging):
@@ -106,6 +107,16 @@ tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 printf '%-8s %12s %10s %10s %8s %8s %12s\n' scenario "req/s" p50 p99 "vs bare" "vs sql" "server CPU"
 ceiling=""; sql_ceiling=""
+# The 100th page by cursor: walked to once, before the runs (scenario cursor100).
+if [[ " $scenarios " == *" cursor100 "* ]]; then
+    cursor=""
+    for _ in $(seq 99); do
+        cursor=$(curl -s -H "Authorization: Bearer bench" \
+            "$shipped_root$prefix/Users?cursor=$cursor&count=100&sortBy=userName" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin).get("nextCursor", ""))')
+    done
+    export CURSOR100=$cursor
+fi
 for scenario in $scenarios; do
     # The ceilings are load-server's; the SCIM scenarios, the measured server's.
     pid=$measured; at=$shipped_root; path=$prefix

@@ -15,6 +15,10 @@
 --   member  PATCH /Groups/{id} adding one member, then removing it (the group keeps its size)
 --   group   GET /Groups/{id}?excludedAttributes=members
 --   members GET /Groups/{id}: the whole group, each member with its display name
+--   cursor1 GET /Users?cursor&count=100&sortBy=userName: the first page by cursor (RFC 9865)
+--   cursor100 the 100th such page ($CURSOR100, the cursor load.sh walked to)
+--   index1  GET /Users?startIndex=1&count=100&sortBy=userName: the first page by index
+--   index100 the 100th such page (startIndex=9901)
 -- $IDS is the file load-server wrote: the group's id, then the users' ids.
 
 local scenario = os.getenv("SCENARIO")
@@ -37,6 +41,10 @@ local fixed = {
   filter = prefix .. "/Users?filter=userName%20eq%20%22user5000%22",
   group = prefix .. "/Groups/" .. group .. "?excludedAttributes=members",
   members = prefix .. "/Groups/" .. group,
+  cursor1 = prefix .. "/Users?cursor&count=100&sortBy=userName",
+  cursor100 = prefix .. "/Users?cursor=" .. (os.getenv("CURSOR100") or "") .. "&count=100&sortBy=userName",
+  index1 = prefix .. "/Users?startIndex=1&count=100&sortBy=userName",
+  index100 = prefix .. "/Users?startIndex=9901&count=100&sortBy=userName",
 }
 local prebuilt = {}
 if fixed[scenario] then

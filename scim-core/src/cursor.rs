@@ -185,6 +185,11 @@ pub struct Position {
     /// `true`: the page after this resource; `false`: the page before it.
     #[serde(rename = "f")]
     pub forward: bool,
+    /// How many resources matched when paging began, for a store whose count costs more
+    /// than a page (a million rows to count, 100 to read): it may answer this as
+    /// `totalResults` rather than count again.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
 }
 
 impl Position {
@@ -194,6 +199,7 @@ impl Position {
             sort_value: None,
             id: String::new(),
             forward: true,
+            total: None,
         }
     }
 
@@ -208,6 +214,7 @@ impl Position {
             sort_value,
             id: id.into(),
             forward: true,
+            total: None,
         }
     }
 
@@ -217,7 +224,15 @@ impl Position {
             sort_value,
             id: id.into(),
             forward: false,
+            total: None,
         }
+    }
+
+    /// This position carrying the count of the list's first page (see [`Position::total`]).
+    #[must_use]
+    pub fn with_total(mut self, total: usize) -> Self {
+        self.total = Some(total);
+        self
     }
 }
 

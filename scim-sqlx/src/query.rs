@@ -284,14 +284,6 @@ pub(crate) fn descending_nulls_last(expr: &str, dialect: Dialect) -> String {
     nulls_last(expr, "DESC", dialect)
 }
 
-/// `expr {direction} NULLS FIRST`, in `dialect`: the reverse of [`nulls_last`].
-pub(crate) fn nulls_first(expr: &str, direction: &str, dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Mysql => format!("({expr}) IS NULL DESC, {expr} {direction}"),
-        _ => format!("{expr} {direction} NULLS FIRST"),
-    }
-}
-
 /// `expr {direction} NULLS LAST`, in `dialect`.
 pub(crate) fn nulls_last(expr: &str, direction: &str, dialect: Dialect) -> String {
     match dialect {

@@ -236,6 +236,7 @@ pub(super) fn keyset_page<'e>(
         sort_value: key.as_ref().map(SortKey::to_json),
         id: entry.id.hyphenated().to_string(),
         forward,
+        total: None,
     };
     let (after, before) = if position.forward {
         (more, others)

@@ -276,6 +276,30 @@ impl SqlStore {
         Ok((conditions, q))
     }
 
+    /// How many rows `conditions` (bound in `q`) match. Without the side table's join when
+    /// no condition reads it: joining a million rows to count them cost SQLite a second,
+    /// where counting the table's index takes a tenth of that.
+    pub(super) async fn count_rows(
+        &self,
+        layout: &Layout,
+        conditions: &[String],
+        q: &crate::db::Q,
+    ) -> Result<usize, StoreError> {
+        let reads_side = conditions.iter().any(|c| mentions_side(c));
+        let from = if reads_side {
+            self.columns(layout).from()
+        } else {
+            format!("{} r", layout.table)
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM {from}{}",
+            where_clause(conditions)
+        );
+        let rows = q.fetch(&self.inner.db, &sql).await.map_err(backend)?;
+        let n = rows.first().and_then(|r| r.int("n")).unwrap_or(0);
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// The statements of a list: the page's and the count's, with their arguments.
     fn page(
         &self,
@@ -317,7 +341,7 @@ impl SqlStore {
                 "{}{condition}{order} LIMIT {limit} OFFSET {offset}",
                 self.select(layout, with_members),
             ),
-            count: format!("SELECT COUNT(*) AS n FROM {}{condition}", columns.from()),
+            conditions,
             args: q,
             wanted,
             with_members,
@@ -348,13 +372,8 @@ impl SqlStore {
         let total = if query.offset() == 0 && resources.len() < page.wanted {
             resources.len()
         } else {
-            let rows = page
-                .args
-                .fetch(&self.inner.db, &page.count)
-                .await
-                .map_err(backend)?;
-            let n = rows.first().and_then(|r| r.int("n")).unwrap_or(0);
-            usize::try_from(n).unwrap_or(0)
+            self.count_rows(layout, &page.conditions, &page.args)
+                .await?
         };
         Ok(ListPage::new(total, resources))
     }
@@ -420,6 +439,14 @@ fn mysql_plan_line(row: &Row) -> String {
     )
 }
 
+/// Whether SQL text reads the side table (alias `s`): `s.` not preceded by a name's
+/// letters, digits or `_` (as in `users.` or `sessions.`).
+fn mentions_side(sql: &str) -> bool {
+    sql.match_indices("s.").any(|(at, _)| {
+        at == 0 || !sql.as_bytes()[at - 1].is_ascii_alphanumeric() && sql.as_bytes()[at - 1] != b'_'
+    })
+}
+
 /// ` WHERE a AND b`, or nothing.
 pub(super) fn where_clause(conditions: &[String]) -> String {
     if conditions.is_empty() {
@@ -440,8 +467,8 @@ pub(super) fn unsortable(by: &AttrPath) -> StoreError {
 struct Page {
     /// The page's rows.
     select: String,
-    /// How many match.
-    count: String,
+    /// What the rows match, for the count.
+    conditions: Vec<String>,
     /// Both statements' arguments.
     args: crate::db::Q,
     /// At most this many rows.
