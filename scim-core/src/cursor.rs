@@ -190,6 +190,10 @@ pub struct Position {
     /// `totalResults` rather than count again.
     #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
+    /// In a list of several resource types (the root: Users, then Groups), the type the
+    /// position is in. Stores never see it.
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<crate::ResourceKind>,
 }
 
 impl Position {
@@ -200,6 +204,7 @@ impl Position {
             id: String::new(),
             forward: true,
             total: None,
+            resource_type: None,
         }
     }
 
@@ -215,6 +220,7 @@ impl Position {
             id: id.into(),
             forward: true,
             total: None,
+            resource_type: None,
         }
     }
 
@@ -225,6 +231,7 @@ impl Position {
             id: id.into(),
             forward: false,
             total: None,
+            resource_type: None,
         }
     }
 

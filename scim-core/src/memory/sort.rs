@@ -237,6 +237,7 @@ pub(super) fn keyset_page<'e>(
         id: entry.id.hyphenated().to_string(),
         forward,
         total: None,
+        resource_type: None,
     };
     let (after, before) = if position.forward {
         (more, others)

@@ -253,6 +253,7 @@ impl SqlStore {
             id: row.text("scim_id").unwrap_or_default(),
             forward,
             total: Some(total),
+            resource_type: None,
         };
         let (after, before) = if position.forward {
             (more, !position.is_start())

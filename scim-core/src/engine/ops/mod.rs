@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::Engine;
 use super::events::{Change, EventKind};
 use super::rules::{View, Write, WriteChange};
+use crate::cursor::Position;
 use crate::{
     Compat, ListPage, ListQuery, Projection, RequestContext, Resource, ResourceKind, ScimError,
     ScimStore, StoreError, Version,
@@ -318,6 +319,9 @@ impl<S: ScimStore> Engine<S> {
             return store.list(ctx, kind, query).await.map_err(store_error);
         }
         self.check_tenant(ctx.tenant())?;
+        if let Some(position) = &query.cursor {
+            return self.list_root_by_cursor(ctx, query, position).await;
+        }
         let users = if self.serves_for(ctx.tenant(), ResourceKind::User) {
             store
                 .list(ctx, ResourceKind::User, query)
@@ -346,6 +350,80 @@ impl<S: ScimStore> Engine<S> {
             users.total_results + groups.total_results,
             resources,
         ))
+    }
+
+    /// The root search by cursor: Users, then Groups, as one list. A page that ends among
+    /// the users continues with them; one that runs out of users goes on with the groups.
+    /// Forward only: `previousCursor` is optional (RFC 9865 §2), and a root page does not
+    /// give one.
+    async fn list_root_by_cursor(
+        &self,
+        ctx: &RequestContext,
+        query: &ListQuery,
+        position: &Position,
+    ) -> Result<ListPage, ScimError> {
+        let store = &self.inner.store;
+        let count = query.count.unwrap_or(usize::MAX);
+        let in_kind = |position: &Position| {
+            let mut position = position.clone();
+            position.resource_type = None;
+            query.clone().with_cursor(position, count)
+        };
+        let tagged = |kind: ResourceKind, position: Option<Position>| {
+            position.map(|mut p| {
+                p.resource_type = Some(kind);
+                p
+            })
+        };
+        let users_served = self.serves_for(ctx.tenant(), ResourceKind::User);
+        let groups_served = self.serves_for(ctx.tenant(), ResourceKind::Group);
+        let mut resources = Vec::new();
+        let mut total = 0;
+        let mut next = None;
+        let in_groups = position.resource_type == Some(ResourceKind::Group);
+        if users_served {
+            let users_query = if in_groups {
+                // Past the users: only their count.
+                query.clone().with_cursor(Position::start(), 0)
+            } else {
+                in_kind(position)
+            };
+            let users = store
+                .list(ctx, ResourceKind::User, &users_query)
+                .await
+                .map_err(store_error)?;
+            total += users.total_results;
+            resources = users.resources;
+            next = tagged(ResourceKind::User, users.next);
+        }
+        if groups_served {
+            let groups_position = if in_groups {
+                position.clone()
+            } else {
+                Position::start()
+            };
+            let left = if next.is_some() {
+                0
+            } else {
+                count - resources.len()
+            };
+            let mut groups_query = in_kind(&groups_position);
+            groups_query.count = Some(left);
+            let groups = store
+                .list(ctx, ResourceKind::Group, &groups_query)
+                .await
+                .map_err(store_error)?;
+            total += groups.total_results;
+            if next.is_none() {
+                next = tagged(ResourceKind::Group, groups.next);
+                // A page that ended exactly with the last user: the groups come next.
+                if next.is_none() && left == 0 && !in_groups && groups.total_results > 0 {
+                    next = tagged(ResourceKind::Group, Some(Position::start()));
+                }
+            }
+            resources.extend(groups.resources);
+        }
+        Ok(ListPage::new(total, resources).with_cursors(next, None))
     }
 
     /// Deletes the resource `id`, if `precondition` holds.

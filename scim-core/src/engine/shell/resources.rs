@@ -92,18 +92,16 @@ impl<S: ScimStore> Engine<S> {
                 query,
             } => (token, count, query),
         };
-        // RFC 9865: a keyset, one resource type at a time.
+        // RFC 9865: a keyset per resource type; the root's is Users', then Groups'.
         let config = &self.inner.config;
-        let Some(kind) = kind.filter(|_| config.cursor) else {
+        if !config.cursor {
             return Err(ScimError::bad_request(
                 ScimType::InvalidCursor,
-                match kind {
-                    None => "cursor paging is per resource type: page /Users or /Groups",
-                    Some(_) => "this service pages by startIndex only",
-                },
+                "this service pages by startIndex only",
             ));
-        };
-        let scope = CursorScope::new(call.ctx.tenant(), kind.endpoint(), &bound, count);
+        }
+        let endpoint = kind.map_or("", |k| k.endpoint());
+        let scope = CursorScope::new(call.ctx.tenant(), endpoint, &bound, count);
         let key = &self.inner.cursor_key;
         let now = chrono::Utc::now();
         let position = if token.is_empty() {
@@ -114,7 +112,7 @@ impl<S: ScimStore> Engine<S> {
             key.decode(&scope, &token, now, timeout)?
         };
         let query = listing.query.with_cursor(position, count);
-        let page = self.list_within(&call.ctx, Some(kind), &query).await?;
+        let page = self.list_within(&call.ctx, kind, &query).await?;
         let next = page.next.as_ref().map(|p| key.encode(&scope, p, now));
         let previous = page.previous.as_ref().map(|p| key.encode(&scope, p, now));
         let resources = self.render_all(call, &listing.projection, page.resources);

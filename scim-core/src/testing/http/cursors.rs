@@ -22,9 +22,9 @@ fn cursor(reply: &Reply, name: &str) -> Option<String> {
 }
 
 /// The pages of a cursor-paged list, forward to the end and back, each user once; a
-/// `.search` pages the same way; a cursor altered, given with another filter or page size,
-/// beside `startIndex` or on the root endpoint is `400` with `invalidCursor` or
-/// `invalidCount`. Skipped where the store does not page by cursor (`pagination.cursor` is
+/// `.search` pages the same way, and the root's Users then Groups; a cursor altered, given
+/// with another filter, page size or endpoint, or beside `startIndex` is `400` with
+/// `invalidCursor` or `invalidCount`. Skipped where the store does not page by cursor (`pagination.cursor` is
 /// false).
 pub async fn cursor_paging<H: Harness>(harness: &H) {
     let config = ServiceProviderConfig {
@@ -139,11 +139,41 @@ pub async fn cursor_paging<H: Harness>(harness: &H) {
     refused("/Users?cursor&count=51".to_owned(), "invalidCount").await;
     refused("/Users?cursor&count=-1".to_owned(), "invalidCount").await;
     refused("/Users?cursor&startIndex=2".to_owned(), "invalidCursor").await;
-    let root =
-        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "cursor": ""});
-    c.post("/.search", root)
-        .await
-        .expect_error(400, Some("invalidCursor"));
+
+    // The root pages Users, then Groups, as one list: 7 users and 2 groups in pages of 4.
+    let mut groups = BTreeSet::new();
+    for i in 0..2 {
+        groups.insert(c.group(&format!("{prefix}-team-{i}")).await);
+    }
+    let root = |cursor: &str| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": format!("userName sw \"{prefix}\" or displayName sw \"{prefix}-team\""),
+            "cursor": cursor,
+            "count": 4,
+        })
+    };
+    let (mut seen, mut sizes, mut at) = (Vec::new(), Vec::new(), String::new());
+    loop {
+        let page = c.post("/.search", root(&at)).await;
+        page.expect(200);
+        assert_eq!(page.total(), 9, "{}", page.body);
+        sizes.push(page.resources().len());
+        seen.extend(ids(&page));
+        match cursor(&page, "nextCursor") {
+            Some(next) => at = next,
+            None => break,
+        }
+        assert!(sizes.len() < 10, "paging never ends");
+    }
+    assert_eq!(sizes, [4, 4, 1]);
+    let users_first: BTreeSet<String> = seen[..7].iter().cloned().collect();
+    assert_eq!(users_first, created, "the users first");
+    assert_eq!(seen[7..].iter().cloned().collect::<BTreeSet<_>>(), groups);
+    // A root cursor is not a cursor of /Users.
+    let page = c.post("/.search", root("")).await;
+    let next = cursor(&page, "nextCursor").expect("a next page");
+    refused(format!("/Users?cursor={next}&count=4"), "invalidCursor").await;
     // Index paging is unchanged beside it.
     let indexed = c
         .get(&format!(
