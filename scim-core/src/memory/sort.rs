@@ -28,44 +28,10 @@ pub(super) fn sort_entries(
     schemas: &ResourceSchemas,
     sort: &Sort,
 ) {
-    let by = &sort.by;
-    let info = match &by.sub_attr {
-        Some(sub) => schemas.sub_attribute(by.schema.as_deref(), &by.name, sub),
-        None => schemas.attribute(by.schema.as_deref(), &by.name),
-    };
-    let case_exact = info.is_some_and(|i| i.case_exact);
-    let extension = schemas
-        .attribute(by.schema.as_deref(), &by.name)
-        .and_then(|i| i.extension);
-    let key = |doc: &Value| -> Option<SortKey> {
-        let holder = match extension {
-            Some(urn) => get_ci(doc, urn)?,
-            None => doc,
-        };
-        let mut v = get_ci(holder, &by.name)?;
-        if let Value::Array(items) = v {
-            v = items
-                .iter()
-                .find(|i| i.get("primary") == Some(&Value::Bool(true)))
-                .or_else(|| items.first())?;
-        }
-        let sub = by.sub_attr.as_deref().or(v.is_object().then_some("value"));
-        if let Some(sub) = sub {
-            v = get_ci(v, sub)?;
-        }
-        match v {
-            Value::Bool(b) => Some(SortKey::Bool(*b)),
-            Value::Number(n) => n.as_f64().map(SortKey::Number),
-            Value::String(s) if case_exact => Some(SortKey::Text(s.clone())),
-            Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
-            _ => None,
-        }
-    };
-    let mut keys = Vec::new();
-    path_keys(&sort.by, kind, schemas, &mut keys);
+    let key = key_reader(kind, schemas, sort);
     let mut keyed: Vec<(Option<SortKey>, (usize, &Entry))> = entries
         .iter()
-        .map(|&(slot, e)| (key(&e.view(kind, &keys)), (slot, e)))
+        .map(|&(slot, e)| (key(e), (slot, e)))
         .collect();
     keyed.sort_by(|(a, (sa, _)), (b, (sb, _))| {
         let order = match (a, b) {
