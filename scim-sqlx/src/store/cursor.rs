@@ -11,114 +11,96 @@ use super::read::{unsortable, where_clause};
 use super::{SqlStore, backend};
 use crate::db::{Arg, Dialect, Q, Row};
 
-/// The order a list pages in: the sort expression (its kind, its direction) if any, then the
-/// id, ascending. A sort by the id itself is the id in that direction.
+/// The order a list pages in: the sort expression (and what it holds) if any, then the id,
+/// ascending; without one (or by the id itself), the id, descending or not.
 struct Order {
-    sort: Option<(String, ColumnType, &'static str)>,
+    sort: Option<(String, ColumnType)>,
+    descending: bool,
     id: String,
-    id_descending: bool,
 }
 
-/// One range of rows a page reads, in order: those with a sort value, or those without
-/// (which come last), each a single index range. A condition `OR`-ing both would make the
-/// database merge and sort every row past the cursor (660 ms on SQLite's million users,
-/// where one range reads 101 rows).
-struct Segment {
-    /// The range, its values' places marked [`ARG`].
-    condition: Option<String>,
-    order: String,
-    args: Vec<Arg>,
-}
-
-/// Where a [`Segment`]'s condition takes its next value (no SQL text has a NUL).
-const ARG: &str = "\u{0}";
-
-impl Segment {
-    /// The condition with each value bound in `q`, in order.
-    fn bind(&self, q: &mut Q) -> Option<String> {
-        let condition = self.condition.as_ref()?;
-        let mut args = self.args.iter().cloned();
-        let mut out = String::with_capacity(condition.len() + 8);
-        for (i, part) in condition.split(ARG).enumerate() {
-            if i > 0 {
-                out.push_str(&q.p(args.next().unwrap_or(Arg::Text(None))));
-            }
-            out.push_str(part);
-        }
-        Some(out)
-    }
+/// One index range a page reads. With a sort, the rows with a value and those without
+/// (which come last) are separate ranges, read one after the other: a condition `OR`-ing
+/// both made the database merge and sort every row past the cursor (660 ms on SQLite's
+/// million users, where one range reads 101 rows).
+enum Range {
+    /// Every row with a sort value (`false`) or without one (`true`).
+    All { nulls: bool },
+    /// Rows with a value past `value`, or at it and past the id `key`.
+    PastValue { value: Arg, key: Arg },
+    /// Rows without a value past the id `key`.
+    PastNull { key: Arg },
+    /// Without a sort: rows past the id `key` (`None`: every row).
+    PastId { key: Option<Arg> },
 }
 
 impl Order {
     /// The ranges after (or before) `position`, in the order the page reads them; `key` is
-    /// the position's id as the id column takes it.
-    fn segments(&self, position: &Position, key: Option<Arg>) -> Vec<Segment> {
-        let id = &self.id;
+    /// the position's id as the id column takes it, `None` for the first page.
+    fn ranges(&self, position: &Position, key: Option<Arg>) -> Vec<Range> {
+        if self.sort.is_none() {
+            return vec![Range::PastId { key }];
+        }
         let forward = position.forward;
-        let ascending_id = forward != self.id_descending;
-        let id_order = if ascending_id { "ASC" } else { "DESC" };
-        let segment = |condition: Option<String>, order: String, args: Vec<Arg>| Segment {
-            condition,
-            order,
-            args,
-        };
-        let Some((expr, _, direction)) = &self.sort else {
-            let past = key.map(|key| {
-                let op = if ascending_id { ">" } else { "<" };
-                (format!("{id} {op} {ARG}"), vec![key])
-            });
-            let (condition, args) = past.map_or((None, Vec::new()), |(c, a)| (Some(c), a));
-            return vec![segment(condition, format!("{id} {id_order}"), args)];
-        };
-        // Rows with a value, in the page's direction; rows without, by id.
-        let value_direction = match (*direction, forward) {
-            ("DESC", true) | ("ASC", false) => "DESC",
-            _ => "ASC",
-        };
-        let id_direction = if forward { "ASC" } else { "DESC" };
-        let values_order = format!("{expr} {value_direction}, {id} {id_direction}");
-        let nulls_order = format!("{id} {id_direction}");
-        let values = |condition: String, args: Vec<Arg>| {
-            segment(Some(condition), values_order.clone(), args)
-        };
-        let nulls =
-            |condition: String, args: Vec<Arg>| segment(Some(condition), nulls_order.clone(), args);
-        let (op, tie) = if value_direction == "ASC" {
-            (">=", if forward { "<=" } else { ">=" })
-        } else {
-            ("<=", if forward { "<=" } else { ">=" })
-        };
-        let id_past = if forward { ">" } else { "<" };
-        match (key, position.sort_value.as_ref().map(bound), forward) {
-            // The first page: every value, then every row without one.
-            (None, _, _) => vec![
-                values(format!("{expr} IS NOT NULL"), Vec::new()),
-                nulls(format!("{expr} IS NULL"), Vec::new()),
-            ],
-            (Some(key), Some(value), true) => vec![
-                values(
-                    format!("{expr} {op} {ARG} AND NOT ({expr} = {ARG} AND {id} {tie} {ARG})"),
-                    vec![value.clone(), value, key],
-                ),
-                nulls(format!("{expr} IS NULL"), Vec::new()),
-            ],
-            (Some(key), Some(value), false) => vec![values(
-                format!("{expr} {op} {ARG} AND NOT ({expr} = {ARG} AND {id} {tie} {ARG})"),
-                vec![value.clone(), value, key],
-            )],
-            (Some(key), None, true) => {
-                vec![nulls(
-                    format!("{expr} IS NULL AND {id} {id_past} {ARG}"),
-                    vec![key],
-                )]
+        match (key, position.sort_value.as_ref().map(bound)) {
+            (None, _) => vec![Range::All { nulls: false }, Range::All { nulls: true }],
+            (Some(key), Some(value)) if forward => {
+                vec![Range::PastValue { value, key }, Range::All { nulls: true }]
             }
-            (Some(key), None, false) => vec![
-                nulls(
-                    format!("{expr} IS NULL AND {id} {id_past} {ARG}"),
-                    vec![key],
-                ),
-                values(format!("{expr} IS NOT NULL"), Vec::new()),
-            ],
+            (Some(key), Some(value)) => vec![Range::PastValue { value, key }],
+            (Some(key), None) if forward => vec![Range::PastNull { key }],
+            (Some(key), None) => vec![Range::PastNull { key }, Range::All { nulls: false }],
+        }
+    }
+
+    /// `range`'s condition (its values bound in `q`) and order, read `forward` or back.
+    fn sql(&self, range: &Range, forward: bool, q: &mut Q) -> (Option<String>, String) {
+        let id = &self.id;
+        // Ids and values go the list's way, or the other way for a page before.
+        let ascending = forward != self.descending;
+        if let Range::PastId { key } = range {
+            let (direction, past) = if ascending {
+                ("ASC", ">")
+            } else {
+                ("DESC", "<")
+            };
+            let condition = key.clone().map(|key| format!("{id} {past} {}", q.p(key)));
+            return (condition, format!("{id} {direction}"));
+        }
+        let Some((expr, _)) = &self.sort else {
+            unreachable!("only a sorted list reads ranges by value")
+        };
+        // With a sort, ties go by id ascending: forward ascending, back descending.
+        let (id_direction, id_past, id_not_past) = if forward {
+            ("ASC", ">", "<=")
+        } else {
+            ("DESC", "<", ">=")
+        };
+        let (value_direction, from) = if ascending {
+            ("ASC", ">=")
+        } else {
+            ("DESC", "<=")
+        };
+        let by_value = format!("{expr} {value_direction}, {id} {id_direction}");
+        let by_id = format!("{id} {id_direction}");
+        match range {
+            Range::All { nulls: false } => (Some(format!("{expr} IS NOT NULL")), by_value),
+            Range::All { nulls: true } => (Some(format!("{expr} IS NULL")), by_id),
+            Range::PastValue { value, key } => {
+                let (at, again, key) = (q.p(value.clone()), q.p(value.clone()), q.p(key.clone()));
+                let condition = format!(
+                    "{expr} {from} {at} AND NOT ({expr} = {again} AND {id} {id_not_past} {key})"
+                );
+                (Some(condition), by_value)
+            }
+            Range::PastNull { key } => {
+                let key = q.p(key.clone());
+                (
+                    Some(format!("{expr} IS NULL AND {id} {id_past} {key}")),
+                    by_id,
+                )
+            }
+            Range::PastId { .. } => unreachable!("answered above"),
         }
     }
 
@@ -126,18 +108,18 @@ impl Order {
     /// every driver decodes), or `NULL` without a sort.
     fn select(&self, dialect: Dialect) -> String {
         match &self.sort {
-            Some((expr, ColumnType::Integer | ColumnType::Decimal, _)) => match dialect {
+            Some((expr, ColumnType::Integer | ColumnType::Decimal)) => match dialect {
                 Dialect::Mysql => format!("CAST({expr} AS DOUBLE)"),
                 _ => format!("CAST({expr} AS DOUBLE PRECISION)"),
             },
-            Some((expr, _, _)) => expr.clone(),
+            Some((expr, _)) => expr.clone(),
             None => "NULL".to_owned(),
         }
     }
 
     /// A row's sort value, as a cursor carries it.
     fn value(&self, row: &Row) -> Option<Value> {
-        let (_, kind, _) = self.sort.as_ref()?;
+        let (_, kind) = self.sort.as_ref()?;
         match kind {
             ColumnType::Integer | ColumnType::Decimal => row
                 .float("scim_sort")
@@ -176,27 +158,21 @@ impl SqlStore {
         let columns = self.columns(layout);
         let dialect = self.dialect();
         let sort = match &query.sort {
-            Some(sort) => {
-                let (expr, kind) = columns
+            Some(sort) => Some(
+                columns
                     .sort_typed(&sort.by)
-                    .ok_or_else(|| unsortable(&sort.by))?;
-                let direction = match sort.order {
-                    SortOrder::Descending => "DESC",
-                    SortOrder::Ascending => "ASC",
-                };
-                Some((expr, kind, direction))
-            }
+                    .ok_or_else(|| unsortable(&sort.by))?,
+            ),
             None => None,
         };
-        // By the id: the tie-break alone, in the sort's direction.
-        let (sort, id_descending) = match sort {
-            Some((_, ColumnType::Key(_), direction)) => (None, direction == "DESC"),
-            other => (other, false),
-        };
         let order = Order {
-            sort,
+            // By the id itself: the tie-break alone, in the sort's direction.
+            sort: sort.filter(|(_, kind)| !matches!(kind, ColumnType::Key(_))),
+            descending: query
+                .sort
+                .as_ref()
+                .is_some_and(|s| s.order == SortOrder::Descending),
             id: format!("r.{}", layout.id),
-            id_descending,
         };
         let (conditions, q) = self.conditions(ctx, layout, query)?;
         let key = if position.is_start() {
@@ -219,18 +195,18 @@ impl SqlStore {
         let mut rows = Vec::new();
         // One more row than the page, to know whether another page follows.
         let wanted = count.saturating_add(1);
-        for segment in order.segments(position, key) {
+        for range in order.ranges(position, key) {
             if rows.len() >= wanted {
                 break;
             }
             let mut q = q.clone();
+            let (condition, by) = order.sql(&range, position.forward, &mut q);
             let mut all = conditions.clone();
-            all.extend(segment.bind(&mut q));
+            all.extend(condition);
             let sql = format!(
-                "{head}, {} AS scim_sort{from}{} ORDER BY {} LIMIT {}",
+                "{head}, {} AS scim_sort{from}{} ORDER BY {by} LIMIT {}",
                 order.select(dialect),
                 where_clause(&all),
-                segment.order,
                 (wanted - rows.len()).min(i64::MAX as usize)
             );
             rows.extend(q.fetch(&self.inner.db, &sql).await.map_err(backend)?);

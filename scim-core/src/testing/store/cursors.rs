@@ -83,6 +83,7 @@ pub async fn cursor_paging<S: ScimStore>(store: &S) {
         Some(("userName", SortOrder::Ascending)),
         Some(("title", SortOrder::Descending)),
         Some(("title", SortOrder::Ascending)),
+        Some(("id", SortOrder::Descending)),
     ] {
         let (pages, before_last) = forward(store, &ctx, sort, 5).await;
         let order: Vec<String> = pages.concat();
@@ -93,6 +94,12 @@ pub async fn cursor_paging<S: ScimStore>(store: &S) {
             "{sort:?}"
         );
         assert_eq!(pages.len(), 5, "{sort:?}: 23 users in pages of 5");
+        if let Some(("id", _)) = sort {
+            let mut expected = order.clone();
+            expected.sort();
+            expected.reverse();
+            assert_eq!(order, expected, "{sort:?}: in order");
+        }
         if let Some(("title", descending)) = sort {
             // Titled users in order, untitled ones last.
             let values: Vec<&Option<String>> = order.iter().map(|id| &titles[id]).collect();
