@@ -149,7 +149,8 @@ pub async fn token_rotation<H: Harness>(harness: &H) {
 }
 
 /// A token of one tenant opens no route of another: `401` on every route of the other
-/// tenant's URL, dry runs included, and the other tenant's data is untouched.
+/// tenant's URL, dry runs included, and the other tenant's data is untouched; a cursor of
+/// one tenant's list is `invalidCursor` at the other's.
 pub async fn cross_tenant<H: Harness>(harness: &H) {
     let tokens = Tokens::new();
     let built = tenant_engine(&tokens);
@@ -177,6 +178,15 @@ pub async fn cross_tenant<H: Harness>(harness: &H) {
     .await
     .expect(201)
     .id();
+    send(
+        &c,
+        &acme,
+        Method::POST,
+        "/tenants/acme/Users",
+        Some(entra_user("bystander")),
+    )
+    .await
+    .expect(201);
     let before = snapshot(&store, "acme").await;
     let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "owned"}]});
     let routes: Vec<(Method, String, Option<Value>)> = ["", "/dry-run"]
@@ -277,6 +287,50 @@ pub async fn cross_tenant<H: Harness>(harness: &H) {
             .total(),
         0
     );
+    // A cursor of acme's (two users, pages of one), brought to globex's URL with globex's
+    // token, reads nothing of acme's: it was signed for acme's list (where the store pages
+    // by cursor).
+    let spc = send(
+        &c,
+        &acme,
+        Method::GET,
+        "/tenants/acme/ServiceProviderConfig",
+        None,
+    )
+    .await;
+    if spc.body["pagination"]["cursor"] == json!(true) {
+        let page = send(
+            &c,
+            &acme,
+            Method::GET,
+            "/tenants/acme/Users?cursor&count=1",
+            None,
+        )
+        .await;
+        page.expect(200);
+        let next = page.body["nextCursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("acme has a second page: {}", page.body))
+            .to_owned();
+        send(
+            &c,
+            &globex,
+            Method::GET,
+            &format!("/tenants/globex/Users?cursor={next}&count=1"),
+            None,
+        )
+        .await
+        .expect_error(400, Some("invalidCursor"));
+        send(
+            &c,
+            &acme,
+            Method::GET,
+            &format!("/tenants/acme/Users?cursor={next}&count=1"),
+            None,
+        )
+        .await
+        .expect(200);
+    }
     let after = snapshot(&store, "acme").await;
     assert_eq!(before, after, "nothing of acme changed");
     send(
