@@ -165,6 +165,8 @@ async fn serve(
     let bind = args
         .get("bind", &["SCIM_BIND"])
         .unwrap_or_else(|| "127.0.0.1:8080".into());
+    // Before anything says the server is up: a SIGTERM from then on stops it gracefully.
+    let stop_signal = ops::stop_signal()?;
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     let addr = listener.local_addr()?;
     let public = args
@@ -298,7 +300,7 @@ async fn serve(
             })
             .into_future(),
     );
-    ops::stop_signal().await;
+    stop_signal.await;
     stopping.store(true, std::sync::atomic::Ordering::Relaxed);
     tracing::info!(?delay, ?grace, "stopping: finishing the requests in flight");
     tokio::time::sleep(delay).await;

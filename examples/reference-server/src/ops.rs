@@ -163,24 +163,27 @@ pub(crate) async fn serve_metrics(
     Ok(())
 }
 
-/// Resolves on SIGTERM (what a supervisor, systemd or Kubernetes sends) or Ctrl-C.
-pub(crate) async fn stop_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the handlers for SIGTERM (what a supervisor, systemd or Kubernetes sends) and
+/// Ctrl-C, and returns what resolves on either. Call it before the server binds or prints
+/// anything: a signal that comes before its handler is installed kills the process at
+/// once (the default action), which is the ungraceful stop this exists to prevent.
+pub(crate) fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
             }
-            Err(_) => std::future::pending().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

@@ -255,12 +255,7 @@ fn sigterm_under_load_answers_every_request_it_took() {
     let before = created.load(Ordering::Relaxed);
     assert!(before > 0, "the clients were creating users");
     let sent = Instant::now();
-    let pid = server.child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    terminate(&server.child);
     let mut server = server;
     let status = server.child.wait().expect("the server exits");
     let took = sent.elapsed();
@@ -284,19 +279,67 @@ fn sigterm_under_load_answers_every_request_it_took() {
     );
 }
 
+/// A SIGTERM as soon as the server says it is up (a supervisor that restarts it at once)
+/// stops it gracefully too: its handler is installed before the first line is printed,
+/// where a signal before it would kill the process outright (a quarter of such starts did).
+#[test]
+fn sigterm_right_after_start_is_graceful() {
+    use std::io::Write;
+    for _ in 0..20 {
+        let dir = std::env::temp_dir().join(format!("scim-ops-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let database = format!("sqlite://{}", dir.join("scim.db").display());
+        let mut server = Command::new(BINARY)
+            .args([
+                "--bind",
+                "127.0.0.1:0",
+                "--token",
+                TOKEN,
+                "--database-url",
+                &database,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        // A shell that is already running signals it the moment it is told: spawning `kill`
+        // after the line would take longer than the window it means to hit.
+        let mut supervisor = Command::new("sh")
+            .args(["-c", &format!("read _; kill -TERM {}", server.id())])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("sh");
+        // Kept open (unread past the first line) until the server has exited.
+        let mut output = BufReader::new(server.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        output.read_line(&mut first).expect("the first line");
+        assert!(first.starts_with("SCIM base URL: "), "{first}");
+        let mut tell = supervisor.stdin.take().expect("stdin");
+        tell.write_all(b"now\n").expect("the supervisor listens");
+        drop(tell);
+        assert!(supervisor.wait().expect("sh").success());
+        let status = server.wait().expect("the server exits");
+        drop(output);
+        assert!(status.success(), "exit status {status:?}");
+    }
+}
+
+/// Sends SIGTERM to `child`.
+fn terminate(child: &Child) {
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+}
+
 /// With `--shutdown-delay`, SIGTERM first turns `/readyz` to 503 (a load balancer stops
 /// sending) while requests are still served; then the server stops.
 #[test]
 fn readiness_turns_first_when_stopping() {
     let mut server = start(&["--shutdown-delay", "2"], &[]);
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
+    terminate(&server.child);
     std::thread::sleep(Duration::from_millis(300));
     let probe = |path: &str| exchange(&format!("{}{path}", server.root), "GET", "", "", "").0;
     assert_eq!(probe("/readyz"), 503);
