@@ -39,24 +39,34 @@ impl Drop for Running {
 }
 
 fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    start_on(&fresh_database(), args, env)
+}
+
+/// A new SQLite database's URL, in a directory of its own.
+fn fresh_database() -> String {
     let dir = std::env::temp_dir().join(format!("scim-ops-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("a directory");
-    let database = format!("sqlite://{}", dir.join("scim.db").display());
-    start_on(&database, args, env)
+    format!("sqlite://{}", dir.join("scim.db").display())
+}
+
+/// The server's command on `database`, on a free port of 127.0.0.1 with the tests' token.
+fn server_command(database: &str) -> Command {
+    let mut command = Command::new(BINARY);
+    command.args([
+        "--bind",
+        "127.0.0.1:0",
+        "--token",
+        TOKEN,
+        "--database-url",
+        database,
+    ]);
+    command
 }
 
 /// A server on `database` (another process may serve it too).
 fn start_on(database: &str, args: &[&str], env: &[(&str, &str)]) -> Running {
     let database = database.to_owned();
-    let mut child = Command::new(BINARY)
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--database-url",
-            &database,
-        ])
+    let mut child = server_command(&database)
         .args(args)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
@@ -286,18 +296,7 @@ fn sigterm_under_load_answers_every_request_it_took() {
 fn sigterm_right_after_start_is_graceful() {
     use std::io::Write;
     for _ in 0..20 {
-        let dir = std::env::temp_dir().join(format!("scim-ops-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("a directory");
-        let database = format!("sqlite://{}", dir.join("scim.db").display());
-        let mut server = Command::new(BINARY)
-            .args([
-                "--bind",
-                "127.0.0.1:0",
-                "--token",
-                TOKEN,
-                "--database-url",
-                &database,
-            ])
+        let mut server = server_command(&fresh_database())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -27,12 +27,9 @@ async fn page<S: ScimStore>(
         .unwrap_or_else(|e| panic!("a cursor page: {e}"))
 }
 
-/// An id that is an integer key: digits without a leading zero.
-fn is_integer_key(id: &str) -> bool {
-    !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_digit())
-        && (id == "0" || !id.starts_with('0'))
-        && id.parse::<u64>().is_ok()
+/// The number an id is, if it is an integer key's text (no sign, no leading zero).
+fn integer_key(id: &str) -> Option<u64> {
+    id.parse().ok().filter(|n: &u64| n.to_string() == id)
 }
 
 /// Every page forward from the start: the pages' ids in order, and the position before the
@@ -106,8 +103,8 @@ pub async fn cursor_paging<S: ScimStore>(store: &S) {
             // Ids are strings, in code point order; an app's integer keys go by number,
             // as the database orders its key.
             let mut expected = order.clone();
-            if expected.iter().all(|id| is_integer_key(id)) {
-                expected.sort_by_key(|id| id.parse::<u64>().expect("an integer key"));
+            if expected.iter().all(|id| integer_key(id).is_some()) {
+                expected.sort_by_key(|id| integer_key(id));
             } else {
                 expected.sort();
             }
